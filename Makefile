@@ -1,0 +1,49 @@
+# Makefile — PGXS build of loadguard, and the project's commands:
+#   make demo    build, install, and replay a load test on a throwaway cluster
+#   make test    every test tier (cmocka, pg_regress, cluster); ends "N passed, M failed"
+#   make bench   benchmarks that print figures (not part of make test)
+# Both demo and test install the Debian packages they need when run as root.
+
+EXTENSION = loadguard
+MODULE_big = loadguard
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA_built = loadguard--1.0.sql
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=.
+EXTRA_CLEAN = test/unit/bin
+
+PG_CONFIG ?= pg_config
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+ifeq ($(LG_WERROR),1)
+PG_CFLAGS += -Werror
+endif
+ifeq ($(LG_SANITIZE),1)
+PG_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+SHLIB_LINK += -fsanitize=address,undefined
+endif
+
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all:
+	@echo "PostgreSQL server development files (postgresql-server-dev-15) are missing:" >&2
+	@echo "run 'make test' or 'make demo' as root, which install them, or install them yourself." >&2
+	@exit 1
+endif
+
+loadguard--1.0.sql: $(sort $(wildcard src/sql/*.sql))
+	cat $^ > $@
+
+.PHONY: test demo bench unit
+test:
+	@bash test/run.sh
+
+demo:
+	@bash test/demo.sh
+
+bench:
+	@bash test/bench.sh
+
+unit:
+	$(MAKE) -C test/unit

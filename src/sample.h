@@ -1,0 +1,62 @@
+/*
+ * sample.h — one sample of the server's sessions, as the worker records it
+ * each tick and as loadguard.history returns it.
+ *
+ * Plain C (no server headers) so that the readiness model and the policy can
+ * be unit-tested on samples built by hand.  Timestamps are PostgreSQL
+ * TimestampTz values (microseconds since 2000-01-01) held in int64_t.
+ * This struct is part of the shared-memory layout and the state file:
+ * changing it means bumping LG_SHMEM_VERSION.
+ */
+#ifndef LG_SAMPLE_H
+#define LG_SAMPLE_H
+
+#include <stdint.h>
+#include "classify.h"
+
+/* Roles tracked per sample, largest first; the rest are summed in other_*. */
+#define LG_SAMPLE_ROLES 8
+
+typedef struct LgRoleCount
+{
+	uint32_t	roleid;			/* Oid */
+	int32_t		connections;
+	int32_t		active;
+} LgRoleCount;
+
+typedef struct LgSample
+{
+	int64_t		ts;				/* TimestampTz of the tick */
+	int32_t		max_connections;
+	int32_t		usable_connections;
+	int32_t		client_connections;
+	int32_t		active;
+	int32_t		idle;
+	int32_t		idle_in_transaction;
+	int32_t		idle_in_transaction_aborted;
+	int32_t		waiting_on_lock;
+	double		usage_pct;
+	double		oldest_idle_in_transaction_s;
+	double		longest_running_query_s;
+	double		longest_transaction_s;
+
+	/* events counted since the previous sample, by LgEventKind */
+	uint32_t	events[LG_EVENT_COUNT];
+
+	/* top-level statements finished since the previous sample */
+	uint64_t	statements;
+	double		latency_p50_ms;
+	double		latency_p95_ms;
+	double		latency_p99_ms;
+
+	/* policy actions (cancel or terminate, dry run included) this tick */
+	uint32_t	policy_actions;
+
+	/* client connections by role, largest first */
+	int32_t		nroles;
+	LgRoleCount roles[LG_SAMPLE_ROLES];
+	int32_t		other_roles_connections;
+	int32_t		other_roles_active;
+} LgSample;
+
+#endif							/* LG_SAMPLE_H */

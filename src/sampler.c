@@ -1,0 +1,12 @@
+/*
+ * sampler.c — reads every backend's status into a plain LgSample.
+ * PLACEHOLDER: owned by the sampler work (issue 3).
+ */
+#include "postgres.h"
+
+#include "loadguard.h"
+
+void
+lg_sampler_collect(LgSample *sample, TimestampTz now)
+{
+}

@@ -1,0 +1,111 @@
+/*
+ * views_status.c — loadguard.status: one row, now.  Copies the core state
+ * out under LG_LOCK_CORE (shared), then builds the row after releasing it.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "loadguard.h"
+#include "views.h"
+
+PG_FUNCTION_INFO_V1(lg_status);
+
+#define STATUS_COLS 30
+
+Datum
+lg_status(PG_FUNCTION_ARGS)
+{
+	LgCoreState core;
+	TupleDesc	tupdesc;
+	Datum		values[STATUS_COLS];
+	bool		nulls[STATUS_COLS];
+	int			i = 0;
+	uint64		established;
+	uint64		rejected;
+	double		statements_per_s;
+	double		latency_p95_ms;
+	uint64		cancels;
+	uint64		terminations;
+
+	lg_require_shmem();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_SHARED);
+	memcpy(&core, lg_core, sizeof(core));
+	LWLockRelease(lg_lock(LG_LOCK_CORE));
+
+	established = lg_events_total(LG_EV_CONNECTIONS_ESTABLISHED);
+	rejected = lg_events_total(LG_EV_REJECTED_TOO_MANY_CLIENTS) +
+		lg_events_total(LG_EV_REJECTED_RESERVED_SLOTS) +
+		lg_events_total(LG_EV_REJECTED_DATABASE_LIMIT) +
+		lg_events_total(LG_EV_REJECTED_ROLE_LIMIT);
+	lg_statements_last_minute(&statements_per_s, &latency_p95_ms);
+	lg_policy_counts(&cancels, &terminations);
+
+	memset(nulls, 0, sizeof(nulls));
+
+	/* the newest sample; NULL until the worker has taken one */
+	if (core.have_sample)
+	{
+		LgSample   *s = &core.current;
+
+		values[i++] = TimestampTzGetDatum(s->ts);
+		values[i++] = Int32GetDatum(s->max_connections);
+		values[i++] = Int32GetDatum(s->usable_connections);
+		values[i++] = Int32GetDatum(s->client_connections);
+		values[i++] = Float8GetDatum(s->usage_pct);
+		values[i++] = Int32GetDatum(s->active);
+		values[i++] = Int32GetDatum(s->idle);
+		values[i++] = Int32GetDatum(s->idle_in_transaction);
+		values[i++] = Int32GetDatum(s->idle_in_transaction_aborted);
+		values[i++] = Int32GetDatum(s->waiting_on_lock);
+		values[i++] = lg_interval_datum(s->oldest_idle_in_transaction_s);
+		values[i++] = lg_interval_datum(s->longest_running_query_s);
+		values[i++] = lg_interval_datum(s->longest_transaction_s);
+	}
+	else
+	{
+		for (int k = 0; k < 13; k++)
+			nulls[i++] = true;
+	}
+
+	values[i++] = Int32GetDatum(core.peak_connections);
+	if (core.peak_at != 0)
+		values[i++] = TimestampTzGetDatum(core.peak_at);
+	else
+		nulls[i++] = true;
+	values[i++] = Int64GetDatum((int64) established);
+	values[i++] = Int64GetDatum((int64) rejected);
+	if (established + rejected > 0)
+		values[i++] = Float8GetDatum(100.0 * (double) rejected / (double) (established + rejected));
+	else
+		nulls[i++] = true;
+	values[i++] = Int64GetDatum((int64) lg_events_total(LG_EV_STATEMENT_TIMEOUT));
+	values[i++] = Float8GetDatum(statements_per_s);
+	values[i++] = Float8GetDatum(latency_p95_ms);
+	values[i++] = Int64GetDatum((int64) cancels);
+	values[i++] = Int64GetDatum((int64) terminations);
+
+	/* the worker's own health */
+	if (core.worker_pid != 0)
+		values[i++] = Int32GetDatum(core.worker_pid);
+	else
+		nulls[i++] = true;
+	if (core.last_tick_at != 0)
+		values[i++] = TimestampTzGetDatum(core.last_tick_at);
+	else
+		nulls[i++] = true;
+	values[i++] = Float8GetDatum(core.ticks > 0 ? core.tick_total_us / (double) core.ticks : 0.0);
+	values[i++] = Float8GetDatum(core.tick_max_us);
+	values[i++] = Int64GetDatum((int64) core.ticks_late);
+	values[i++] = Int64GetDatum((int64) core.ticks);
+	values[i++] = TimestampTzGetDatum(core.stats_reset);
+
+	Assert(i == STATUS_COLS);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

@@ -1,0 +1,196 @@
+/*
+ * worker.c — the loadguard background worker: schedule, reload, and one tick
+ * (sample → events → statements → policy → history → pressure log).
+ *
+ * Connection: the worker reads backend status from shared memory and needs
+ * no database.  It connects to shared catalogs only
+ * (BackgroundWorkerInitializeConnection(NULL, NULL)) so that it can name
+ * roles and databases (pg_authid, pg_database are shared) in its log lines.
+ * That takes a max_worker_processes slot, never a client connection slot, and
+ * works on a hot standby once it is consistent.
+ *
+ * Schedule: ticks are due at start + k × interval, so timer drift never
+ * accumulates; a tick that starts more than one interval after it was due
+ * is counted in ticks_late.  After a long stall (more than
+ * LG_MAX_CATCH_UP intervals behind) the schedule restarts from now rather
+ * than firing a burst of back-to-back ticks.
+ *
+ * Memory: everything a tick allocates goes into tick_context, reset after
+ * every tick, so a worker running for months holds constant memory.
+ *
+ * Exit: SIGTERM makes the worker exit with code 1, so that the postmaster
+ * restarts it after bgw_restart_time unless the server is shutting down.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "compat.h"
+#include "loadguard.h"
+
+#define LG_WORKER_RESTART_SECONDS	2
+#define LG_MAX_CATCH_UP				10
+
+static volatile sig_atomic_t got_sigterm = false;
+
+static void
+lg_worker_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	got_sigterm = true;
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+void
+lg_worker_register(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
+	worker.bgw_restart_time = LG_WORKER_RESTART_SECONDS;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "loadguard");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "lg_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "loadguard worker");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "loadguard");
+	RegisterBackgroundWorker(&worker);
+}
+
+static void
+lg_worker_detach(int code, Datum arg)
+{
+	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_EXCLUSIVE);
+	if (lg_core->worker_pid == MyProcPid)
+		lg_core->worker_pid = 0;
+	LWLockRelease(lg_lock(LG_LOCK_CORE));
+}
+
+static void
+lg_worker_tick(TimestampTz now, MemoryContext tick_context)
+{
+	MemoryContext oldcontext = MemoryContextSwitchTo(tick_context);
+	LgSample	sample;
+
+	memset(&sample, 0, sizeof(sample));
+	sample.ts = now;
+
+	/* the backend status snapshot is per transaction; take a fresh one */
+	pgstat_clear_snapshot();
+
+	lg_sampler_collect(&sample, now);
+	lg_events_fill_sample(&sample);
+	lg_statements_fill_sample(&sample);
+	lg_policy_tick(&sample, now);
+	lg_history_append(&sample);
+	lg_pressure_maybe_log(&sample, now);
+
+	MemoryContextSwitchTo(oldcontext);
+	MemoryContextReset(tick_context);
+}
+
+static void
+lg_worker_record_tick(TimestampTz started, TimestampTz finished, bool late)
+{
+	double		cost_us = (double) (finished - started);
+
+	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_EXCLUSIVE);
+	lg_core->last_tick_at = started;
+	lg_core->ticks++;
+	if (late)
+		lg_core->ticks_late++;
+	lg_core->tick_total_us += cost_us;
+	if (cost_us > lg_core->tick_max_us)
+		lg_core->tick_max_us = cost_us;
+	LWLockRelease(lg_lock(LG_LOCK_CORE));
+}
+
+void
+lg_worker_main(Datum main_arg)
+{
+	MemoryContext tick_context;
+	TimestampTz next_due;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, lg_worker_sigterm);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	pgstat_report_appname("loadguard worker");
+
+	lg_require_shmem();
+	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_EXCLUSIVE);
+	lg_core->worker_pid = MyProcPid;
+	lg_core->worker_started_at = GetCurrentTimestamp();
+	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	before_shmem_exit(lg_worker_detach, (Datum) 0);
+
+	tick_context = AllocSetContextCreate(TopMemoryContext,
+										 "loadguard tick",
+										 ALLOCSET_DEFAULT_SIZES);
+
+	ereport(LOG,
+			(errmsg("loadguard worker started"),
+			 errdetail("Sampling every %d ms into a history of %d samples.",
+					   lg_sample_interval_ms, lg_history_size)));
+	lg_events_check_log_settings();
+
+	next_due = GetCurrentTimestamp();
+	for (;;)
+	{
+		TimestampTz now;
+		int64		interval_us = (int64) lg_sample_interval_ms * 1000;
+
+		if (got_sigterm)
+		{
+			ereport(LOG, (errmsg("loadguard worker exiting on SIGTERM")));
+			proc_exit(1);
+		}
+
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			lg_events_check_log_settings();
+			/* a new interval takes effect from the next tick on */
+			next_due = Min(next_due, GetCurrentTimestamp() + interval_us);
+		}
+
+		now = GetCurrentTimestamp();
+		if (now >= next_due)
+		{
+			bool		late = (now - next_due) > interval_us;
+
+			if (lg_enabled)
+				lg_worker_tick(now, tick_context);
+			lg_worker_record_tick(now, GetCurrentTimestamp(), late);
+
+			next_due += interval_us;
+			if (next_due + LG_MAX_CATCH_UP * interval_us < now)
+				next_due = now + interval_us;
+		}
+		else
+		{
+			long		wait_ms = (long) ceil((double) (next_due - now) / 1000.0);
+
+			(void) WaitLatch(MyLatch,
+							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 Max(wait_ms, 1),
+							 PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+}

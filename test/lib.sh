@@ -1,0 +1,88 @@
+# test/lib.sh — shell helpers shared by `make test`, `make demo` and `make bench`:
+# package installation, and throwaway clusters run as a non-root user with a
+# private socket directory and port.  Source it; it defines functions only.
+
+LG_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-contrib libcmocka-dev libipc-run-perl check-postgres build-essential"
+
+lg_say() { printf '\n==> %s\n' "$*"; }
+
+# Install what is missing (root only; a developer without root needs the packages).
+lg_install_packages() {
+	local missing=() p
+	for p in $LG_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing packages: ${missing[*]} (install them, or run as root)" >&2
+		return 1
+	fi
+	lg_say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null &&
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+lg_pg_bindir() { "${PG_CONFIG:-pg_config}" --bindir; }
+
+# Run a command as the cluster owner: postgres when we are root, else ourselves.
+lg_as_owner() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# A port nothing listens on, on loopback.
+lg_free_port() {
+	local port
+	for _ in $(seq 1 50); do
+		port=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# lg_cluster_start [extra postgresql.conf lines...]
+# Sets LG_TMP, LG_PGDATA, LG_LOG and exports PGHOST, PGPORT, PGUSER, PGDATABASE.
+lg_cluster_start() {
+	local bindir line
+	bindir=$(lg_pg_bindir)
+	LG_TMP=$(mktemp -d /tmp/loadguard.XXXXXX)
+	chmod 755 "$LG_TMP"
+	mkdir -p "$LG_TMP/sock"
+	[ "$(id -u)" = 0 ] && chown -R postgres: "$LG_TMP"
+	LG_PGDATA=$LG_TMP/data
+	LG_LOG=$LG_TMP/server.log
+	lg_as_owner "$bindir/initdb" -D "$LG_PGDATA" -U postgres -A trust -E UTF8 --locale=C -N >"$LG_TMP/initdb.log" 2>&1 || {
+		cat "$LG_TMP/initdb.log" >&2
+		return 1
+	}
+	PGPORT=$(lg_free_port)
+	{
+		echo "port = $PGPORT"
+		echo "unix_socket_directories = '$LG_TMP/sock'"
+		echo "listen_addresses = '127.0.0.1'"
+		echo "shared_preload_libraries = 'loadguard'"
+		echo "fsync = off"
+		echo "max_connections = 40"
+		for line in "$@"; do echo "$line"; done
+	} | lg_as_owner tee -a "$LG_PGDATA/postgresql.conf" >/dev/null
+	lg_as_owner "$bindir/pg_ctl" -D "$LG_PGDATA" -l "$LG_LOG" -w -t 60 start >/dev/null || {
+		cat "$LG_LOG" >&2
+		return 1
+	}
+	export PGHOST=$LG_TMP/sock PGPORT PGUSER=postgres PGDATABASE=postgres
+}
+
+lg_cluster_stop() {
+	[ -n "${LG_PGDATA:-}" ] && [ -d "$LG_PGDATA" ] || return 0
+	lg_as_owner "$(lg_pg_bindir)/pg_ctl" -D "$LG_PGDATA" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+		lg_as_owner "$(lg_pg_bindir)/pg_ctl" -D "$LG_PGDATA" -m immediate stop >/dev/null 2>&1
+	rm -rf "$LG_TMP"
+	LG_PGDATA=
+}
