@@ -143,3 +143,24 @@ extern void lg_statements_reset(void);
 extern void lg_names_reset(void);
 
 #endif							/* LOADGUARD_H */
+
+/* ---- APIs between modules (filled in by their owners) ---- */
+#include "session.h"
+
+/*
+ * sampler.c: a snapshot of every backend (client or not) now, palloc'd in
+ * the current memory context.  Names are resolved only when with_names
+ * (needs a transaction; the worker and SQL backends can).  The blocking
+ * counts are computed only when with_blocking and some session waits on a
+ * lock.  Returns the number of sessions in *sessions.
+ */
+extern int	lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
+									 bool with_names, bool with_blocking);
+
+/*
+ * history.c: copy the samples taken at or after `since` (oldest first)
+ * into a palloc'd array; returns the count.  *oldest_ts receives the ts of
+ * the oldest sample the ring still holds (0 when empty), so callers can
+ * tell when a lookback reaches past the history.
+ */
+extern int	lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts);
