@@ -16,6 +16,7 @@
 
 #include "lists.h"
 #include "sample.h"
+#include "session.h"
 
 /* ---- settings (loadguard.c) ---- */
 typedef enum LgTerminateMode
@@ -142,10 +143,8 @@ extern void lg_events_reset(void);
 extern void lg_statements_reset(void);
 extern void lg_names_reset(void);
 
-#endif							/* LOADGUARD_H */
 
 /* ---- APIs between modules (filled in by their owners) ---- */
-#include "session.h"
 
 /*
  * sampler.c: a snapshot of every backend (client or not) now, palloc'd in
@@ -164,3 +163,5 @@ extern int	lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
  * tell when a lookback reaches past the history.
  */
 extern int	lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts);
+
+#endif							/* LOADGUARD_H */
