@@ -164,4 +164,12 @@ extern int	lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
  */
 extern int	lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts);
 
+/*
+ * terminate.c: what the policy would do to this session now and why, or why
+ * it is exempt (loadguard.sessions.policy_action); NULL when the policy is
+ * off.  The text is palloc'd or static.
+ */
+extern const char *lg_policy_action_text(const LgSession *session, TimestampTz now,
+										 double usage_pct);
+
 #endif							/* LOADGUARD_H */

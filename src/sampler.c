@@ -10,3 +10,11 @@ void
 lg_sampler_collect(LgSample *sample, TimestampTz now)
 {
 }
+
+int
+lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
+						 bool with_names, bool with_blocking)
+{
+	*sessions = NULL;
+	return 0;
+}

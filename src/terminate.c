@@ -29,3 +29,9 @@ lg_policy_counts(uint64 *cancels, uint64 *terminations)
 	*cancels = 0;
 	*terminations = 0;
 }
+
+const char *
+lg_policy_action_text(const LgSession *session, TimestampTz now, double usage_pct)
+{
+	return NULL;
+}
