@@ -29,11 +29,15 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_db_role_setting.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
 #include "port/atomics.h"
 #include "replication/walsender.h"
+#include "storage/ipc.h"
 #include "storage/shmem.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -395,30 +399,36 @@ level_hides_errors(const char *value)
 static void
 warn_undercount(const char *value, const char *where, const char *fix)
 {
+	/*
+	 * The worker's log_min_messages is the global one, and when that is the
+	 * problem it would drop this very warning ("log" ranks above WARNING in
+	 * the server log): let it through, only here.
+	 */
+	int			saved_log_min_messages = log_min_messages;
+
+	if (log_min_messages == LOG || log_min_messages > WARNING)
+		log_min_messages = WARNING;
 	ereport(WARNING,
 			(errmsg("loadguard will undercount events: log_min_messages is \"%s\"%s",
 					value, where),
 			 errdetail("Only logged errors reach loadguard, so statement timeouts, cancels, lock timeouts, deadlocks and lock table overflows%s are not counted in loadguard.events.",
 					   pg_strcasecmp(value, "panic") == 0 ? ", and refused connections and failed logins," : ""),
 			 errhint("Set log_min_messages to \"error\" or lower: %s", fix)));
+	log_min_messages = saved_log_min_messages;
 }
 
 /*
- * Worker, at start and after each reload: warn when log_min_messages keeps
- * errors out of the log, globally or in a role or database override.
- * pg_db_role_setting is a shared catalog, readable by the worker although it
- * is connected to no database.
+ * Warn for every role or database override of log_min_messages that keeps
+ * errors out of the log.  Needs a database connection: pg_db_role_setting
+ * is shared, but it is not one of the relations the relcache can open
+ * without reading pg_class.
  */
-void
-lg_events_check_log_settings(void)
+static void
+check_role_database_settings(void)
 {
 	Relation	rel;
 	TableScanDesc scan;
 	HeapTuple	tup;
-
-	if (log_min_messages == LOG || log_min_messages > ERROR)
-		warn_undercount(GetConfigOption("log_min_messages", false, false), "",
-						"ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
 
 	StartTransactionCommand();
 	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
@@ -463,12 +473,12 @@ lg_events_check_log_settings(void)
 				fix = psprintf("ALTER ROLE %s IN DATABASE %s RESET log_min_messages;",
 							   quote_identifier(role), quote_identifier(db));
 			}
-			else if (role != NULL)
+			else if (role != NULL && !OidIsValid(form->setdatabase))
 			{
 				where = psprintf(" for role \"%s\"", role);
 				fix = psprintf("ALTER ROLE %s RESET log_min_messages;", quote_identifier(role));
 			}
-			else if (db != NULL)
+			else if (db != NULL && !OidIsValid(form->setrole))
 			{
 				where = psprintf(" for database \"%s\"", db);
 				fix = psprintf("ALTER DATABASE %s RESET log_min_messages;", quote_identifier(db));
@@ -486,4 +496,93 @@ lg_events_check_log_settings(void)
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 	CommitTransactionCommand();
+}
+
+/* Entry point of the short-lived worker that runs the check above. */
+PGDLLEXPORT void lg_log_check_main(Datum main_arg);
+
+void
+lg_log_check_main(Datum main_arg)
+{
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg), InvalidOid, 0);
+	pgstat_report_appname("loadguard log check");
+	check_role_database_settings();
+	proc_exit(0);
+}
+
+/*
+ * A database the check worker can connect to: "postgres" when it allows
+ * connections, else the first non-template one that does, else any.
+ * pg_database is readable without a database (the relcache has it nailed).
+ */
+static Oid
+pick_database(void)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	Oid			postgres = InvalidOid;
+	Oid			plain = InvalidOid;
+	Oid			any = InvalidOid;
+
+	StartTransactionCommand();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+
+		if (!db->datallowconn || db->datconnlimit == DATCONNLIMIT_INVALID_DB)
+			continue;
+		if (strcmp(NameStr(db->datname), "postgres") == 0)
+			postgres = db->oid;
+		else if (!db->datistemplate && !OidIsValid(plain))
+			plain = db->oid;
+		else if (!OidIsValid(any))
+			any = db->oid;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
+
+	if (OidIsValid(postgres))
+		return postgres;
+	return OidIsValid(plain) ? plain : any;
+}
+
+/*
+ * Worker, at start and after each reload: warn when log_min_messages keeps
+ * errors out of the log, globally (checked here) or in a role or database
+ * override (checked by a short-lived worker connected to a database, since
+ * this worker has none).
+ */
+void
+lg_events_check_log_settings(void)
+{
+	BackgroundWorker worker;
+	Oid			dboid;
+
+	if (log_min_messages == LOG || log_min_messages > ERROR)
+		warn_undercount(GetConfigOption("log_min_messages", false, false), "",
+						"ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
+
+	dboid = pick_database();
+	if (!OidIsValid(dboid))
+		return;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "loadguard");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "lg_log_check_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "loadguard log settings check");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "loadguard log check");
+	if (!RegisterDynamicBackgroundWorker(&worker, NULL))
+		ereport(LOG,
+				(errmsg("loadguard could not check role and database settings of log_min_messages"),
+				 errdetail("No background worker slot was free."),
+				 errhint("Raise max_worker_processes.")));
 }
