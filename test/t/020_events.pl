@@ -57,6 +57,7 @@ sub session
 	my ($db, $user) = @_;
 	my $s = $node->background_psql($db // 'postgres',
 		on_error_stop => 0,
+		timeout => 600,
 		extra_params => [ '-U', $user // 'postgres' ]);
 	$s->set_query_timer_restart();
 	return $s;
