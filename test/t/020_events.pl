@@ -14,7 +14,6 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use IPC::Run;
 use POSIX ();
 use Time::HiRes qw(usleep time);
 use LoadGuardTest;
@@ -110,12 +109,11 @@ sub attempt
 	my $connstr = join(' ', @conn, 'dbname=' . ($a{db} // 'postgres'),
 		'user=' . ($a{user} // 'postgres'),
 		'sslmode=disable gssencmode=disable connect_timeout=60');
-	my ($out, $err) = ('', '');
 	local $ENV{PGPASSWORD} = $a{password} if defined $a{password};
-	IPC::Run::run([ 'psql', '-X', '-At', '-d', $connstr, '-c', 'SELECT 1' ],
-		'<', \undef, '>', \$out, '2>', \$err,
-		IPC::Run::timeout(120));
-	return 'ok' if $out =~ /^1$/m;
+	# backticks rather than IPC::Run: several times cheaper per attempt,
+	# which matters for the storm; connect_timeout bounds each attempt
+	my $err = `psql -X -At -d '$connstr' -c 'SELECT 1' </dev/null 2>&1`;
+	return 'ok' if $err =~ /^1$/m;
 	return 'too_many' if $err =~ /sorry, too many clients already/;
 	return 'reserved' if $err =~ /remaining connection slots are reserved/;
 	return 'role_limit' if $err =~ /too many connections for role/;
@@ -336,7 +334,11 @@ ok(admin_wait("SELECT ticks > $ticks1 + 5 FROM loadguard.status", 'ticking after
 	'the worker keeps ticking through reloads and checks');
 
 # ---- connection storm against a full server -------------------------------
+# Non-superusers fill their share, superusers all but one reserved slot:
+# app attempts are refused (reserved slots, or too many clients while a
+# storm superuser holds the last slot); superuser attempts race for it.
 my @hold = map { session('postgres', 'app') } 1 .. ($MAX - $RESERVED - 1);
+push @hold, map { session() } 1 .. ($RESERVED - 1);
 $c0 = counters();
 my $ticks0 = sql('SELECT ticks FROM loadguard.status');
 my $storm_dir = PostgreSQL::Test::Utils::tempdir();
@@ -375,8 +377,9 @@ note(sprintf('storm: %d attempts in %.1f s: %s', scalar(@all), $storm_s, explain
 is(scalar(@all), $WORKERS * $EACH, 'every storm attempt finished');
 my @odd = grep { !/^(ok|too_many|reserved)$/ } @all;
 is("@odd", '', 'every attempt either got in or was refused for slots');
-ok(($t->{reserved} // 0) + ($t->{too_many} // 0) >= $WORKERS * $EACH / 2,
-	'most attempts were refused');
+ok(($t->{reserved} // 0) + ($t->{too_many} // 0) >= $WORKERS * $EACH * 3 / 4,
+	'every non-superuser attempt at least was refused');
+ok(($t->{ok} // 0) > 0, 'superusers still got in during the storm');
 $d = delta($c0, counters());
 is($d->{rejected_reserved_slots}, $t->{reserved} // 0, 'storm: rejected_reserved_slots exact');
 is($d->{rejected_too_many_clients}, $t->{too_many} // 0, 'storm: rejected_too_many_clients exact');
