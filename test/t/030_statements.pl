@@ -1,0 +1,192 @@
+# 030_statements.pl — the statement latency histogram on a live cluster:
+# statements of known duration land in the right percentiles; nested
+# statements (functions, DO, CREATE TABLE AS, EXPLAIN ANALYZE, cursors) count
+# once; the extended protocol counts one statement per execution; statements
+# cut by statement_timeout are recorded at about the timeout, as errors;
+# near-miss counters follow the session's statement_timeout; nesting state
+# survives errors caught in PL/pgSQL and savepoints; track_statements off and
+# enabled off record nothing; status shows the last minute.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use LoadGuardTest;
+
+my $node = lg_node('statements');
+
+sub sq { return $node->safe_psql('postgres', $_[0]); }
+
+# statements counted by the worker-independent view; the reading query
+# itself is recorded after it reads
+sub count_now { return sq('SELECT statements FROM loadguard.statement_latency'); }
+
+# run $sql in one session; return how many top-level statements it added
+# (the two count queries of the same session are subtracted)
+sub counted
+{
+	my ($sql) = @_;
+	my $out = $node->safe_psql('postgres',
+		"SELECT statements FROM loadguard.statement_latency;\n$sql;\n"
+		  . "SELECT statements FROM loadguard.statement_latency;");
+	my @lines = split /\n/, $out;
+	return $lines[-1] - $lines[0] - 1 - ($_[1] // 0);
+}
+
+# ---- known durations land in the right percentiles
+sq('SELECT loadguard.reset()');
+my $script = '';
+$script .= "SELECT pg_sleep(0.02);\n" for 1 .. 90;
+$script .= "SELECT pg_sleep(0.3);\n" for 1 .. 10;
+$node->safe_psql('postgres', $script);
+my ($n, $p50, $p95, $p99, $errors) = split /\|/,
+  sq('SELECT statements, p50_ms, p95_ms, p99_ms, errors FROM loadguard.statement_latency');
+note("after 90 × 20 ms and 10 × 300 ms: n=$n p50=$p50 p95=$p95 p99=$p99");
+is($n, 101, 'every statement counted once (100 sleeps and the reset)');
+ok($p50 >= 19 && $p50 < 80, "p50 is about 20 ms (got $p50)");
+ok($p95 >= 280 && $p95 < 700, "p95 is about 300 ms (got $p95)");
+ok($p99 >= 280 && $p99 < 700, "p99 is about 300 ms (got $p99)");
+is($errors, 0, 'no errors');
+
+# status: the last minute's rate and p95 come from the worker
+ok(lg_wait_for($node,
+		'SELECT statements_per_s > 0 AND latency_p95_ms BETWEEN 250 AND 700 FROM loadguard.status',
+		'status shows the last minute'),
+	'status shows the last minute\'s statements_per_s and latency_p95_ms');
+
+# ---- nested statements count once
+sq(q{CREATE FUNCTION hundred() RETURNS int LANGUAGE plpgsql AS $$
+	DECLARE s int := 0;
+	BEGIN
+		FOR i IN 1..100 LOOP
+			s := s + (SELECT count(*) FROM pg_class WHERE oid = i);
+			PERFORM 1;
+		END LOOP;
+		RETURN s;
+	END $$});
+is(counted('SELECT hundred()'), 1, 'a function running 100 nested statements counts once');
+is(counted('DO $$ BEGIN PERFORM hundred(); PERFORM hundred(); END $$'), 1,
+	'a DO block counts once');
+is(counted('CREATE TABLE ctas AS SELECT hundred() AS h, g FROM generate_series(1, 10) g'), 1,
+	'CREATE TABLE AS counts once');
+is(counted('EXPLAIN ANALYZE SELECT hundred()'), 1, 'EXPLAIN ANALYZE counts once');
+is(counted("BEGIN;\nDECLARE c CURSOR FOR SELECT g, hundred() FROM generate_series(1, 5) g;\n"
+		. "FETCH 2 FROM c;\nFETCH 2 FROM c;\nCLOSE c;\nCOMMIT"), 6,
+	'cursor: BEGIN, DECLARE, two FETCHes, CLOSE and COMMIT are six statements');
+is(counted("SELECT 1\\; SELECT 2\\; SELECT 3"), 3, 'three statements in one message count three');
+sq(q{CREATE TABLE trg_target (x int);
+	CREATE FUNCTION trg_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN PERFORM hundred(); RETURN NEW; END $$;
+	CREATE TRIGGER trg AFTER INSERT ON trg_target FOR EACH ROW EXECUTE FUNCTION trg_fn()});
+is(counted('INSERT INTO trg_target SELECT generate_series(1, 3)'), 1,
+	'an INSERT firing AFTER triggers counts once');
+
+# errors caught inside PL/pgSQL do not end the top-level statement, and the
+# nesting state stays right for the statements that follow
+sq(q{CREATE FUNCTION catcher() RETURNS int LANGUAGE plpgsql AS $$
+	DECLARE caught int := 0;
+	BEGIN
+		FOR i IN 0..9 LOOP
+			BEGIN
+				PERFORM 1 / (i % 2);
+			EXCEPTION WHEN division_by_zero THEN
+				caught := caught + 1;
+			END;
+		END LOOP;
+		RETURN caught;
+	END $$});
+my $errors_before = sq('SELECT errors FROM loadguard.statement_latency');
+is(counted("SELECT catcher();\nSELECT 1;\nSELECT 2"), 3,
+	'a function catching 5 errors counts once, and the next statements count');
+is(sq('SELECT errors FROM loadguard.statement_latency'), $errors_before,
+	'caught errors are not statement errors');
+
+# a statement failing inside a savepoint (psql's ON_ERROR_ROLLBACK) is an
+# error, and the statements after it still count
+my ($ret, $out, $err) = $node->psql('postgres',
+	"SELECT statements FROM loadguard.statement_latency;\n"
+	  . "BEGIN;\nSAVEPOINT s;\nSELECT 1 / g FROM generate_series(0, 0) g;\n"
+	  . "ROLLBACK TO SAVEPOINT s;\nSELECT 1;\nCOMMIT;\n"
+	  . "SELECT statements FROM loadguard.statement_latency;",
+	on_error_stop => 0);
+my @lines = split /\n/, $out;
+is($lines[-1] - $lines[0] - 1, 6, 'six statements around a failed one in a savepoint');
+is(sq('SELECT errors FROM loadguard.statement_latency'), $errors_before + 1,
+	'the failed statement counts as an error');
+
+# ---- the extended protocol: one statement per execution
+my $pgbench_script = $node->basedir . '/select.sql';
+open my $fh, '>', $pgbench_script or die;
+print $fh "SELECT hundred();\n";
+close $fh;
+for my $mode (qw(extended prepared))
+{
+	my $before = count_now();
+	$node->command_ok(
+		[ 'pgbench', '-n', '-M', $mode, '-t', '40', '-c', '1', '-f', $pgbench_script,
+		  '-h', $node->host, '-p', $node->port, 'postgres' ],
+		"pgbench -M $mode runs");
+	is(count_now() - $before - 1, 40, "pgbench -M $mode: 40 executions, 40 statements");
+}
+
+# ---- statement_timeout: cut statements are recorded at about the timeout
+sq('SELECT loadguard.reset()');
+($ret, $out, $err) = $node->psql('postgres',
+	"SET statement_timeout = '500ms';\nSELECT pg_sleep(5);");
+like($err, qr/canceling statement due to statement timeout/, 'pg_sleep(5) was cut at 500 ms');
+my ($timed, $near50, $near80, $errs) = split /\|/, sq(
+	q{SELECT count(*) FILTER (WHERE lower_ms >= 400 AND upper_ms <= 1500),
+	         (SELECT timeout_near_miss_50 FROM loadguard.statement_latency),
+	         (SELECT timeout_near_miss_80 FROM loadguard.statement_latency),
+	         (SELECT errors FROM loadguard.statement_latency)
+	    FROM loadguard.latency_histogram
+	   WHERE statements > 0});
+is($timed, 1, 'the cut statement is in the histogram at about 500 ms');
+is(sq('SELECT count(*) FROM loadguard.latency_histogram WHERE upper_ms > 2000'), 0,
+	'nothing recorded near the 5 s it asked for');
+is($errs, 1, 'the timeout counts as an error');
+is($near50, 1, 'a statement cut by the timeout is a 50 % near-miss');
+is($near80, 1, 'and an 80 % one');
+
+# the session's setting after the cut is still the one used
+# ---- near-miss counters with a session statement_timeout
+sq('SELECT loadguard.reset()');
+$node->safe_psql('postgres',
+	"SET statement_timeout = '2s';\nSELECT pg_sleep(1.2);\nSELECT pg_sleep(1.7);\n"
+	  . "SELECT pg_sleep(0.2);\nRESET statement_timeout;\nSELECT pg_sleep(1.7);");
+($near50, $near80, $errs) = split /\|/,
+  sq('SELECT timeout_near_miss_50, timeout_near_miss_80, errors FROM loadguard.statement_latency');
+is($near50, 2, '1.2 s and 1.7 s under a 2 s session timeout are 50 % near-misses');
+is($near80, 1, 'only 1.7 s is an 80 % near-miss; without a timeout nothing is');
+is($errs, 0, 'none of them failed');
+
+# a role-level default counts as the setting in force too
+sq(q{CREATE ROLE timed LOGIN; ALTER ROLE timed SET statement_timeout = '1s'});
+sq('SELECT loadguard.reset()');
+$node->safe_psql('postgres', 'SELECT pg_sleep(0.6)', extra_params => [ '-U', 'timed' ]);
+is(sq('SELECT timeout_near_miss_50 FROM loadguard.statement_latency'), 1,
+	'a role default statement_timeout is honoured');
+
+# ---- track_statements off and enabled off record nothing
+sq('SELECT loadguard.reset()');
+my @out = split /\n/, sq("SET loadguard.track_statements = off;\nSELECT pg_sleep(0.05);\n"
+	  . "SELECT hundred();\nSELECT statements FROM loadguard.statement_latency");
+is($out[-1], 2,
+	'track_statements off in a session records nothing after it (the reset and the SET itself are there)');
+sq("ALTER SYSTEM SET loadguard.enabled = off");
+$node->reload;
+ok(lg_wait_for($node, "SELECT current_setting('loadguard.enabled') = 'off'", 'reload'),
+	'enabled off took effect');
+sq('SELECT loadguard.reset()');
+sq('SELECT pg_sleep(0.05)');
+is(sq('SELECT statements FROM loadguard.statement_latency'), 0,
+	'loadguard.enabled off records nothing');
+sq("ALTER SYSTEM RESET loadguard.enabled");
+$node->reload;
+ok(lg_wait_for($node, "SELECT current_setting('loadguard.enabled') = 'on'", 'reload'),
+	'enabled back on');
+sq('SELECT 1');
+ok(sq('SELECT statements FROM loadguard.statement_latency') >= 1, 'recording again');
+
+$node->stop;
+done_testing();
