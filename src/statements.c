@@ -65,6 +65,7 @@ typedef struct LgStatementsShared
 
 	slock_t		mutex;			/* protects the fields below */
 	TimestampTz stats_reset;
+	TimestampTz minute_at;		/* when the worker last published these */
 	double		minute_statements_per_s;
 	double		minute_p95_ms;
 } LgStatementsShared;
@@ -364,6 +365,7 @@ lg_statements_shmem_init(void)
 		pg_atomic_init_u64(&lg_stmts->resets, 0);
 		SpinLockInit(&lg_stmts->mutex);
 		lg_stmts->stats_reset = GetCurrentTimestamp();
+		lg_stmts->minute_at = 0;
 		lg_stmts->minute_statements_per_s = 0;
 		lg_stmts->minute_p95_ms = 0;
 	}
@@ -503,6 +505,7 @@ lg_statements_fill_sample(LgSample *sample)
 	}
 
 	SpinLockAcquire(&lg_stmts->mutex);
+	lg_stmts->minute_at = sample->ts;
 	lg_stmts->minute_statements_per_s = minute_per_s;
 	lg_stmts->minute_p95_ms = minute_p95_ms;
 	SpinLockRelease(&lg_stmts->mutex);
@@ -515,17 +518,35 @@ lg_statements_fill_sample(LgSample *sample)
 		lg_minute_push(sample->ts, &cur);
 }
 
+/*
+ * The last minute's figures as the worker last published them.  When it has
+ * not published for over a minute (loadguard.enabled off, worker gone),
+ * nothing was recorded in the last minute either: 0.
+ */
 void
 lg_statements_last_minute(double *statements_per_s, double *latency_p95_ms)
 {
+	TimestampTz published_at;
+	double		per_s;
+	double		p95_ms;
+
 	*statements_per_s = 0;
 	*latency_p95_ms = 0;
 	if (lg_stmts == NULL)
 		return;
 	SpinLockAcquire(&lg_stmts->mutex);
-	*statements_per_s = lg_stmts->minute_statements_per_s;
-	*latency_p95_ms = lg_stmts->minute_p95_ms;
+	published_at = lg_stmts->minute_at;
+	per_s = lg_stmts->minute_statements_per_s;
+	p95_ms = lg_stmts->minute_p95_ms;
 	SpinLockRelease(&lg_stmts->mutex);
+
+	if (published_at != 0 &&
+		GetCurrentTimestamp() - published_at <=
+		LG_MINUTE_US + 2 * (int64) lg_sample_interval_ms * 1000)
+	{
+		*statements_per_s = per_s;
+		*latency_p95_ms = p95_ms;
+	}
 }
 
 /*

@@ -34,7 +34,7 @@ sub counted
 }
 
 # ---- known durations land in the right percentiles
-sq('SELECT loadguard.reset()');
+my $reset_at = sq('SELECT loadguard.reset(); SELECT clock_timestamp()');
 my $script = '';
 $script .= "SELECT pg_sleep(0.02);\n" for 1 .. 90;
 $script .= "SELECT pg_sleep(0.3);\n" for 1 .. 10;
@@ -42,7 +42,7 @@ $node->safe_psql('postgres', $script);
 my ($n, $p50, $p95, $p99, $errors) = split /\|/,
   sq('SELECT statements, p50_ms, p95_ms, p99_ms, errors FROM loadguard.statement_latency');
 note("after 90 × 20 ms and 10 × 300 ms: n=$n p50=$p50 p95=$p95 p99=$p99");
-is($n, 101, 'every statement counted once (100 sleeps and the reset)');
+is($n, 102, 'every statement counted once (100 sleeps, the reset and the clock query)');
 ok($p50 >= 19 && $p50 < 80, "p50 is about 20 ms (got $p50)");
 ok($p95 >= 280 && $p95 < 700, "p95 is about 300 ms (got $p95)");
 ok($p99 >= 280 && $p99 < 700, "p99 is about 300 ms (got $p99)");
@@ -53,6 +53,23 @@ ok(lg_wait_for($node,
 		'SELECT statements_per_s > 0 AND latency_p95_ms BETWEEN 250 AND 700 FROM loadguard.status',
 		'status shows the last minute'),
 	'status shows the last minute\'s statements_per_s and latency_p95_ms');
+
+# history: per-interval deltas of the cumulative histogram, the reset included
+ok(lg_wait_for($node,
+		"SELECT sum(statements) >= 102 FROM loadguard.history WHERE ts > '$reset_at'",
+		'history has the 102 statements'),
+	'history rows since the reset hold every statement');
+my ($hsum, $hp50, $hp99) = split /\|/, sq(
+	"SELECT sum(statements), count(*) FILTER (WHERE latency_p50_ms BETWEEN 19 AND 80),
+	        max(latency_p99_ms)
+	   FROM loadguard.history WHERE ts > '$reset_at'");
+note("history since reset: statements=$hsum intervals with p50 ~20 ms=$hp50 max p99=$hp99");
+ok($hp50 > 0, 'intervals of 20 ms statements have a p50 of about 20 ms');
+ok($hsum >= 102 && $hsum < 150, "no statement counted twice across intervals (got $hsum)");
+ok($hp99 >= 280 && $hp99 < 700, "an interval's p99 shows the 300 ms statements (got $hp99)");
+is(sq("SELECT count(*) FROM loadguard.history WHERE ts > '$reset_at' AND statements = 0
+	   AND (latency_p50_ms <> 0 OR latency_p95_ms <> 0 OR latency_p99_ms <> 0)"), 0,
+	'an empty interval has no percentiles');
 
 # ---- nested statements count once
 sq(q{CREATE FUNCTION hundred() RETURNS int LANGUAGE plpgsql AS $$
