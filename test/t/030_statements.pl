@@ -146,6 +146,69 @@ for my $mode (qw(extended prepared))
 	is(count_now() - $before - 1, 40, "pgbench -M $mode: 40 executions, 40 statements");
 }
 
+# ---- a portal fetched by several Execute messages is one statement, timed
+# without the client's pauses between fetches (raw protocol: psql and
+# pgbench never fetch a portal partially)
+{
+	use IO::Socket::UNIX;
+	use Time::HiRes qw(sleep);
+	my $user = sq('SELECT current_user');
+	my $sock = IO::Socket::UNIX->new(
+		Type => SOCK_STREAM(),
+		Peer => $node->host . '/.s.PGSQL.' . $node->port)
+	  or die "cannot connect: $!";
+	my $send = sub {
+		my ($type, $body) = @_;
+		print $sock $type . pack('N', length($body) + 4) . $body;
+		$sock->flush;
+	};
+	# read messages until one of type $until; return the types seen
+	my $read_until = sub {
+		my ($until) = @_;
+		my $types = '';
+		while (1)
+		{
+			my $hdr;
+			read($sock, $hdr, 5) == 5 or die 'connection closed';
+			my ($type, $len) = unpack('a1 N', $hdr);
+			my $body = '';
+			read($sock, $body, $len - 4) if $len > 4;
+			die "server error: $body" if $type eq 'E';
+			$types .= $type;
+			return $types if $type eq $until;
+		}
+	};
+	my $startup = pack('N', 196608) . "user\0$user\0database\0postgres\0\0";
+	print $sock pack('N', length($startup) + 4) . $startup;
+	$read_until->('Z');
+
+	sq('SELECT loadguard.reset()');
+	my $before = count_now();
+	$send->('P', "\0SELECT g, pg_sleep(0.1) FROM generate_series(1, 5) g\0" . pack('n', 0));
+	$send->('B', "\0\0" . pack('n n n', 0, 0, 0));
+	$send->('E', "\0" . pack('N', 2));
+	$send->('H', '');
+	like($read_until->('s'), qr/^12D D s$/x, 'first Execute: two rows, portal suspended');
+	sleep 1;
+	$send->('E', "\0" . pack('N', 2));
+	$send->('H', '');
+	like($read_until->('s'), qr/^D D s$/x, 'second Execute: two rows, suspended');
+	sleep 1;
+	$send->('E', "\0" . pack('N', 0));
+	$send->('S', '');
+	like($read_until->('Z'), qr/^D C Z$/x, 'third Execute: the last row, complete');
+	$send->('X', '');
+	close $sock;
+
+	is(count_now() - $before - 1, 1, 'a portal fetched in three Executes is one statement');
+	my ($runs, $late) = split /\|/, sq(
+		"SELECT coalesce(sum(statements) FILTER (WHERE lower_ms >= 450 AND upper_ms <= 1200), 0),
+		        coalesce(sum(statements) FILTER (WHERE upper_ms > 1500), 0)
+		   FROM loadguard.latency_histogram");
+	is($runs, 1, 'it took the 500 ms of its three runs');
+	is($late, 0, 'the 2 s the client paused between fetches are not counted');
+}
+
 # ---- statement_timeout: cut statements are recorded at about the timeout
 sq('SELECT loadguard.reset()');
 ($ret, $out, $err) = $node->psql('postgres',
