@@ -13,7 +13,10 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use LoadGuardTest;
 
-my $node = lg_node('statements');
+# pg_stat_statements loads first, so loadguard's hooks wrap it and must chain
+my $node = lg_node('statements',
+	"shared_preload_libraries = 'pg_stat_statements,loadguard'\n");
+sq('CREATE EXTENSION pg_stat_statements');
 
 sub sq { return $node->safe_psql('postgres', $_[0]); }
 
@@ -47,6 +50,10 @@ ok($p50 >= 19 && $p50 < 80, "p50 is about 20 ms (got $p50)");
 ok($p95 >= 280 && $p95 < 700, "p95 is about 300 ms (got $p95)");
 ok($p99 >= 280 && $p99 < 700, "p99 is about 300 ms (got $p99)");
 is($errors, 0, 'no errors');
+
+# the hooks chained: pg_stat_statements, wrapped by loadguard, saw them too
+is(sq(q{SELECT sum(calls) FROM pg_stat_statements WHERE query = 'SELECT pg_sleep($1)'}), 100,
+	'pg_stat_statements (an earlier executor hook) counted the 100 sleeps too');
 
 # status: the last minute's rate and p95 come from the worker
 ok(lg_wait_for($node,
@@ -87,6 +94,8 @@ is(counted('DO $$ BEGIN PERFORM hundred(); PERFORM hundred(); END $$'), 1,
 is(counted('CREATE TABLE ctas AS SELECT hundred() AS h, g FROM generate_series(1, 10) g'), 1,
 	'CREATE TABLE AS counts once');
 is(counted('EXPLAIN ANALYZE SELECT hundred()'), 1, 'EXPLAIN ANALYZE counts once');
+is(sq(q{SELECT sum(calls) FROM pg_stat_statements WHERE query LIKE 'CREATE TABLE ctas AS%'}), 1,
+	'pg_stat_statements saw the utility statement too (ProcessUtility chained)');
 is(counted("BEGIN;\nDECLARE c CURSOR FOR SELECT g, hundred() FROM generate_series(1, 5) g;\n"
 		. "FETCH 2 FROM c;\nFETCH 2 FROM c;\nCLOSE c;\nCOMMIT"), 6,
 	'cursor: BEGIN, DECLARE, two FETCHes, CLOSE and COMMIT are six statements');
