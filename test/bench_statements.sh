@@ -4,7 +4,8 @@
 #
 #  1. Instructions per statement (repeatable on a noisy machine): a
 #     single-user backend (`postgres --single`) runs a fixed script of N
-#     trivial `SELECT 1` under valgrind (cachegrind, no cache simulation),
+#     trivial statements (`SELECT 1`, then pgbench's select-only query)
+#     under valgrind (cachegrind, no cache simulation),
 #     for two values of N; the difference divided by the difference in N
 #     cancels start-up and shut-down.  Configurations: no library, loadguard
 #     (track_statements on / off), pg_stat_statements (track = top).
@@ -35,13 +36,11 @@ make -s LG_WERROR=1 >/dev/null && make -s install >/dev/null
 
 lg_cluster_start "shared_preload_libraries = 'loadguard,pg_stat_statements'" \
 	"shared_buffers = '32MB'" "max_connections = 20"
+"$BINDIR/psql" -X -q -c 'CREATE EXTENSION pg_stat_statements' -c 'CREATE EXTENSION loadguard'
+"$BINDIR/pgbench" -q -i -s 1 >/dev/null 2>&1
 lg_as_owner "$BINDIR/pg_ctl" -D "$LG_PGDATA" -m fast -w stop >/dev/null
 
 # ---- 1. instructions per statement, single-user backend
-script() { for _ in $(seq 1 "$1"); do echo "SELECT 1"; done; }
-script "$N1" >"$LG_TMP/n1.sql"
-script "$N2" >"$LG_TMP/n2.sql"
-chmod a+r "$LG_TMP"/n*.sql
 
 # instructions <N> <postgres options...>
 instructions() {
@@ -52,31 +51,39 @@ instructions() {
 		2>&1 >/dev/null | awk '/I +refs:/ { gsub(",", "", $NF); print $NF }'
 }
 
-lg_say "instructions per SELECT 1 (cachegrind, postgres --single, N = $N1 and $N2)"
-declare -A PER
-for config in none loadguard loadguard_off pg_stat_statements; do
-	case $config in
-	none) opts=(-c "shared_preload_libraries=") ;;
-	loadguard) opts=(-c "shared_preload_libraries=loadguard") ;;
-	loadguard_off) opts=(-c "shared_preload_libraries=loadguard" -c "loadguard.track_statements=off") ;;
-	pg_stat_statements) opts=(-c "shared_preload_libraries=pg_stat_statements" -c "pg_stat_statements.track=top") ;;
-	esac
-	i1=$(instructions 1 "${opts[@]}")
-	i2=$(instructions 2 "${opts[@]}")
-	PER[$config]=$(awk -v a="$i1" -v b="$i2" -v n1="$N1" -v n2="$N2" 'BEGIN { printf "%.1f", (b - a) / (n2 - n1) }')
-	printf '%-20s %12s instructions per statement\n' "$config" "${PER[$config]}"
-done
-awk -v base="${PER[none]}" -v lg="${PER[loadguard]}" -v off="${PER[loadguard_off]}" -v pgss="${PER[pg_stat_statements]}" 'BEGIN {
-	printf "loadguard adds       %8.1f instructions per statement (%.2f %% of a SELECT 1)\n", lg - base, 100 * (lg - base) / base
-	printf "loadguard, off, adds %8.1f (%.2f %%)\n", off - base, 100 * (off - base) / base
-	printf "pg_stat_statements   %8.1f (%.2f %%)\n", pgss - base, 100 * (pgss - base) / base
-}'
+# measure <statement>: instructions per statement in each configuration
+measure() {
+	local sql=$1 n config i1 i2 opts
+	for n in 1 2; do
+		for _ in $(seq 1 "$( [ $n = 1 ] && echo "$N1" || echo "$N2")"); do echo "$sql"; done >"$LG_TMP/n$n.sql"
+	done
+	chmod a+r "$LG_TMP"/n*.sql
+	lg_say "instructions per '$sql' (cachegrind, postgres --single, N = $N1 and $N2)"
+	declare -A PER
+	for config in none loadguard loadguard_off pg_stat_statements; do
+		case $config in
+		none) opts=(-c "shared_preload_libraries=") ;;
+		loadguard) opts=(-c "shared_preload_libraries=loadguard") ;;
+		loadguard_off) opts=(-c "shared_preload_libraries=loadguard" -c "loadguard.track_statements=off") ;;
+		pg_stat_statements) opts=(-c "shared_preload_libraries=pg_stat_statements" -c "pg_stat_statements.track=top") ;;
+		esac
+		i1=$(instructions 1 "${opts[@]}")
+		i2=$(instructions 2 "${opts[@]}")
+		PER[$config]=$(awk -v a="$i1" -v b="$i2" -v n1="$N1" -v n2="$N2" 'BEGIN { printf "%.1f", (b - a) / (n2 - n1) }')
+		printf '%-20s %12s instructions per statement\n' "$config" "${PER[$config]}"
+	done
+	awk -v base="${PER[none]}" -v lg="${PER[loadguard]}" -v off="${PER[loadguard_off]}" -v pgss="${PER[pg_stat_statements]}" 'BEGIN {
+		printf "loadguard adds       %8.1f instructions per statement (%.2f %%)\n", lg - base, 100 * (lg - base) / base
+		printf "loadguard, off, adds %8.1f (%.2f %%)\n", off - base, 100 * (off - base) / base
+		printf "pg_stat_statements   %8.1f (%.2f %%)\n", pgss - base, 100 * (pgss - base) / base
+	}'
+}
+measure "SELECT 1"
+measure "SELECT abalance FROM pgbench_accounts WHERE aid = 4242"
 
 # ---- 2. pgbench select-only, interleaved
 [ "$ROUNDS" -gt 0 ] || exit 0
 lg_as_owner "$BINDIR/pg_ctl" -D "$LG_PGDATA" -l "$LG_LOG" -w start >/dev/null
-"$BINDIR/psql" -X -q -c 'CREATE EXTENSION pg_stat_statements' -c 'CREATE EXTENSION loadguard'
-"$BINDIR/pgbench" -q -i -s 1 >/dev/null 2>&1
 
 declare -A OPTS=(
 	[A]="-c loadguard.track_statements=off -c pg_stat_statements.track=none"
