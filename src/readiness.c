@@ -79,6 +79,15 @@ lg_format_bytes(char *buf, int buflen, int64_t bytes)
 		snprintf(buf, buflen, "%lld kB", (long long) (bytes / KB));
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define LG_PRINTF_ATTR __attribute__((format(gnu_printf, 2, 3)))
+#else
+#define LG_PRINTF_ATTR __attribute__((format(printf, 2, 3)))
+#endif
+
+static void set_text(char *field, const char *fmt,...) LG_PRINTF_ATTR;
+static void append_text(char *field, const char *fmt,...) LG_PRINTF_ATTR;
+
 /* printf into a fixed row field; truncation is harmless, never overflow */
 static void
 set_text(char *field, const char *fmt,...)
@@ -484,7 +493,7 @@ check_settings(const LgReadinessInput *in, LgReadinessResult *out)
 
 	row = new_row(out, LG_CHK_LOG_MIN_MESSAGES_SETTING);
 	row->status = in->log_min_messages_above_error ? LG_CHECK_WARN : LG_CHECK_PASS;
-	set_text(row->observed, in->log_min_messages_above_error ? "above error" : "error or below");
+	set_text(row->observed, "%s", in->log_min_messages_above_error ? "above error" : "error or below");
 	set_text(row->required, "error or below (everywhere, role and database overrides included)");
 	set_text(row->detail, "loadguard counts failures from the server log: above error, timeouts and refusals go uncounted.");
 	if (row->status == LG_CHECK_WARN)
