@@ -242,7 +242,16 @@ BEGIN
   current := current_setting(setting);
   restart_required := false;
   source := loadguard.setting_source(setting);
-  IF current_setting(setting) = '0' THEN
+  IF app_role IS NOT NULL AND EXISTS
+       (SELECT 1 FROM pg_db_role_setting d, unnest(d.setconfig) c
+         WHERE d.setrole = (SELECT oid FROM pg_roles WHERE rolname = app_role)
+           AND d.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+           AND c LIKE 'lock_timeout=%') THEN
+    recommended := current;
+    severity := 'ok';
+    reason := format('Role %s has its own lock_timeout.', app_quoted);
+    fix_sql := NULL;
+  ELSIF current_setting(setting) = '0' THEN
     recommended := 'a few seconds, per role (migrations, batch jobs)';
     severity := 'info';
     reason := 'Without it, a statement waiting for a lock queues behind a long transaction while holding its slot, and every later statement queues behind it.';
