@@ -39,6 +39,8 @@ RESET statement_timeout;
 CREATE ROLE "Lg App";
 SELECT status, fix FROM loadguard.readiness(10, NULL, '15 minutes', 'Lg App')
  WHERE check_name IN ('statement_timeout', 'idle_in_transaction_session_timeout');
+SELECT users, baseline_users, app_role, fixed_connections >= 0 AS has_fixed
+  FROM loadguard.readiness_summary(10, 5, '15 minutes', 'Lg App');
 ALTER ROLE "Lg App" SET statement_timeout = '20s';
 ALTER ROLE "Lg App" SET idle_in_transaction_session_timeout = '1min';
 SELECT check_name, status, observed FROM loadguard.readiness(10, NULL, '15 minutes', 'Lg App')

@@ -357,7 +357,6 @@ assess(const ReadinessArgs *args, LgReadinessInput *in, LgReadinessResult *resul
 {
 	LgMachine	m;
 
-	lg_require_shmem();
 	memset(in, 0, sizeof(*in));
 	in->users = args->users;
 	in->baseline_users = args->baseline_users;
@@ -388,6 +387,7 @@ lg_readiness(PG_FUNCTION_ARGS)
 	LgReadinessResult *result = palloc(sizeof(LgReadinessResult));
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
+	lg_require_shmem();
 	parse_args(fcinfo, &args);
 	assess(&args, &in, result);
 
@@ -452,7 +452,7 @@ summary_row(FunctionCallInfo fcinfo, const ReadinessArgs *args,
 		}
 		if (args->app_role_name)
 		{
-			values[14] = CStringGetTextDatum(args->app_role_name);
+			values[14] = DirectFunctionCall1(namein, CStringGetDatum(args->app_role_name));
 			nulls[14] = false;
 		}
 	}
@@ -471,6 +471,7 @@ lg_readiness_summary(PG_FUNCTION_ARGS)
 	LgReadinessInput in;
 	LgReadinessResult *result = palloc(sizeof(LgReadinessResult));
 
+	lg_require_shmem();
 	parse_args(fcinfo, &args);
 	assess(&args, &in, result);
 	PG_RETURN_DATUM(summary_row(fcinfo, &args, &in, result));
