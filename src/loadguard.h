@@ -137,6 +137,17 @@ extern uint64 lg_events_total(LgEventKind kind);
 extern void lg_statements_last_minute(double *statements_per_s, double *latency_p95_ms);
 extern void lg_policy_counts(uint64 *cancels, uint64 *terminations);
 
+/* events.c: everything loadguard.events shows, read at once */
+typedef struct LgEventsSnapshot
+{
+	uint64		total[LG_EVENT_COUNT];	/* since stats_reset */
+	TimestampTz last_seen[LG_EVENT_COUNT];	/* 0 = never */
+	uint64		pending[LG_EVENT_COUNT];	/* after the newest sample */
+	TimestampTz pending_since;	/* ts of the newest sample, 0 if none */
+	TimestampTz stats_reset;
+} LgEventsSnapshot;
+extern void lg_events_read(LgEventsSnapshot *snap);
+
 /* ---- reset ---- */
 extern void lg_core_reset(TimestampTz now);
 extern void lg_events_reset(void);
