@@ -2,7 +2,8 @@
 # application role (8 connections for 4 "users") next to two monitoring
 # sessions, then readiness for a few U gives the expected statuses; the
 # predicted largest U is checked against real pgbench runs (one fits, one
-# more user gets connections refused); config_check's fixes run as printed.
+# more user gets connections refused, which readiness then reports);
+# config_check's fixes run as printed.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -91,6 +92,20 @@ $node->command_fails_like(
 	[ 'pgbench', '-n', '-U', 'app', '-c', 2 * ($max_users + 1) + ($fixed - 2), '-j', '2', '-t', '5', 'postgres' ],
 	qr/too many clients|remaining connection slots are reserved/,
 	'a real run at max_users + 1 gets connections refused');
+
+
+# the refusals are now in the window: an observed failure, and c from this
+# window is only a lower bound
+ok(lg_wait_for($node,
+		"SELECT status = 'fail' FROM loadguard.readiness(10, 4, $lookback, 'app') WHERE check_name = 'refused_connections'",
+		'refused connections counted'),
+	'refused connections in the lookback fail the readiness check');
+is($node->safe_psql('postgres',
+		"SELECT connections_per_user_lower_bound FROM loadguard.readiness_summary(10, 4, $lookback, 'app')"),
+	't', 'connections per user is flagged as a lower bound');
+like($node->safe_psql('postgres',
+		"SELECT detail FROM loadguard.readiness(10, 4, $lookback, 'app') WHERE check_name = 'connections'"),
+	qr/lower bound/, 'the connections detail says so');
 
 $_->quit for @monitors;
 
