@@ -199,7 +199,7 @@ lg_emit_log(ErrorData *edata)
 	report.client_backend = (MyBackendType == B_BACKEND && !am_walsender);
 	report.in_startup = IsInitProcessingMode();
 	report.shutting_down = false;
-	if (lg_classify_needs_shutdown_state(report.sqlstate))
+	if (report.client_backend && lg_classify_needs_shutdown_state(report.sqlstate))
 		report.shutting_down = postmaster_stopping();
 
 	kind = lg_classify_error(&report);
