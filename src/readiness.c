@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "readiness.h"
+#include "sample.h"
 
 #define KB	((int64_t) 1024)
 #define MB	(KB * 1024)
@@ -287,6 +288,9 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 		append_text(row->detail, " Every client connection scales (no app_role given).");
 	if (out->connections_per_user_lower_bound)
 		append_text(row->detail, " Connections were refused during the baseline, so connections per user is a lower bound.");
+	if (in->scaling_role_hidden_samples > 0)
+		append_text(row->detail, " In %d samples the role was not among the %d largest and its connections were summed with others: they may be undercounted.",
+					in->scaling_role_hidden_samples, LG_SAMPLE_ROLES);
 	append_window_note(row->detail, in);
 
 	if (row->status != LG_CHECK_PASS)

@@ -82,6 +82,8 @@ typedef struct LgReadinessInput
 	int64_t		deadlocks;
 	int64_t		idle_in_transaction_timeouts;
 	double		oldest_idle_in_transaction_s;
+	/* samples where the app role was not among the top roles but others were summed */
+	int32_t		scaling_role_hidden_samples;
 
 	/* the application role, already quoted as an SQL identifier; NULL if none */
 	const char *app_role_sql;

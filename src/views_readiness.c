@@ -276,8 +276,12 @@ read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 
 /* -------------------------------------------------------------- observations */
 
-/* the application role's connections and active sessions in one sample */
-static void
+/*
+ * The application role's connections and active sessions in one sample.
+ * Returns false when the role is not among the sample's top roles while
+ * others were summed: its connections may be hidden in the sum.
+ */
+static bool
 role_counts(const LgSample *s, Oid role, int32 *connections, int32 *active)
 {
 	*connections = 0;
@@ -288,9 +292,10 @@ role_counts(const LgSample *s, Oid role, int32 *connections, int32 *active)
 		{
 			*connections = s->roles[i].connections;
 			*active = s->roles[i].active;
-			return;
+			return true;
 		}
 	}
+	return s->other_roles_connections == 0;
 }
 
 static void
@@ -319,8 +324,9 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		int32		fixed;
 		int32		fixed_active;
 
-		if (OidIsValid(args->app_role))
-			role_counts(s, args->app_role, &scaling, &scaling_active);
+		if (OidIsValid(args->app_role) &&
+			!role_counts(s, args->app_role, &scaling, &scaling_active))
+			in->scaling_role_hidden_samples++;
 		fixed = Max(s->client_connections - scaling, 0);
 		fixed_active = Max(s->active - scaling_active, 0);
 

@@ -545,6 +545,24 @@ test_lookback_note(void **state)
 }
 
 static void
+test_hidden_role_note(void **state)
+{
+	LgReadinessInput in = base_input();
+	LgReadinessResult r;
+
+	(void) state;
+	in.baseline_users = 10;
+	in.peak_scaling_connections = 20;
+	in.app_role_sql = "app";
+	lg_readiness_assess(&in, &r);
+	assert_null(strstr(row_of(&r, "connections")->detail, "undercounted"));
+	in.scaling_role_hidden_samples = 3;
+	lg_readiness_assess(&in, &r);
+	assert_non_null(strstr(row_of(&r, "connections")->detail,
+						   "In 3 samples the role was not among the 8 largest"));
+}
+
+static void
 test_format_bytes(void **state)
 {
 	char		buf[32];
@@ -574,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_lower_bound_flag),
 		cmocka_unit_test(test_connections_fix),
 		cmocka_unit_test(test_lookback_note),
+		cmocka_unit_test(test_hidden_role_note),
 		cmocka_unit_test(test_format_bytes),
 	};
 
