@@ -302,13 +302,14 @@ static void
 read_window(const ReadinessArgs *args, LgReadinessInput *in)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz since = now - (TimestampTz) (args->lookback_s * USECS_PER_SEC);
+	TimestampTz since = 0;
 	TimestampTz oldest_ts = 0;
 	LgSample   *samples = NULL;
 	int			n;
 
-	if (args->lookback_s * USECS_PER_SEC >= (double) now)
-		since = 0;
+	/* a lookback longer than the epoch means "everything" (and no overflow) */
+	if (args->lookback_s * USECS_PER_SEC < (double) now)
+		since = now - (TimestampTz) (args->lookback_s * USECS_PER_SEC);
 	n = lg_history_copy(&samples, since, &oldest_ts);
 
 	in->samples = n;
