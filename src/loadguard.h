@@ -142,6 +142,7 @@ extern void lg_core_reset(TimestampTz now);
 extern void lg_events_reset(void);
 extern void lg_statements_reset(void);
 extern void lg_names_reset(void);
+extern void lg_policy_reset(void);
 
 
 /* ---- APIs between modules (filled in by their owners) ---- */
