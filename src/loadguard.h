@@ -158,6 +158,13 @@ extern int	lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 									 bool with_names, bool with_blocking);
 
 /*
+ * sampler.c: the status slot of one pid, read again now (no names, no
+ * query), for the policy's re-check right before signalling.  False when no
+ * backend has that pid.
+ */
+extern bool lg_sampler_reread_session(int pid, LgSession *session);
+
+/*
  * history.c: copy the samples taken at or after `since` (oldest first)
  * into a palloc'd array; returns the count.  *oldest_ts receives the ts of
  * the oldest sample the ring still holds (0 when empty), so callers can

@@ -23,16 +23,12 @@
 
 #include <signal.h>
 
-#include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "miscadmin.h"
-#include "pgstat.h"
 #include "storage/proc.h"
 #include "storage/procarray.h"
 #include "utils/acl.h"
-#include "utils/backend_status.h"
 #include "utils/memutils.h"
-#include "utils/snapmgr.h"
 
 #include "compat.h"
 #include "loadguard.h"
@@ -186,69 +182,33 @@ lg_policy_current_settings(LgPolicySettings *p, LgPolicyMode mode, int32 own_pid
 	p->own_pid = own_pid;
 }
 
-static LgSessionState
-state_of(BackendState state)
-{
-	switch (state)
-	{
-		case STATE_RUNNING:
-			return LG_STATE_ACTIVE;
-		case STATE_IDLE:
-			return LG_STATE_IDLE;
-		case STATE_IDLEINTRANSACTION:
-			return LG_STATE_IDLE_IN_TRANSACTION;
-		case STATE_IDLEINTRANSACTION_ABORTED:
-			return LG_STATE_IDLE_IN_TRANSACTION_ABORTED;
-		case STATE_FASTPATH:
-			return LG_STATE_FASTPATH;
-		case STATE_DISABLED:
-			return LG_STATE_DISABLED;
-		case STATE_UNDEFINED:
-			break;
-	}
-	return LG_STATE_UNKNOWN;
-}
-
 /*
- * Is the target still the session the decision was made on?  Reads a fresh
- * copy of the backend status; false with *why when it is not.
+ * Is the target still the session the decision was made on?  Reads its
+ * status slot again; false with *why when it is not.
  */
 static bool
 target_unchanged(const LgSession *s, char *why, size_t len)
 {
-	int			n;
+	LgSession	now;
 
-	pgstat_clear_snapshot();
-	n = pgstat_fetch_stat_numbackends();
-	for (int i = 1; i <= n; i++)
+	if (!lg_sampler_reread_session(s->pid, &now) || BackendPidGetProc(s->pid) == NULL)
 	{
-		LocalPgBackendStatus *local = lg_fetch_local_beentry(i);
-		PgBackendStatus *be;
-		LgSessionState now_state;
-
-		if (local == NULL || local->backendStatus.st_procpid != s->pid)
-			continue;
-		be = &local->backendStatus;
-		if (be->st_proc_start_timestamp != s->backend_start ||
-			be->st_backendType != B_BACKEND)
-		{
-			snprintf(why, len, "pid now belongs to another session");
-			return false;
-		}
-		now_state = state_of(be->st_state);
-		if (now_state != s->state || be->st_state_start_timestamp != s->state_start ||
-			((s->state == LG_STATE_ACTIVE || s->state == LG_STATE_FASTPATH) &&
-			 be->st_activity_start_timestamp != s->query_start))
-		{
-			snprintf(why, len, "session moved on (now %s)", lg_policy_state_name(now_state));
-			return false;
-		}
-		if (BackendPidGetProc(s->pid) == NULL)
-			break;
-		return true;
+		snprintf(why, len, "session ended");
+		return false;
 	}
-	snprintf(why, len, "session ended");
-	return false;
+	if (now.backend_start != s->backend_start || !now.is_client_backend)
+	{
+		snprintf(why, len, "pid now belongs to another session");
+		return false;
+	}
+	if (now.state != s->state || now.state_start != s->state_start ||
+		((s->state == LG_STATE_ACTIVE || s->state == LG_STATE_FASTPATH) &&
+		 now.query_start != s->query_start))
+	{
+		snprintf(why, len, "session moved on (now %s)", lg_policy_state_name(now.state));
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -447,8 +407,6 @@ lg_policy_tick(LgSample *sample, TimestampTz now)
 	LgSession  *sessions;
 	int			n;
 	bool		dry_run = lg_terminate_mode == LG_TERMINATE_DRY_RUN;
-	bool		own_xact = false;
-	MemoryContext tick_context = CurrentMemoryContext;
 
 	if (lg_terminate_mode == LG_TERMINATE_OFF ||
 		(lg_idle_in_transaction_limit_ms == 0 && lg_idle_blocker_limit_ms == 0 &&
@@ -456,15 +414,6 @@ lg_policy_tick(LgSample *sample, TimestampTz now)
 	{
 		cancel_memo_count = 0;
 		return;
-	}
-
-	/* names, superuser status and log lines need catalog access */
-	if (!IsTransactionState())
-	{
-		SetCurrentStatementStartTimestamp();
-		StartTransactionCommand();
-		MemoryContextSwitchTo(tick_context);
-		own_xact = true;
 	}
 
 	lg_policy_current_settings(&settings, (LgPolicyMode) lg_terminate_mode, MyProcPid);
@@ -506,12 +455,6 @@ lg_policy_tick(LgSample *sample, TimestampTz now)
 		}
 	}
 	memo_prune();
-
-	if (own_xact)
-	{
-		CommitTransactionCommand();
-		MemoryContextSwitchTo(tick_context);
-	}
 }
 
 const char *

@@ -13,9 +13,9 @@
 #include "catalog/pg_authid.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "pgstat.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/inet.h"
 #include "utils/timestamp.h"
 
 #include "compat.h"
@@ -55,7 +55,10 @@ put_audit_row(Tuplestorestate *store, TupleDesc tupdesc,
 	{
 		values[i] = text_or_null(e->application_name, &nulls[i]);
 		i++;
-		values[i] = text_or_null(e->client_addr, &nulls[i]);
+		if (e->client_addr[0])
+			values[i] = DirectFunctionCall1(inet_in, CStringGetDatum(e->client_addr));
+		else
+			nulls[i] = true;
 		i++;
 	}
 	else
@@ -125,8 +128,6 @@ lg_terminate_stuck(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	read_all_stats = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 
-	/* the statuses as they are now, not as this transaction first saw them */
-	pgstat_clear_snapshot();
 	now = GetCurrentTimestamp();
 	n = lg_sampler_read_sessions(&sessions, now, true, true);
 	for (int i = 0; i < n; i++)

@@ -7,7 +7,7 @@ CREATE FUNCTION loadguard.get_terminations(
     OUT role text,
     OUT database text,
     OUT application text,
-    OUT client_addr text,
+    OUT client_addr inet,
     OUT state text,
     OUT age interval,
     OUT reason text,
