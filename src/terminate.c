@@ -15,9 +15,9 @@
  * ShmemInitStruct under LG_LOCK_AUDIT, held only to copy one entry in or the
  * ring out.  Formatting, logging and catalog lookups happen outside it.
  *
- * The worker remembers the cancels it sent (pid, backend start, query
- * start, time) in its own memory for the cancel_grace rule; SQL backends
- * (terminate_stuck, the sessions view) find the cancel in the audit ring.
+ * The worker remembers what it did to each live backend in its own memory
+ * (the cancel_grace rule, and acting once per stuck episode); SQL backends
+ * (terminate_stuck, the sessions view) find a cancel in the audit ring.
  */
 #include "postgres.h"
 
@@ -49,20 +49,26 @@ typedef struct LgAuditState
 
 static LgAuditState *lg_audit = NULL;
 
-/* the worker's memory of the cancels it sent */
-typedef struct LgCancelMemo
+/*
+ * The worker's memory of what it did to each live backend: the cancel it
+ * sent (for the cancel_grace rule), and whether it already terminated it
+ * (so a backend that takes a while to exit, or a stuck session in a dry
+ * run, is acted on and audited once, not on every tick).
+ */
+typedef struct LgActionMemo
 {
 	int32		pid;
 	TimestampTz backend_start;
-	TimestampTz query_start;
+	TimestampTz cancelled_query_start;	/* 0: no cancel */
 	TimestampTz cancelled_at;
-	bool		dry_run;
-	bool		seen;			/* still running that query this tick */
-} LgCancelMemo;
+	bool		terminated;
+	bool		dry_run;		/* recorded in a dry run, nothing was sent */
+	bool		seen;			/* the backend is still there this tick */
+} LgActionMemo;
 
-static LgCancelMemo *cancel_memo = NULL;
-static int	cancel_memo_count = 0;
-static int	cancel_memo_size = 0;
+static LgActionMemo *memo = NULL;
+static int	memo_count = 0;
+static int	memo_size = 0;
 
 Size
 lg_audit_shmem_size(void)
@@ -343,61 +349,63 @@ lg_policy_carry_out(const LgSession *s, const LgPolicyDecision *d,
 	log_action(e);
 }
 
-static LgCancelMemo *
+static LgActionMemo *
 memo_find(const LgSession *s)
 {
-	for (int i = 0; i < cancel_memo_count; i++)
+	for (int i = 0; i < memo_count; i++)
 	{
-		LgCancelMemo *m = &cancel_memo[i];
-
-		if (m->pid == s->pid && m->backend_start == s->backend_start &&
-			m->query_start == s->query_start)
-			return m;
+		if (memo[i].pid == s->pid && memo[i].backend_start == s->backend_start)
+			return &memo[i];
 	}
 	return NULL;
 }
 
 static void
-memo_remember(const LgSession *s, TimestampTz cancelled_at, bool dry_run)
+memo_remember(const LgSession *s, const LgAuditEntry *e)
 {
-	LgCancelMemo *m = memo_find(s);
+	LgActionMemo *m = memo_find(s);
 
 	if (m == NULL)
 	{
-		if (cancel_memo == NULL)
+		if (memo == NULL)
 		{
-			cancel_memo_size = MaxBackends;
-			cancel_memo = MemoryContextAlloc(TopMemoryContext,
-											 sizeof(LgCancelMemo) * cancel_memo_size);
+			memo_size = MaxBackends;
+			memo = MemoryContextAlloc(TopMemoryContext, sizeof(LgActionMemo) * memo_size);
 		}
 		/* at most one entry per live backend once the stale ones are pruned */
-		if (cancel_memo_count >= cancel_memo_size)
+		if (memo_count >= memo_size)
 			return;
-		m = &cancel_memo[cancel_memo_count++];
+		m = &memo[memo_count++];
+		memset(m, 0, sizeof(*m));
 		m->pid = s->pid;
 		m->backend_start = s->backend_start;
-		m->query_start = s->query_start;
 	}
-	m->cancelled_at = cancelled_at;
-	m->dry_run = dry_run;
+	if (e->action == LG_VERDICT_CANCEL)
+	{
+		m->cancelled_query_start = s->query_start;
+		m->cancelled_at = e->at;
+	}
+	else
+		m->terminated = true;
+	m->dry_run = e->dry_run;
 	m->seen = true;
 }
 
-/* Forget cancels whose query is no longer running. */
+/* Forget backends that are gone. */
 static void
 memo_prune(void)
 {
 	int			kept = 0;
 
-	for (int i = 0; i < cancel_memo_count; i++)
+	for (int i = 0; i < memo_count; i++)
 	{
-		if (cancel_memo[i].seen)
+		if (memo[i].seen)
 		{
-			cancel_memo[i].seen = false;
-			cancel_memo[kept++] = cancel_memo[i];
+			memo[i].seen = false;
+			memo[kept++] = memo[i];
 		}
 	}
-	cancel_memo_count = kept;
+	memo_count = kept;
 }
 
 void
@@ -412,7 +420,7 @@ lg_policy_tick(LgSample *sample, TimestampTz now)
 		(lg_idle_in_transaction_limit_ms == 0 && lg_idle_blocker_limit_ms == 0 &&
 		 lg_active_query_limit_ms == 0))
 	{
-		cancel_memo_count = 0;
+		memo_count = 0;
 		return;
 	}
 
@@ -422,27 +430,34 @@ lg_policy_tick(LgSample *sample, TimestampTz now)
 	for (int i = 0; i < n; i++)
 	{
 		LgSession  *s = &sessions[i];
-		LgCancelMemo *memo = NULL;
+		LgActionMemo *m = memo_find(s);
 		LgPriorCancel prior;
+		bool		have_prior = false;
 		LgPolicyDecision d;
 		LgAuditEntry entry;
 
-		if (s->state == LG_STATE_ACTIVE || s->state == LG_STATE_FASTPATH)
+		if (m != NULL)
 		{
-			memo = memo_find(s);
-			/* a cancel only recorded in a dry run was never sent */
-			if (memo != NULL && memo->dry_run && !dry_run)
-				memo = NULL;
-			if (memo != NULL)
+			m->seen = true;
+			/* what a dry run recorded was never sent: start afresh */
+			if (m->dry_run && !dry_run)
 			{
-				memo->seen = true;
-				prior.cancelled_at = memo->cancelled_at;
-				prior.query_start = memo->query_start;
+				m->cancelled_query_start = 0;
+				m->terminated = false;
+				m->dry_run = false;
+			}
+			if (m->terminated)
+				continue;
+			if (m->cancelled_query_start != 0 && m->cancelled_query_start == s->query_start)
+			{
+				prior.cancelled_at = m->cancelled_at;
+				prior.query_start = m->cancelled_query_start;
+				have_prior = true;
 			}
 		}
 
 		lg_policy_decide(s, &settings, sample->usage_pct, now,
-						 memo ? &prior : NULL, &d);
+						 have_prior ? &prior : NULL, &d);
 		if (d.verdict != LG_VERDICT_CANCEL && d.verdict != LG_VERDICT_TERMINATE)
 			continue;
 
@@ -450,8 +465,7 @@ lg_policy_tick(LgSample *sample, TimestampTz now)
 		if (entry.outcome == LG_OUTCOME_DONE || entry.outcome == LG_OUTCOME_DRY_RUN)
 		{
 			sample->policy_actions++;
-			if (d.verdict == LG_VERDICT_CANCEL)
-				memo_remember(s, entry.at, dry_run);
+			memo_remember(s, &entry);
 		}
 	}
 	memo_prune();
