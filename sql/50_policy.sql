@@ -7,6 +7,9 @@ SELECT attname, format_type(atttypid, atttypmod) AS type
  WHERE attrelid = 'loadguard.terminations'::regclass AND attnum > 0
  ORDER BY attnum;
 
+-- actions per rule, zero on a fresh server
+SELECT * FROM loadguard.policy_stats;
+
 -- terminate_stuck returns rows in the shape of terminations
 SELECT pg_get_function_result('loadguard.terminate_stuck(boolean)'::regprocedure) AS result,
        pg_get_function_arguments('loadguard.terminate_stuck(boolean)'::regprocedure) AS arguments;

@@ -109,6 +109,14 @@ lg_policy_counts(uint64 *cancels, uint64 *terminations)
 }
 
 void
+lg_policy_copy_counts(uint64 counts[LG_RULE_COUNT][LG_OUTCOME_COUNT])
+{
+	LWLockAcquire(lg_lock(LG_LOCK_AUDIT), LW_SHARED);
+	memcpy(counts, lg_audit->counts, sizeof(lg_audit->counts));
+	LWLockRelease(lg_lock(LG_LOCK_AUDIT));
+}
+
+void
 lg_policy_reset(void)
 {
 	LWLockAcquire(lg_lock(LG_LOCK_AUDIT), LW_EXCLUSIVE);
@@ -249,11 +257,9 @@ caller_may_signal(const LgSession *s, char *why, size_t len)
 static void
 log_action(const LgAuditEntry *e)
 {
-	char		age[48];
 	const char *what;
 	char		requested[NAMEDATALEN + 64] = "";
 
-	lg_format_duration(age, sizeof(age), e->age_us);
 	if (e->action == LG_VERDICT_CANCEL)
 		what = e->outcome == LG_OUTCOME_DONE ? "cancelled the query of" :
 			e->outcome == LG_OUTCOME_DRY_RUN ? "would cancel (dry run) the query of" :
@@ -276,11 +282,10 @@ log_action(const LgAuditEntry *e)
 	ereport(LOG,
 			(errmsg("loadguard %s session %d (%s)", what, e->pid,
 					lg_policy_rule_name(e->rule)),
-			 errdetail("Role \"%s\", database \"%s\", application \"%s\", client %s, %s for %s: %s. Outcome: %s.%s Query: %s",
+			 errdetail("Role \"%s\", database \"%s\", application \"%s\", client %s: %s. Outcome: %s.%s Query: %s",
 					   e->role_name, e->database_name, e->application_name,
 					   e->client_addr[0] ? e->client_addr : "local",
-					   lg_policy_state_name(e->state), age, e->detail,
-					   e->outcome_detail, requested, e->query),
+					   e->detail, e->outcome_detail, requested, e->query),
 			 errhidestmt(true)));
 }
 

@@ -64,6 +64,9 @@ extern void lg_policy_carry_out(const LgSession *session,
 extern bool lg_audit_find_cancel(const LgSession *session, bool include_dry_run,
 								 LgPriorCancel *prior);
 
+/* Copy the per-rule, per-outcome counters out. */
+extern void lg_policy_copy_counts(uint64 counts[LG_RULE_COUNT][LG_OUTCOME_COUNT]);
+
 /* Copy the audit ring out, oldest first, palloc'd; returns the count. */
 extern int	lg_audit_copy(LgAuditEntry **entries);
 

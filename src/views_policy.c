@@ -1,7 +1,7 @@
 /*
  * views_policy.c — loadguard.terminations (the audit ring) and
  * loadguard.terminate_stuck() (the policy once, now, with the caller's
- * rights).  The ring is copied out under LG_LOCK_AUDIT by lg_audit_copy();
+ * rights), and loadguard.policy_stats (actions per rule and outcome).  The ring is copied out under LG_LOCK_AUDIT by lg_audit_copy();
  * tuples are built after the lock is released.
  *
  * Redaction follows pg_stat_activity: query text, client address and
@@ -25,6 +25,7 @@
 
 PG_FUNCTION_INFO_V1(lg_terminations);
 PG_FUNCTION_INFO_V1(lg_terminate_stuck);
+PG_FUNCTION_INFO_V1(lg_policy_stats);
 
 #define AUDIT_COLS 16
 
@@ -152,6 +153,33 @@ lg_terminate_stuck(PG_FUNCTION_ARGS)
 
 		lg_policy_carry_out(&sessions[i], &d, dry_run, true, GetCurrentTimestamp(), &entry);
 		put_audit_row(rsinfo->setResult, rsinfo->setDesc, &entry, read_all_stats);
+	}
+	return (Datum) 0;
+}
+
+/* One row per rule: its action and how often it was done, failed, skipped or dry run. */
+Datum
+lg_policy_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint64		counts[LG_RULE_COUNT][LG_OUTCOME_COUNT];
+
+	lg_require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+	lg_policy_copy_counts(counts);
+
+	for (int rule = LG_RULE_NONE + 1; rule < LG_RULE_COUNT; rule++)
+	{
+		Datum		values[6];
+		bool		nulls[6] = {0};
+
+		values[0] = CStringGetTextDatum(lg_policy_rule_name(rule));
+		values[1] = CStringGetTextDatum(rule == LG_RULE_ACTIVE_QUERY ? "cancel" : "terminate");
+		values[2] = Int64GetDatum((int64) counts[rule][LG_OUTCOME_DONE]);
+		values[3] = Int64GetDatum((int64) counts[rule][LG_OUTCOME_FAILED]);
+		values[4] = Int64GetDatum((int64) counts[rule][LG_OUTCOME_SKIPPED]);
+		values[5] = Int64GetDatum((int64) counts[rule][LG_OUTCOME_DRY_RUN]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
 }

@@ -1,5 +1,6 @@
--- The stuck-session policy: loadguard.terminations (the audit ring) and
--- loadguard.terminate_stuck() (the policy once, now, with the caller's rights).
+-- The stuck-session policy: loadguard.terminations (the audit ring),
+-- loadguard.policy_stats (actions per rule) and loadguard.terminate_stuck()
+-- (the policy once, now, with the caller's rights).
 
 CREATE FUNCTION loadguard.get_terminations(
     OUT at timestamptz,
@@ -42,3 +43,25 @@ COMMENT ON FUNCTION loadguard.terminate_stuck(boolean) IS
   'apply the stuck-session policy once, now, with the rights pg_terminate_backend gives the caller; dry_run (the default) signals nothing';
 
 REVOKE ALL ON FUNCTION loadguard.terminate_stuck(boolean) FROM PUBLIC;
+
+CREATE FUNCTION loadguard.get_policy_stats(
+    OUT rule text,
+    OUT action text,
+    OUT done bigint,
+    OUT failed bigint,
+    OUT skipped bigint,
+    OUT dry_run bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lg_policy_stats'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION loadguard.get_policy_stats() IS
+  'the rows behind the loadguard.policy_stats view';
+
+CREATE VIEW loadguard.policy_stats AS
+  SELECT * FROM loadguard.get_policy_stats();
+
+COMMENT ON VIEW loadguard.policy_stats IS
+  'stuck-session policy actions per rule since the last reset: done, failed, skipped (moved on, gone, no permission) and dry run';
+
+GRANT SELECT ON loadguard.policy_stats TO PUBLIC;

@@ -112,10 +112,12 @@ sub pid_of
 
 sub wait_state
 {
-	my ($app, $state) = @_;
-	return lg_wait_for($node,
-		"SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = '$app' AND state = '$state'",
-		"$app $state");
+	my ($s, $state) = @_;
+	my $ok = lg_wait_for($node,
+		"SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = '$s->{app}' AND state = '$state'",
+		"$s->{app} $state");
+	diag("$s->{app}: psql printed [$s->{out}] [$s->{err}]") unless $ok;
+	return $ok;
 }
 
 sub wait_gone
@@ -171,7 +173,7 @@ my @exempt = (
 	open_session(app => 'ex_role', user => 'lg_exempt', sql => 'BEGIN; SELECT 1;'),
 	open_session(app => 'ex_db', db => 'exemptdb', sql => 'BEGIN; SELECT 1;'),
 	open_session(app => 'exempt_app', sql => 'BEGIN; SELECT 1;'));
-wait_state($_->{app}, 'idle in transaction') for ($stuck, @exempt);
+wait_state($_, 'idle in transaction') for ($stuck, @exempt);
 my $stuck_pid = pid_of('iit_stuck');
 my $stuck_since = sql(
 	"SELECT state_change FROM pg_stat_activity WHERE pid = $stuck_pid");
@@ -185,7 +187,7 @@ like(sql("SELECT policy_action FROM loadguard.sessions WHERE pid = $stuck_pid"),
 
 # iit_busy keeps its transaction open for longer than the limit, but never
 # idles long in one go; iit_commits commits about a second before the limit
-wait_state($_->{app}, 'idle') for ($late, $busy);
+wait_state($_, 'idle') for ($late, $busy);
 send_sql($_, 'BEGIN; SELECT 1;') for ($late, $busy);
 my $commit_sent = 0;
 my $last_ping = time();
@@ -227,7 +229,7 @@ like(sql("SELECT detail FROM loadguard.terminations WHERE pid = $stuck_pid"),
 ok(sql('SELECT policy_terminations FROM loadguard.status') > $terminations_before,
 	'status counts the termination');
 ok($node->log_contains(
-		qr/LOG:  loadguard terminated session $stuck_pid \(idle_in_transaction_limit\)\n.*DETAIL:  Role "lg_app", database "postgres", application "iit_stuck", client local, idle in transaction for .*Query: SELECT 1;/
+		qr/LOG:  loadguard terminated session $stuck_pid \(idle_in_transaction_limit\)\n.*DETAIL:  Role "lg_app", database "postgres", application "iit_stuck", client local: idle in transaction for [\d.]+ s, over idle_in_transaction_limit \(4\.0 s\)\. Outcome: SIGTERM sent\. Query: SELECT 1;/
 	), 'server log has the action with role, database, application, client and query');
 
 # give the policy more than a limit's worth of further ticks
@@ -252,8 +254,8 @@ close_session($_) for ($busy, $late, @exempt);
 set_policy(idle_in_transaction_limit => '30s', idle_blocker_limit => '2s');
 my $blocker = open_session(app => 'blocker', sql => 'BEGIN; UPDATE t SET v = v + 1 WHERE id = 1;');
 my $idler = open_session(app => 'idler', sql => 'BEGIN; SELECT 1;');
-wait_state('blocker', 'idle in transaction');
-wait_state('idler', 'idle in transaction');
+wait_state($blocker, 'idle in transaction');
+wait_state($idler, 'idle in transaction');
 my $waiter = open_session(app => 'waiter', sql => 'UPDATE t SET v = v + 10 WHERE id = 1;');
 lg_wait_for($node, "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE application_name = 'waiter'",
 	'waiter waits on the lock');
@@ -297,8 +299,8 @@ BEGIN
     END;
   END LOOP;
 END $$;});
-wait_state('long_query', 'active');
-wait_state('stubborn', 'active');
+wait_state($long, 'active');
+wait_state($stubborn, 'active');
 my $long_pid = pid_of('long_query');
 my $stubborn_pid = pid_of('stubborn');
 
@@ -338,7 +340,7 @@ if (defined $av_pid)
 set_policy(active_query_limit => '0', idle_in_transaction_limit => '1s',
 	terminate_min_usage => '90');
 my $held = open_session(app => 'held', sql => 'BEGIN; SELECT 1;');
-wait_state('held', 'idle in transaction');
+wait_state($held, 'idle in transaction');
 lg_wait_for($node, "SELECT now() - state_change > interval '3 s' FROM pg_stat_activity WHERE application_name = 'held'",
 	'held idle 3 s');
 like(sql("SELECT policy_action FROM loadguard.sessions WHERE application = 'held'"),
@@ -358,8 +360,8 @@ set_policy(terminate => 'dry_run', idle_in_transaction_limit => '1s',
 	active_query_limit => '1s', cancel_grace => '1s');
 my $dry_idle = open_session(app => 'dry_idle', sql => 'BEGIN; SELECT 1;');
 my $dry_long = open_session(app => 'dry_long', sql => 'SELECT pg_sleep(30);');
-wait_state('dry_idle', 'idle in transaction');
-wait_state('dry_long', 'active');
+wait_state($dry_idle, 'idle in transaction');
+wait_state($dry_long, 'active');
 my $dry_idle_pid = pid_of('dry_idle');
 my $dry_long_pid = pid_of('dry_long');
 ok(lg_wait_for($node, "SELECT count(*) >= 1 FROM loadguard.terminations WHERE pid = $dry_idle_pid AND action = 'terminate' AND dry_run AND outcome = 'skipped' AND outcome_detail = 'dry run'",
@@ -386,7 +388,7 @@ set_policy(terminate => 'off', terminate_superusers => 'on',
 my $mine = open_session(app => 'ts_mine', user => 'lg_app', sql => 'BEGIN; SELECT 1;');
 my $other = open_session(app => 'ts_other', user => 'lg_other', sql => 'BEGIN; SELECT 42;');
 my $super = open_session(app => 'ts_super', user => 'postgres', sql => 'BEGIN; SELECT 1;');
-wait_state($_->{app}, 'idle in transaction') for ($mine, $other, $super);
+wait_state($_, 'idle in transaction') for ($mine, $other, $super);
 my ($mine_pid, $other_pid, $super_pid) = map { pid_of($_) } qw(ts_mine ts_other ts_super);
 lg_wait_for($node, "SELECT bool_and(now() - state_change > interval '1.5 s') FROM pg_stat_activity WHERE application_name LIKE 'ts_%'",
 	'all three idle past the limit');
@@ -442,6 +444,22 @@ is(audit_count("outcome = 'done' AND action = 'terminate'"), $terminations,
 is(sql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher'"),
 	$autovacuum_launcher, 'autovacuum launcher never touched');
 is(lg_worker_pid($node), $worker, 'loadguard worker never touched');
+
+is(sql("SELECT string_agg(rule || ':' || action || ':' || (done > 0) || ':' || (skipped > 0) || ':' || (dry_run > 0), ' ' ORDER BY rule) FROM loadguard.policy_stats"),
+	'active_query_limit:cancel:true:false:true cancel_grace:terminate:true:false:true idle_blocker_limit:terminate:true:false:false idle_in_transaction_limit:terminate:true:true:true',
+	'policy_stats counts per rule and outcome');
+is(sql('SELECT sum(done) FROM loadguard.policy_stats'),
+	sql('SELECT policy_cancels + policy_terminations FROM loadguard.status'),
+	'status totals agree with policy_stats');
+
+# reset() zeroes the counters and keeps the audit
+my $audit_rows = audit_count('true');
+sql('SELECT loadguard.reset()');
+is(sql('SELECT policy_cancels || \'/\' || policy_terminations FROM loadguard.status'), '0/0',
+	'reset zeroes the policy counters');
+is(sql('SELECT sum(done + failed + skipped + dry_run) FROM loadguard.policy_stats'), '0',
+	'reset zeroes policy_stats');
+is(audit_count('true'), $audit_rows, 'reset keeps the audit');
 
 $node->stop;
 done_testing();
