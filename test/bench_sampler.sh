@@ -62,9 +62,12 @@ SQL
 HOLDER=
 stop_sessions() {
 	[ -n "$HOLDER" ] || return 0
-	local child
-	child=$(pgrep -P "$HOLDER" 2>/dev/null)
-	kill -INT ${child:-$HOLDER} 2>/dev/null
+	local pid=$HOLDER child
+	# the pgbench we started sits below a subshell and runuser: signal it
+	while child=$(pgrep -P "$pid" 2>/dev/null | head -n 1) && [ -n "$child" ]; do
+		pid=$child
+	done
+	kill -INT "$pid" 2>/dev/null
 	wait "$HOLDER" 2>/dev/null
 	HOLDER=
 }
