@@ -1,0 +1,117 @@
+# 045_sweep.pl — the readiness connection check against reality.
+#
+# After a baseline run of the application role "app", readiness is asked for
+# each U from usable - 2 to usable + 2 and a few far values; then U real
+# clients of role app connect at once and the refused attempts are counted.
+# With app_role the connection check must fail exactly when the real run was
+# refused.  Without app_role every connection scales (conservative): a fail
+# may also be predicted where the run passed, never the other way round;
+# the test reports how many.
+#
+# Fixed overhead held open through the baseline and every run: two
+# monitoring sessions and this test's own controlling superuser session.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+use Time::HiRes qw(usleep);
+use LoadGuardTest;
+
+my $usable = 17;
+my $node = lg_node('sweep',
+	"max_connections = 20\nsuperuser_reserved_connections = 3\n");
+
+$node->safe_psql('postgres', q{
+	CREATE ROLE app LOGIN;
+	CREATE ROLE monitor LOGIN;
+	CREATE TABLE work (id int);
+	GRANT SELECT ON work TO app;
+});
+
+# the fixed overhead: two monitors and the controller, open throughout
+my @monitors = map {
+	my $m = $node->background_psql('postgres', extra_params => [ '-U', 'monitor' ]);
+	$m->query_safe("SET application_name = 'monitoring'");
+	$m;
+} 1 .. 2;
+my $ctl = $node->background_psql('postgres');
+
+# baseline: 5 app users for a few seconds (pgbench, think time between requests)
+my $baseline = 5;
+$ctl->query_safe('SELECT loadguard.reset()');
+my $start = $ctl->query_safe('SELECT now()');
+my ($out, $err);
+IPC::Run::run(
+	[
+		'pgbench', '-n', '-U', 'app', '-c', $baseline, '-j', '1', '-R', '20',
+		'-T', '4', '-f', '-', '-h', $node->host, '-p', $node->port, 'postgres'
+	],
+	'<', \"SELECT count(*) FROM work;\n", '>', \$out, '2>', \$err)
+  or die "pgbench baseline failed: $err";
+like($out, qr/number of clients: $baseline/, 'baseline ran with 5 app users');
+ok(lg_wait_for($node, "SELECT count(*) > 0 FROM loadguard.history WHERE ts > '$start'"),
+	'baseline sampled');
+usleep(300_000);
+
+my $lookback = $ctl->query_safe("SELECT (now() - '$start'::timestamptz)::text");
+my @users = (1, 8, $usable - 2 .. $usable + 2, 25);
+my (%with_role, %without_role);
+for my $u (@users)
+{
+	$with_role{$u} = $ctl->query_safe(
+		"SELECT status FROM loadguard.readiness($u, $baseline, '$lookback', 'app') WHERE check_name = 'connections'");
+	$without_role{$u} = $ctl->query_safe(
+		"SELECT status FROM loadguard.readiness($u, $baseline, '$lookback') WHERE check_name = 'connections'");
+}
+
+# the real runs: U app clients connect at once and hold their slot
+sub real_run
+{
+	my ($u) = @_;
+	my @runs;
+	for (1 .. $u)
+	{
+		my ($o, $e) = ('', '');
+		push @runs, IPC::Run::start(
+			[
+				'psql', '-X', '-q', '-U', 'app', '-h', $node->host, '-p', $node->port,
+				'-d', 'postgres', '-c', 'SELECT pg_sleep(4)'
+			],
+			'>', \$o, '2>', \$e);
+	}
+	my $refused = 0;
+	for my $r (@runs)
+	{
+		$r->finish;
+		$refused++ if $r->result != 0;
+	}
+	return $refused;
+}
+
+my $table = sprintf("%6s  %-12s  %-15s  %s\n", 'users', 'app_role', 'no app_role', 'refused');
+my $conservative_extra = 0;
+for my $u (@users)
+{
+	my $refused = real_run($u);
+	$table .= sprintf("%6d  %-12s  %-15s  %d of %d\n",
+		$u, $with_role{$u}, $without_role{$u}, $refused, $u);
+	is($with_role{$u} eq 'fail' ? 1 : 0, $refused > 0 ? 1 : 0,
+		"U=$u: with app_role the check ($with_role{$u}) fails exactly when the run was refused ($refused)");
+	ok(!($refused > 0 && $without_role{$u} ne 'fail'),
+		"U=$u: without app_role a refused run is always predicted to fail");
+	$conservative_extra++ if $without_role{$u} eq 'fail' && $refused == 0;
+	# every attempt has ended before the next run
+	ok(lg_wait_for($node,
+			"SELECT count(*) = 0 FROM pg_stat_activity WHERE usename = 'app'"),
+		"U=$u: app sessions gone");
+}
+note("sweep (usable connections $usable; fixed overhead 3 sessions):\n$table");
+note("without app_role, $conservative_extra runs were predicted to fail but were not refused");
+ok(1, "sweep table:\n$table");
+
+$_->quit for @monitors;
+$ctl->quit;
+$node->stop;
+done_testing();
