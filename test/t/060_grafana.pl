@@ -479,10 +479,6 @@ for (1 .. 3)
 	$induced{statement_timeout}++;
 }
 
-# statements with a measurable latency
-$node->safe_psql('postgres', join('', map { "SELECT pg_sleep(0.002);\n" } 1 .. 200),
-	extra_params => [ '-U', 'app' ]);
-
 # the policy terminates an idle-in-transaction session
 $node->safe_psql('postgres', q{
 ALTER SYSTEM SET loadguard.idle_in_transaction_limit = '1s';
@@ -505,11 +501,18 @@ ALTER SYSTEM RESET loadguard.terminate;
 SELECT pg_reload_conf();
 });
 
+# statements with a measurable latency, late enough to be in "the last minute"
+$node->safe_psql('postgres', join('', map { "SELECT pg_sleep(0.002);\n" } 1 .. 200),
+	extra_params => [ '-U', 'app' ]);
+$induced{statements} = 200;
+
 # stuck sessions that stay while the dashboard is read: one idle in
 # transaction holding a lock, one waiting for it
 my $holder = $node->background_psql('postgres', extra_params => [ '-U', 'app' ]);
+my $holder_pid = $holder->query_safe('SELECT pg_backend_pid()');
 $holder->query_safe('BEGIN; LOCK TABLE lg_t IN ACCESS EXCLUSIVE MODE');
 my $waiter = $node->background_psql('postgres', extra_params => [ '-U', 'app' ]);
+my $waiter_pid = $waiter->query_safe('SELECT pg_backend_pid()');
 $waiter->query_until(qr/waiting/, "\\echo waiting\nSELECT count(*) FROM lg_t;\n");
 ok(lg_wait_for($node, 'SELECT waiting_on_lock > 0 AND idle_in_transaction > 0 FROM loadguard.status',
 		'the sampler sees the lock wait'), 'sampler sees the waiting and idle-in-transaction sessions');
@@ -712,7 +715,28 @@ my %table_checks = (
 	},
 	'Sessions worth a look' => sub {
 		my ($c, $r) = @_;
-		return @$r >= 2;    # the lock holder and its waiter
+		my %col = map { $c->[$_] => $_ } 0 .. $#$c;
+		my ($h) = grep { $_->[ $col{pid} ] == $holder_pid } @$r;
+		my ($w) = grep { $_->[ $col{pid} ] == $waiter_pid } @$r;
+		return $h && $w
+		  && $h->[ $col{state} ] eq 'idle in transaction'
+		  && $h->[ $col{blocking} ] =~ /\b$waiter_pid\b/
+		  && $w->[ $col{'blocked by'} ] =~ /\b$holder_pid\b/
+		  && $h->[ $col{'transaction age'} ] > 0;
+	},
+	'Totals in the time range' => sub {
+		my ($c, $r) = @_;
+		my %v = map { $c->[$_] => $r->[0][$_] } 0 .. $#$c;
+		my $refused = 0;
+		$refused += $induced{$_}
+		  for qw(rejected_too_many_clients rejected_reserved_slots rejected_database_limit rejected_role_limit);
+		return @$r == 1
+		  && $v{'peak connections'} == 10
+		  && $v{'peak usage'} > 100    # superusers in the reserved slots
+		  && $v{'refused connections'} == $refused
+		  && $v{'statement timeouts'} == $induced{statement_timeout}
+		  && $v{'statements'} >= $induced{statements}
+		  && $v{'policy actions'} == $induced{policy_actions};
 	},
 	'Top connection consumers' => sub {
 		my ($c, $r) = @_;
@@ -721,7 +745,8 @@ my %table_checks = (
 	'Events since reset' => sub {
 		my ($c, $r) = @_;
 		my %total = map { $_->[0] => $_->[2] } @$r;
-		return !grep { ($total{$_} // 0) < $induced{$_} } grep { $_ ne 'policy_actions' } keys %induced;
+		return !grep { ($total{$_} // 0) < $induced{$_} }
+		  grep { $_ ne 'policy_actions' && $_ ne 'statements' } keys %induced;
 	});
 
 for my $pt (@table_targets)
