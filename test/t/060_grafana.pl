@@ -610,11 +610,19 @@ sub max_data_points
 	return $p->{maxDataPoints} // int($p->{gridPos}{w} * 1920 / 24);
 }
 
+# The request Grafana builds for a panel: points = panel width in pixels
+# (or maxDataPoints), min interval = the panel's, else the datasource's.
+sub panel_request
+{
+	my ($p) = @_;
+	return (max_data_points => max_data_points($p), min_interval => $p->{interval} // $min_interval);
+}
+
 for my $pt (@series_targets)
 {
 	my ($p, $q) = @$pt;
 	my $n = "'$p->{title}'";
-	my ($sql, $iv_ms) = expand_query($q->{rawSql}, %range, max_data_points => max_data_points($p));
+	my ($sql, $iv_ms) = expand_query($q->{rawSql}, %range, panel_request($p));
 	unlike($sql, qr/\$/, "$n: nothing left unexpanded");
 	my ($err, $cols, $types, $rows) = run_as_grafana($sql);
 	ok(!defined $err, "$n: runs as the grafana role") or diag("$err\n$sql");
@@ -670,7 +678,7 @@ for my $pt (@series_targets)
 	# the same query over a range before the cluster existed: no rows
 	my ($old_sql) = expand_query($q->{rawSql}, %range,
 		from_ms => $t0_ms - 86400000, to_ms => $t0_ms - 86400000 + 3600000,
-		max_data_points => max_data_points($p));
+		panel_request($p));
 	my ($e2, undef, undef, $rows2) = run_as_grafana($old_sql);
 	ok(!defined $e2 && @$rows2 == 0, "$n: \$__timeFilter excludes other ranges");
 }
@@ -753,7 +761,7 @@ for my $pt (@table_targets)
 {
 	my ($p, $q) = @$pt;
 	my $n = "'$p->{title}'";
-	my ($sql) = expand_query($q->{rawSql}, %range, max_data_points => max_data_points($p));
+	my ($sql) = expand_query($q->{rawSql}, %range, panel_request($p));
 	unlike($sql, qr/\$/, "$n: nothing left unexpanded");
 	my ($err, $cols, $types, $rows) = run_as_grafana($sql);
 	ok(!defined $err, "$n: runs as the grafana role") or diag("$err\n$sql");
