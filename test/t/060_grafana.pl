@@ -441,6 +441,10 @@ GRANT CONNECT ON DATABASE closed TO app;
 
 my %induced;    # history column => attempts we made
 
+# Background sessions that live through the whole test: their harness
+# timer runs from the start, so give it room beyond the default.
+my $long = 10 * $PostgreSQL::Test::Utils::timeout_default;
+
 sub refused
 {
 	my ($column, $db, $user, $what) = @_;
@@ -452,7 +456,7 @@ sub refused
 }
 
 # 7 of 10 slots are usable by app (3 reserved for superusers)
-my @app = map { $node->background_psql('postgres', extra_params => [ '-U', 'app' ]) } 1 .. 7;
+my @app = map { $node->background_psql('postgres', extra_params => [ '-U', 'app' ], timeout => $long) } 1 .. 7;
 like(refused('rejected_reserved_slots', 'postgres', 'app', 'app beyond the usable slots'),
 	qr/remaining connection slots are reserved/, 'the 8th app connection hits the superuser reserve');
 refused('rejected_reserved_slots', 'postgres', 'app', 'again');
@@ -508,10 +512,10 @@ $induced{statements} = 200;
 
 # stuck sessions that stay while the dashboard is read: one idle in
 # transaction holding a lock, one waiting for it
-my $holder = $node->background_psql('postgres', extra_params => [ '-U', 'app' ]);
+my $holder = $node->background_psql('postgres', extra_params => [ '-U', 'app' ], timeout => $long);
 my $holder_pid = $holder->query_safe('SELECT pg_backend_pid()');
 $holder->query_safe('BEGIN; LOCK TABLE lg_t IN ACCESS EXCLUSIVE MODE');
-my $waiter = $node->background_psql('postgres', extra_params => [ '-U', 'app' ]);
+my $waiter = $node->background_psql('postgres', extra_params => [ '-U', 'app' ], timeout => $long);
 my $waiter_pid = $waiter->query_safe('SELECT pg_backend_pid()');
 $waiter->query_until(qr/waiting/, "\\echo waiting\nSELECT count(*) FROM lg_t;\n");
 ok(lg_wait_for($node, 'SELECT waiting_on_lock > 0 AND idle_in_transaction > 0 FROM loadguard.status',
