@@ -17,9 +17,11 @@ PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifeq ($(LG_WERROR),1)
 PG_CFLAGS += -Werror
 endif
+# Sanitizer build of the module (see README, "Testing"): UBSan in the server;
+# ASan cannot be preloaded into Debian's uninstrumented postgres.
 ifeq ($(LG_SANITIZE),1)
-PG_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
-SHLIB_LINK += -fsanitize=address,undefined
+PG_CFLAGS += -fsanitize=undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SHLIB_LINK += -fsanitize=undefined
 endif
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)

@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "storage/lwlock.h"
 #include "utils/timestamp.h"
 
@@ -136,6 +137,11 @@ extern void lg_events_check_log_settings(void);
 extern uint64 lg_events_total(LgEventKind kind);
 extern void lg_statements_last_minute(double *statements_per_s, double *latency_p95_ms);
 extern void lg_policy_counts(uint64 *cancels, uint64 *terminations);
+
+/* ---- persistence (persist.c); each module dumps and loads its section ---- */
+extern void lg_persist_startup(void);
+extern void lg_core_dump(StringInfo out);
+extern void lg_core_load(const char *data, Size len);
 
 /* ---- reset ---- */
 extern void lg_core_reset(TimestampTz now);

@@ -13,6 +13,7 @@
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
+#include "lib/stringinfo.h"
 #include "storage/shmem.h"
 
 #include "compat.h"
@@ -69,6 +70,8 @@ lg_shmem_startup(void)
 	lg_statements_shmem_init();
 	lg_names_shmem_init();
 	lg_audit_shmem_init();
+	if (!IsUnderPostmaster)
+		lg_persist_startup();
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -134,4 +137,40 @@ lg_require_shmem(void)
 				 errdetail("loadguard's shared memory, hooks and background worker exist only when the library is preloaded at server start."),
 				 errhint("Add loadguard to the existing shared_preload_libraries list (currently \"%s\") and restart the server.",
 						 shared_preload_libraries_string ? shared_preload_libraries_string : "")));
+}
+
+/*
+ * Persisted core state: peaks and the reset time.  The worker's own fields
+ * (pid, tick statistics) describe a process that no longer exists.
+ */
+typedef struct LgCorePersisted
+{
+	int32		peak_connections;
+	TimestampTz peak_at;
+	TimestampTz stats_reset;
+} LgCorePersisted;
+
+void
+lg_core_dump(StringInfo out)
+{
+	LgCorePersisted saved;
+
+	memset(&saved, 0, sizeof(saved));
+	saved.peak_connections = lg_core->peak_connections;
+	saved.peak_at = lg_core->peak_at;
+	saved.stats_reset = lg_core->stats_reset;
+	appendBinaryStringInfo(out, (const char *) &saved, sizeof(saved));
+}
+
+void
+lg_core_load(const char *data, Size len)
+{
+	LgCorePersisted saved;
+
+	if (len != sizeof(saved))
+		return;
+	memcpy(&saved, data, sizeof(saved));
+	lg_core->peak_connections = saved.peak_connections;
+	lg_core->peak_at = saved.peak_at;
+	lg_core->stats_reset = saved.stats_reset;
 }

@@ -2,7 +2,7 @@
 # package installation, and throwaway clusters run as a non-root user with a
 # private socket directory and port.  Source it; it defines functions only.
 
-LG_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-contrib libcmocka-dev libipc-run-perl check-postgres build-essential"
+LG_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-contrib libcmocka-dev libipc-run-perl check-postgres build-essential valgrind"
 
 lg_say() { printf '\n==> %s\n' "$*"; }
 
@@ -72,7 +72,8 @@ lg_cluster_start() {
 		echo "max_connections = 40"
 		for line in "$@"; do echo "$line"; done
 	} | lg_as_owner tee -a "$LG_PGDATA/postgresql.conf" >/dev/null
-	lg_as_owner "$bindir/pg_ctl" -D "$LG_PGDATA" -l "$LG_LOG" -w -t 60 start >/dev/null || {
+	# shellcheck disable=SC2086  # LG_SERVER_ENV is a list of VAR=value words
+	lg_as_owner env ${LG_SERVER_ENV:-} "$bindir/pg_ctl" -D "$LG_PGDATA" -l "$LG_LOG" -w -t 60 start >/dev/null || {
 		cat "$LG_LOG" >&2
 		return 1
 	}

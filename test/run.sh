@@ -12,6 +12,7 @@ TOP=$PWD
 . test/lib.sh
 
 TIERS=${LG_TIERS:-unit regress tap}
+LOGDIR=$(mktemp -d /tmp/loadguard-run.XXXXXX)
 PASSED=0
 FAILED=0
 FAILED_NAMES=()
@@ -21,6 +22,14 @@ fail() { FAILED=$((FAILED + 1)); FAILED_NAMES+=("$1"); echo "FAILED  $1"; }
 
 finish() {
 	lg_cluster_stop
+	if [ "${LG_SANITIZE:-0}" = 1 ]; then
+		if ls /tmp/lg-sanitizer.* >/dev/null 2>&1; then
+			head -n 60 /tmp/lg-sanitizer.*
+			fail sanitizer-reports
+		else
+			pass sanitizer-clean
+		fi
+	fi
 	[ -n "${TAPDIR:-}" ] && rm -rf "$TAPDIR"
 	echo
 	if [ $FAILED -gt 0 ]; then
@@ -30,30 +39,61 @@ finish() {
 	[ $FAILED -eq 0 ]
 	exit
 }
-trap 'lg_cluster_stop; [ -n "${TAPDIR:-}" ] && rm -rf "$TAPDIR"' EXIT
+trap 'lg_cluster_stop; [ -n "${TAPDIR:-}" ] && rm -rf "$TAPDIR"; rm -rf "$LOGDIR"' EXIT
 trap 'echo "interrupted"; FAILED=$((FAILED + 1)); finish' INT TERM
 
 lg_install_packages || { fail packages; finish; }
 
+# Sanitizer mode (LG_SANITIZE=1): the module is built with UBSan and runs in
+# every server of the suite; any report aborts the backend (the tests see a
+# crash) and is also collected from /tmp/lg-sanitizer.*.  The plain-C units
+# run under ASan+UBSan and again under valgrind.  ASan cannot cover the
+# server: preloading its runtime into Debian's uninstrumented postgres
+# deadlocks at process exit (libp11-kit's destructor calls freelocale under
+# the setlocale lock).
+if [ "${LG_SANITIZE:-0}" = 1 ]; then
+	LG_SERVER_ENV="UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=/tmp/lg-sanitizer"
+	export LG_SERVER_ENV
+	rm -f /tmp/lg-sanitizer.*
+fi
+
 lg_say "build (warnings are errors) and install"
 make -s clean >/dev/null 2>&1
-if make -s LG_WERROR=1 ${LG_SANITIZE:+LG_SANITIZE=1} >"${TMPDIR:-/tmp}/lg-build.log" 2>&1 && make -s install >>"${TMPDIR:-/tmp}/lg-build.log" 2>&1; then
+if make -s LG_WERROR=1 LG_SANITIZE="${LG_SANITIZE:-0}" >"$LOGDIR/build.log" 2>&1 && make -s install >>"$LOGDIR/build.log" 2>&1; then
 	pass build
 else
-	cat "${TMPDIR:-/tmp}/lg-build.log"
+	cat "$LOGDIR/build.log"
 	fail build
 	finish
 fi
 
 case " $TIERS " in *" unit "*)
 	lg_say "unit tests (cmocka)"
-	if make -s -C test/unit >/tmp/lg-unit-build.log 2>&1; then
+	run_units() { # run_units LABEL [runner...]
+		local label=$1 t name out
+		shift
 		for t in test/unit/bin/test_*; do
-			name="unit/$(basename "$t")"
-			if out=$("$t" 2>&1); then pass "$name"; else echo "$out"; fail "$name"; fi
+			name="unit/$(basename "$t")$label"
+			if out=$("$@" "$t" 2>&1); then pass "$name"; else echo "$out"; fail "$name"; fi
 		done
+	}
+	if [ "${LG_SANITIZE:-0}" = 1 ]; then
+		if make -s -C test/unit clean all UNIT_CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" >"$LOGDIR/unit-build.log" 2>&1; then
+			run_units "[asan+ubsan]"
+		else
+			cat "$LOGDIR/unit-build.log"
+			fail unit-build-sanitizers
+		fi
+		if make -s -C test/unit clean all >"$LOGDIR/unit-build.log" 2>&1; then
+			run_units "[valgrind]" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+		else
+			cat "$LOGDIR/unit-build.log"
+			fail unit-build-valgrind
+		fi
+	elif make -s -C test/unit clean all >"$LOGDIR/unit-build.log" 2>&1; then
+		run_units ""
 	else
-		cat /tmp/lg-unit-build.log
+		cat "$LOGDIR/unit-build.log"
 		fail unit-build
 	fi
 	;;
@@ -62,14 +102,14 @@ esac
 case " $TIERS " in *" regress "*)
 	lg_say "pg_regress (make installcheck)"
 	if lg_cluster_start; then
-		make -s installcheck PGUSER=postgres >/tmp/lg-regress.log 2>&1
+		make -s installcheck PGUSER=postgres >"$LOGDIR/regress.log" 2>&1
 		while read -r name result; do
 			if [ "$result" = ok ]; then pass "regress/$name"; else fail "regress/$name"; fi
-		done < <(awk '/^(test| ) +[^ ]+ +\.\.\. / { for (i = 1; i < NF; i++) if ($i == "...") { print $(i-1), $(i+1); break } }' /tmp/lg-regress.log)
-		if grep -q 'FAILED\|failed' /tmp/lg-regress.log && [ -f regression.diffs ]; then
+		done < <(awk '/^(test| ) +[^ ]+ +\.\.\. / { for (i = 1; i < NF; i++) if ($i == "...") { print $(i-1), $(i+1); break } }' "$LOGDIR/regress.log")
+		if grep -q 'FAILED\|failed' "$LOGDIR/regress.log" && [ -f regression.diffs ]; then
 			head -c 20000 regression.diffs
 		fi
-		grep -qE '^(test| ) +[[:alnum:]_]+ +\.\.\. ' /tmp/lg-regress.log || { cat /tmp/lg-regress.log; fail regress-run; }
+		grep -qE '^(test| ) +[[:alnum:]_]+ +\.\.\. ' "$LOGDIR/regress.log" || { cat "$LOGDIR/regress.log"; fail regress-run; }
 		lg_cluster_stop
 	else
 		fail regress-cluster
@@ -87,11 +127,19 @@ case " $TIERS " in *" tap "*)
 	[ -d grafana ] && cp -r grafana "$TAPDIR/"
 	chmod -R a+rX "$TAPDIR"
 	[ "$(id -u)" = 0 ] && chown -R postgres: "$TAPDIR"
+	TAPPATH="$BINDIR:$PATH"
+	if [ -n "${LG_SERVER_ENV:-}" ]; then
+		mkdir -p "$TAPDIR/sanbin"
+		printf '#!/bin/sh\nexec env %s "%s/pg_ctl" "$@"\n' "$LG_SERVER_ENV" "$BINDIR" >"$TAPDIR/sanbin/pg_ctl"
+		chmod 755 "$TAPDIR/sanbin/pg_ctl"
+		[ "$(id -u)" = 0 ] && chown -R postgres: "$TAPDIR/sanbin"
+		TAPPATH="$TAPDIR/sanbin:$TAPPATH"
+	fi
 	for t in test/t/${LG_TAP:-}*.pl; do
 		[ -f "$t" ] || continue
 		name="tap/$(basename "$t" .pl)"
 		echo "--- $name"
-		if (cd "$TAPDIR" && lg_as_owner env PATH="$BINDIR:$PATH" TESTDIR="$TAPDIR" \
+		if (cd "$TAPDIR" && lg_as_owner env PATH="$TAPPATH" TESTDIR="$TAPDIR" \
 			PG_REGRESS="$PGXSDIR/src/test/regress/pg_regress" \
 			PG_TEST_TIMEOUT_DEFAULT=60 \
 			prove -I "$PGXSDIR/src/test/perl" -I "$TAPDIR/perl" "t/$(basename "$t")") >"$TAPDIR/out.log" 2>&1; then

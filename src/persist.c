@@ -1,0 +1,194 @@
+/*
+ * persist.c — keeps what loadguard saw across clean restarts.
+ *
+ * On clean shutdown the postmaster (after every child has exited, so no
+ * lock is needed) writes each module's section to pg_stat/loadguard.stat
+ * through a temporary file, fsync and durable_rename.  At the next start,
+ * shmem_startup loads it and removes it.  A missing file means a fresh
+ * start; a truncated, corrupted or foreign file gives one WARNING and a
+ * fresh start, never a failed startup.  After a crash the file is gone
+ * (removed at load) and the callback runs with a non-zero code: state
+ * starts fresh.
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "port/pg_crc32c.h"
+#include "storage/fd.h"
+#include "storage/ipc.h"
+
+#include "loadguard.h"
+#include "persist_format.h"
+
+#define LG_STATE_FILE		PGSTAT_STAT_PERMANENT_DIRECTORY "/loadguard.stat"
+#define LG_STATE_FILE_TMP	LG_STATE_FILE ".tmp"
+#define LG_STATE_FILE_MAX	(1024L * 1024 * 1024)
+
+typedef struct LgPersistModule
+{
+	uint32		tag;
+	const char *name;
+	void		(*dump) (StringInfo out);
+	void		(*load) (const char *data, Size len);
+} LgPersistModule;
+
+/* Tags are part of the file format: never reuse one. */
+static const LgPersistModule lg_persist_modules[] = {
+	{1, "core", lg_core_dump, lg_core_load},
+};
+
+static uint32
+lg_crc32c(const void *data, size_t len)
+{
+	pg_crc32c	crc;
+
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, data, len);
+	FIN_CRC32C(crc);
+	return crc;
+}
+
+static uint32
+lg_pg_major(void)
+{
+	return PG_VERSION_NUM / 10000;
+}
+
+static void
+lg_persist_save(int code, Datum arg)
+{
+	StringInfoData payload;
+	LgPersistHeader header;
+	FILE	   *file;
+
+	/* after a crash or in a failed startup, keep nothing */
+	if (code != 0 || lg_core == NULL)
+		return;
+
+	initStringInfo(&payload);
+	for (int i = 0; i < lengthof(lg_persist_modules); i++)
+	{
+		LgPersistSectionHeader sh;
+		int			start;
+
+		memset(&sh, 0, sizeof(sh));
+		sh.tag = lg_persist_modules[i].tag;
+		start = payload.len;
+		appendBinaryStringInfo(&payload, (const char *) &sh, sizeof(sh));
+		lg_persist_modules[i].dump(&payload);
+		sh.len = payload.len - start - sizeof(sh);
+		memcpy(payload.data + start, &sh, sizeof(sh));
+	}
+	lg_persist_make_header(&header, lg_pg_major(), LG_SHMEM_VERSION,
+						   payload.data, payload.len,
+						   lengthof(lg_persist_modules), lg_crc32c);
+
+	file = AllocateFile(LG_STATE_FILE_TMP, PG_BINARY_W);
+	if (file == NULL ||
+		fwrite(&header, sizeof(header), 1, file) != 1 ||
+		fwrite(payload.data, 1, payload.len, file) != (size_t) payload.len ||
+		fflush(file) != 0 ||
+		pg_fsync(fileno(file)) != 0)
+	{
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("could not write loadguard state file \"%s\": %m",
+						LG_STATE_FILE_TMP)));
+		if (file)
+			FreeFile(file);
+		unlink(LG_STATE_FILE_TMP);
+		return;
+	}
+	FreeFile(file);
+	(void) durable_rename(LG_STATE_FILE_TMP, LG_STATE_FILE, LOG);
+}
+
+static void
+lg_persist_warn(const char *detail)
+{
+	ereport(WARNING,
+			(errmsg("loadguard state file \"%s\" ignored; starting fresh", LG_STATE_FILE),
+			 errdetail("%s", detail)));
+}
+
+static void
+lg_persist_load(void)
+{
+	struct stat st;
+	FILE	   *file;
+	char	   *buf;
+	LgPersistSection sections[LG_PERSIST_MAX_SECTIONS];
+	int			nsections;
+	LgPersistResult result;
+
+	if (stat(LG_STATE_FILE, &st) != 0)
+		return;					/* no file: a fresh start */
+	if (st.st_size > LG_STATE_FILE_MAX)
+	{
+		lg_persist_warn("The file is larger than 1GB.");
+		unlink(LG_STATE_FILE);
+		return;
+	}
+
+	file = AllocateFile(LG_STATE_FILE, PG_BINARY_R);
+	if (file == NULL)
+	{
+		ereport(WARNING,
+				(errcode_for_file_access(),
+				 errmsg("could not read loadguard state file \"%s\": %m; starting fresh",
+						LG_STATE_FILE)));
+		unlink(LG_STATE_FILE);
+		return;
+	}
+	buf = palloc_extended(st.st_size + 1, MCXT_ALLOC_NO_OOM);
+	if (buf == NULL || fread(buf, 1, st.st_size, file) != (size_t) st.st_size)
+	{
+		FreeFile(file);
+		lg_persist_warn("The file could not be read completely.");
+		unlink(LG_STATE_FILE);
+		if (buf)
+			pfree(buf);
+		return;
+	}
+	FreeFile(file);
+	unlink(LG_STATE_FILE);
+
+	result = lg_persist_parse(buf, st.st_size, lg_pg_major(), LG_SHMEM_VERSION,
+							  lg_crc32c, sections, LG_PERSIST_MAX_SECTIONS, &nsections);
+	if (result != LG_PERSIST_OK)
+	{
+		lg_persist_warn(lg_persist_result_detail(result));
+		pfree(buf);
+		return;
+	}
+
+	for (int s = 0; s < nsections; s++)
+	{
+		for (int m = 0; m < lengthof(lg_persist_modules); m++)
+		{
+			if (lg_persist_modules[m].tag == sections[s].tag)
+				lg_persist_modules[m].load(sections[s].data, sections[s].len);
+		}
+	}
+	pfree(buf);
+	ereport(LOG,
+			(errmsg("loadguard restored its state from \"%s\"", LG_STATE_FILE)));
+}
+
+/*
+ * Called from shmem startup once every module's shared memory is fresh.
+ * Only the postmaster (or a standalone backend) owns the file.
+ */
+void
+lg_persist_startup(void)
+{
+	if (IsUnderPostmaster)
+		return;
+	lg_persist_load();
+	on_shmem_exit(lg_persist_save, (Datum) 0);
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# test/demo.sh — `make demo`: replay the load test loadguard grew from, on a
+# throwaway cluster with a deliberately small max_connections.
+#   1. build and install; start a cluster with loadguard preloaded
+#   2. baseline: pgbench as application role "app" with BASE clients, while a
+#      monitoring session stays connected (fixed overhead)
+#   3. report for twice the baseline: NOT READY, with the exact fix
+#   4. what twice the users see today: real connection attempts, refusals counted
+#   5. apply the fix with ALTER SYSTEM, restart
+#   6. run twice the baseline for real and print the report again
+# The cluster is stopped and removed on every exit path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. test/lib.sh
+
+BASE=${LG_DEMO_USERS:-8}
+TARGET=$((BASE * 2))
+SECONDS_PER_RUN=${LG_DEMO_SECONDS:-15}
+
+trap 'lg_cluster_stop' EXIT
+
+lg_install_packages
+lg_say "building and installing loadguard"
+make -s >/dev/null
+make -s install >/dev/null
+
+lg_say "starting a throwaway cluster: max_connections = 20, loadguard preloaded"
+lg_cluster_start "max_connections = 20" "superuser_reserved_connections = 3" \
+	"loadguard.sample_interval = '200ms'"
+BINDIR=$(lg_pg_bindir)
+psql() { "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+pgbench() { "$BINDIR/pgbench" "$@"; }
+
+psql -c "CREATE EXTENSION loadguard" \
+	-c "CREATE ROLE app LOGIN" -c "CREATE ROLE monitor LOGIN" >/dev/null
+pgbench -i -q -s 1 >/dev/null 2>&1
+psql -c "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO app" >/dev/null
+
+# a monitoring session that stays connected through every run: fixed overhead
+"$BINDIR/psql" -X -q -U monitor -c "SELECT pg_sleep(3600)" >/dev/null 2>&1 &
+MONITOR=$!
+trap 'kill $MONITOR 2>/dev/null; lg_cluster_stop' EXIT
+
+lg_say "baseline: $BASE users (pgbench -c $BASE as role app, ${SECONDS_PER_RUN}s)"
+pgbench -U app -n -c "$BASE" -j 2 -T "$SECONDS_PER_RUN" 2>&1 | grep -E '^(number of clients|tps|latency average)' || true
+
+lg_say "readiness for $TARGET users, from the $BASE-user baseline"
+psql -At -c "SELECT * FROM loadguard.report($TARGET, baseline_users => $BASE, app_role => 'app')"
+
+lg_say "what $TARGET users get today: $TARGET real connection attempts as role app"
+refused=0
+pids=()
+for i in $(seq 1 "$TARGET"); do
+	"$BINDIR/psql" -X -q -U app -c "SELECT pg_sleep(2)" >/dev/null 2>&1 &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || refused=$((refused + 1)); done
+echo "$refused of $TARGET connection attempts refused"
+psql -At -c "SELECT format('loadguard counted %s refused connections (%s)', rejected_connections, coalesce(round(refusal_pct::numeric, 1), 0) || ' % of attempts') FROM loadguard.status"
+
+FIX=$(psql -At -c "SELECT fix FROM loadguard.readiness($TARGET, $BASE, app_role => 'app') WHERE check_name = 'connections' AND status <> 'pass'")
+if [ -z "$FIX" ]; then
+	echo "readiness found nothing to fix" >&2
+	exit 1
+fi
+lg_say "applying the fix: $FIX"
+psql -c "${FIX%%;*}" >/dev/null
+lg_as_owner "$BINDIR/pg_ctl" -D "$LG_PGDATA" -l "$LG_LOG" -w -m fast restart >/dev/null
+kill $MONITOR 2>/dev/null || true
+"$BINDIR/psql" -X -q -U monitor -c "SELECT pg_sleep(3600)" >/dev/null 2>&1 &
+MONITOR=$!
+psql -At -c "SELECT 'max_connections is now ' || current_setting('max_connections')"
+
+lg_say "$TARGET users for real (pgbench -c $TARGET as role app, ${SECONDS_PER_RUN}s)"
+pgbench -U app -n -c "$TARGET" -j 2 -T "$SECONDS_PER_RUN" 2>&1 | grep -E '^(number of clients|tps|latency average)' || true
+
+lg_say "report after the fix"
+psql -At -c "SELECT * FROM loadguard.report($TARGET, baseline_users => $TARGET, app_role => 'app')"
+
+lg_say "done: the cluster is stopped and removed"

@@ -1,0 +1,175 @@
+/*
+ * test_persist_format.c — cmocka tests for the state file's validation
+ * (src/persist_format.c): round trip, and every way a file can be bad.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "persist_format.h"
+
+#define PG_MAJOR 15
+#define LAYOUT 7
+
+/* FNV-1a: any deterministic checksum serves the tests */
+static uint32_t
+test_checksum(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint32_t	h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* Build a file image with two sections into buf; returns its length. */
+static size_t
+build_file(unsigned char *buf)
+{
+	LgPersistHeader header;
+	LgPersistSectionHeader sh;
+	size_t		off = sizeof(header);
+	const char *a = "alpha";
+	const char *b = "bravo-bravo";
+
+	memset(&sh, 0, sizeof(sh));
+	sh.tag = 1;
+	sh.len = strlen(a);
+	memcpy(buf + off, &sh, sizeof(sh));
+	off += sizeof(sh);
+	memcpy(buf + off, a, strlen(a));
+	off += strlen(a);
+	sh.tag = 2;
+	sh.len = strlen(b);
+	memcpy(buf + off, &sh, sizeof(sh));
+	off += sizeof(sh);
+	memcpy(buf + off, b, strlen(b));
+	off += strlen(b);
+
+	lg_persist_make_header(&header, PG_MAJOR, LAYOUT, buf + sizeof(header),
+						   off - sizeof(header), 2, test_checksum);
+	memcpy(buf, &header, sizeof(header));
+	return off;
+}
+
+static LgPersistResult
+parse(const unsigned char *buf, size_t len, int *n, LgPersistSection *s)
+{
+	return lg_persist_parse(buf, len, PG_MAJOR, LAYOUT, test_checksum,
+							s, LG_PERSIST_MAX_SECTIONS, n);
+}
+
+static void
+test_round_trip(void **state)
+{
+	unsigned char buf[256];
+	LgPersistSection s[LG_PERSIST_MAX_SECTIONS];
+	int			n;
+	size_t		len = build_file(buf);
+
+	(void) state;
+	assert_int_equal(parse(buf, len, &n, s), LG_PERSIST_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(s[0].tag, 1);
+	assert_int_equal(s[0].len, 5);
+	assert_memory_equal(s[0].data, "alpha", 5);
+	assert_int_equal(s[1].tag, 2);
+	assert_memory_equal(s[1].data, "bravo-bravo", 11);
+}
+
+static void
+test_truncated_anywhere(void **state)
+{
+	unsigned char buf[256];
+	LgPersistSection s[LG_PERSIST_MAX_SECTIONS];
+	int			n;
+	size_t		len = build_file(buf);
+
+	(void) state;
+	for (size_t cut = 0; cut < len; cut++)
+	{
+		LgPersistResult r = parse(buf, cut, &n, s);
+
+		assert_int_not_equal(r, LG_PERSIST_OK);
+		assert_int_equal(n, 0);
+	}
+}
+
+static void
+test_every_flipped_byte_is_caught(void **state)
+{
+	unsigned char buf[256];
+	LgPersistSection s[LG_PERSIST_MAX_SECTIONS];
+	int			n;
+	size_t		len = build_file(buf);
+
+	(void) state;
+	for (size_t i = 0; i < len; i++)
+	{
+		buf[i] ^= 0x5a;
+		assert_int_not_equal(parse(buf, len, &n, s), LG_PERSIST_OK);
+		buf[i] ^= 0x5a;
+	}
+	assert_int_equal(parse(buf, len, &n, s), LG_PERSIST_OK);
+}
+
+static void
+test_foreign_versions(void **state)
+{
+	unsigned char buf[256];
+	LgPersistSection s[LG_PERSIST_MAX_SECTIONS];
+	int			n;
+	size_t		len = build_file(buf);
+
+	(void) state;
+	assert_int_equal(lg_persist_parse(buf, len, 16, LAYOUT, test_checksum, s,
+									  LG_PERSIST_MAX_SECTIONS, &n),
+					 LG_PERSIST_FOREIGN_VERSION);
+	assert_int_equal(lg_persist_parse(buf, len, PG_MAJOR, LAYOUT + 1, test_checksum, s,
+									  LG_PERSIST_MAX_SECTIONS, &n),
+					 LG_PERSIST_BAD_LAYOUT);
+	/* more sections than the reader accepts */
+	assert_int_equal(lg_persist_parse(buf, len, PG_MAJOR, LAYOUT, test_checksum, s, 1, &n),
+					 LG_PERSIST_BAD_SECTION);
+	assert_string_not_equal(lg_persist_result_detail(LG_PERSIST_BAD_CHECKSUM), "");
+}
+
+static void
+test_section_length_past_end(void **state)
+{
+	unsigned char buf[256];
+	LgPersistSection s[LG_PERSIST_MAX_SECTIONS];
+	LgPersistHeader header;
+	LgPersistSectionHeader sh;
+	int			n;
+	size_t		len = build_file(buf);
+
+	(void) state;
+	/* a section claiming more bytes than the file has, with a valid checksum */
+	memcpy(&sh, buf + sizeof(header), sizeof(sh));
+	sh.len = 1000;
+	memcpy(buf + sizeof(header), &sh, sizeof(sh));
+	lg_persist_make_header(&header, PG_MAJOR, LAYOUT, buf + sizeof(header),
+						   len - sizeof(header), 2, test_checksum);
+	memcpy(buf, &header, sizeof(header));
+	assert_int_equal(parse(buf, len, &n, s), LG_PERSIST_BAD_SECTION);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_truncated_anywhere),
+		cmocka_unit_test(test_every_flipped_byte_is_caught),
+		cmocka_unit_test(test_foreign_versions),
+		cmocka_unit_test(test_section_length_past_end),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
