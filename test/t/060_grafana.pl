@@ -360,6 +360,15 @@ for my $p (@panels)
 		"panel '$p->{title}': no formatTime transformation (schema 43 migration)");
 }
 
+# the history columns that are per-sample deltas (one per event kind, then
+# statements and policy actions)
+my @counter_columns = qw(
+  rejected_too_many_clients rejected_reserved_slots rejected_database_limit
+  rejected_role_limit statement_timeout query_canceled lock_timeout
+  idle_in_transaction_timeout idle_session_timeout deadlock recovery_conflict
+  admin_terminated auth_failed out_of_memory lock_table_full
+  connections_established statements policy_actions);
+
 my @query_panels = grep { $_->{type} ne 'row' } @panels;
 my (@series_targets, @table_targets);
 for my $p (@query_panels)
@@ -387,6 +396,12 @@ for my $p (@query_panels)
 			like($q->{rawSql}, qr/\$__timeGroupAlias\(ts, \$__interval\)|\bAS "time"/,
 				"$n: time column aliased \"time\"");
 			like($q->{rawSql}, qr/ORDER BY 1\s*$/, "$n: ORDER BY 1");
+			# per-interval deltas only add up: any other aggregate misreports at a coarser zoom
+			for my $counter (@counter_columns)
+			{
+				unlike($q->{rawSql}, qr/\b(?:max|min|avg)\(\s*$counter\b/,
+					"$n: counter $counter is summed, not averaged or maxed");
+			}
 			push @series_targets, [ $p, $q ];
 		}
 		else
