@@ -96,7 +96,11 @@ lg_pressure_maybe_log(const LgSample *sample, TimestampTz now)
 		sample->events[LG_EV_REJECTED_ROLE_LIMIT];
 
 	if (lg_log_pressure <= 0)
+	{
+		/* switched off: do not carry old refusals into a later line */
+		refused_since_line = 0;
 		return;
+	}
 	over = sample->usage_pct >= (double) lg_log_pressure;
 	if (!over && refused_since_line == 0)
 		return;

@@ -304,6 +304,28 @@ lg_fill_roles(LgSample *sample, LgRoleTally *roles, int n)
 	}
 }
 
+/*
+ * Per-slot scratch arrays for one tick, allocated once per process: a tick
+ * should not allocate ~100 bytes per status slot (most of them empty).
+ */
+static void
+lg_collect_buffers(LgRoleTally **roles, LgNameTally *tallies[LG_DIM_COUNT])
+{
+	static LgRoleTally *role_buf = NULL;
+	static LgNameTally *tally_buf[LG_DIM_COUNT];
+
+	if (role_buf == NULL)
+	{
+		role_buf = MemoryContextAlloc(TopMemoryContext, sizeof(LgRoleTally) * lg_beentry_count);
+		for (int d = 0; d < LG_DIM_COUNT; d++)
+			tally_buf[d] = MemoryContextAlloc(TopMemoryContext,
+											  sizeof(LgNameTally) * lg_beentry_count);
+	}
+	*roles = role_buf;
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+		tallies[d] = tally_buf[d];
+}
+
 void
 lg_sampler_collect(LgSample *sample, TimestampTz now)
 {
@@ -315,9 +337,7 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 
 	lg_attach_backend_status();
 	lg_wait_map_build(&waits);
-	roles = palloc(sizeof(LgRoleTally) * lg_beentry_count);
-	for (int d = 0; d < LG_DIM_COUNT; d++)
-		tallies[d] = palloc(sizeof(LgNameTally) * lg_beentry_count);
+	lg_collect_buffers(&roles, tallies);
 
 	sample->max_connections = MaxConnections;
 	sample->usable_connections = LG_USABLE_CONNECTIONS();
@@ -533,4 +553,24 @@ lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 
 	*sessions = out;
 	return n;
+}
+
+/*
+ * Re-read the status slot of one pid now (no names, no query): the policy's
+ * last look at a target right before it signals it.  False when no backend
+ * has that pid.
+ */
+bool
+lg_sampler_reread_session(int pid, LgSession *session)
+{
+	lg_attach_backend_status();
+	for (int i = 0; i < lg_beentry_count; i++)
+	{
+		if (lg_beentries[i].st_procpid != pid)
+			continue;
+		memset(session, 0, sizeof(LgSession));
+		if (lg_read_slot(&lg_beentries[i], session, false) && session->pid == pid)
+			return true;
+	}
+	return false;
 }

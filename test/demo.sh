@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 . test/lib.sh
 
 BASE=${LG_DEMO_USERS:-8}
+# a web application's users think between requests: each client runs about
+# 5 transactions a second, like a busy user, not a benchmark at full speed
+RATE=$((BASE * 5))
 TARGET=$((BASE * 2))
 SECONDS_PER_RUN=${LG_DEMO_SECONDS:-15}
 
@@ -24,8 +27,8 @@ lg_say "building and installing loadguard"
 make -s >/dev/null
 make -s install >/dev/null
 
-lg_say "starting a throwaway cluster: max_connections = 20, loadguard preloaded"
-lg_cluster_start "max_connections = 20" "superuser_reserved_connections = 3" \
+lg_say "starting a throwaway cluster: max_connections = 15 (12 usable), loadguard preloaded"
+lg_cluster_start "max_connections = 15" "superuser_reserved_connections = 3" \
 	"loadguard.sample_interval = '200ms'"
 BINDIR=$(lg_pg_bindir)
 psql() { "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
@@ -41,11 +44,17 @@ psql -c "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO app" >/d
 MONITOR=$!
 trap 'kill $MONITOR 2>/dev/null; lg_cluster_stop' EXIT
 
-lg_say "baseline: $BASE users (pgbench -c $BASE as role app, ${SECONDS_PER_RUN}s)"
-pgbench -U app -n -c "$BASE" -j 2 -T "$SECONDS_PER_RUN" 2>&1 | grep -E '^(number of clients|tps|latency average)' || true
+lg_say "baseline: $BASE users (pgbench -c $BASE -R $RATE as role app, ${SECONDS_PER_RUN}s)"
+pgbench -U app -n -c "$BASE" -j 2 -R "$RATE" -T "$SECONDS_PER_RUN" 2>&1 | grep -E '^(number of clients|number of failed|tps|latency average)' || true
 
 lg_say "readiness for $TARGET users, from the $BASE-user baseline"
 psql -At -c "SELECT * FROM loadguard.report($TARGET, baseline_users => $BASE, app_role => 'app')"
+
+FIXES=$(psql -At -c "SELECT split_part(fix, ';', 1) FROM loadguard.readiness($TARGET, $BASE, app_role => 'app') WHERE status IN ('fail', 'warn') AND fix ~ '^ALTER ' ORDER BY check_name")
+if ! grep -q max_connections <<<"$FIXES"; then
+	echo "readiness gave no max_connections fix" >&2
+	exit 1
+fi
 
 lg_say "what $TARGET users get today: $TARGET real connection attempts as role app"
 refused=0
@@ -56,25 +65,23 @@ for i in $(seq 1 "$TARGET"); do
 done
 for p in "${pids[@]}"; do wait "$p" || refused=$((refused + 1)); done
 echo "$refused of $TARGET connection attempts refused"
-psql -At -c "SELECT format('loadguard counted %s refused connections (%s)', rejected_connections, coalesce(round(refusal_pct::numeric, 1), 0) || ' % of attempts') FROM loadguard.status"
+psql -At -c "SELECT format('loadguard counted %s refused connections (%s %% of attempts)', rejected_connections, coalesce(round(refusal_pct::numeric, 1), 0)) FROM loadguard.status"
 
-FIX=$(psql -At -c "SELECT fix FROM loadguard.readiness($TARGET, $BASE, app_role => 'app') WHERE check_name = 'connections' AND status <> 'pass'")
-if [ -z "$FIX" ]; then
-	echo "readiness found nothing to fix" >&2
-	exit 1
-fi
-lg_say "applying the fix: $FIX"
-psql -c "${FIX%%;*}" >/dev/null
+lg_say "applying the fixes readiness printed"
+while read -r fix; do
+	echo "  $fix;"
+	psql -c "$fix" >/dev/null
+done <<<"$FIXES"
 lg_as_owner "$BINDIR/pg_ctl" -D "$LG_PGDATA" -l "$LG_LOG" -w -m fast restart >/dev/null
 kill $MONITOR 2>/dev/null || true
 "$BINDIR/psql" -X -q -U monitor -c "SELECT pg_sleep(3600)" >/dev/null 2>&1 &
 MONITOR=$!
 psql -At -c "SELECT 'max_connections is now ' || current_setting('max_connections')"
 
-lg_say "$TARGET users for real (pgbench -c $TARGET as role app, ${SECONDS_PER_RUN}s)"
-pgbench -U app -n -c "$TARGET" -j 2 -T "$SECONDS_PER_RUN" 2>&1 | grep -E '^(number of clients|tps|latency average)' || true
+lg_say "$TARGET users for real (pgbench -c $TARGET -R $((RATE * 2)) as role app, ${SECONDS_PER_RUN}s)"
+pgbench -U app -n -c "$TARGET" -j 2 -R "$((RATE * 2))" -T "$SECONDS_PER_RUN" 2>&1 | grep -E '^(number of clients|number of failed|tps|latency average)' || true
 
-lg_say "report after the fix"
-psql -At -c "SELECT * FROM loadguard.report($TARGET, baseline_users => $TARGET, app_role => 'app')"
+lg_say "report after the fix, over the last run only"
+psql -At -c "SELECT * FROM loadguard.report($TARGET, baseline_users => $TARGET, lookback => '${SECONDS_PER_RUN}s', app_role => 'app')"
 
 lg_say "done: the cluster is stopped and removed"

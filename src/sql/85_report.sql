@@ -2,6 +2,38 @@
 -- an 80-column terminal: status, events, top connection consumers, and the
 -- readiness verdict with every failing or warning check and its fix.
 
+-- Word-wrap text into lines of at most `width` characters: the first line
+-- starts with `first_prefix`, the following ones with `next_prefix`.
+CREATE FUNCTION loadguard.report_wrap(body text, first_prefix text, next_prefix text,
+                                      width integer DEFAULT 79)
+RETURNS SETOF text
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $wrap$
+DECLARE
+    word text;
+    line text := first_prefix;
+    line_has_word boolean := false;
+BEGIN
+    FOREACH word IN ARRAY regexp_split_to_array(btrim(coalesce(body, '')), '\s+') LOOP
+        IF line_has_word AND length(line) + 1 + length(word) > width THEN
+            RETURN NEXT line;
+            line := next_prefix || word;
+        ELSIF line_has_word THEN
+            line := line || ' ' || word;
+        ELSE
+            line := line || word;
+        END IF;
+        line_has_word := true;
+    END LOOP;
+    RETURN NEXT line;
+END
+$wrap$;
+
+COMMENT ON FUNCTION loadguard.report_wrap(text, text, text, integer) IS
+  'word-wraps report text to a terminal width (used by loadguard.report)';
+
 CREATE FUNCTION loadguard.report(
     users integer DEFAULT NULL,
     baseline_users integer DEFAULT NULL,
@@ -42,9 +74,9 @@ BEGIN
                            st.idle_in_transaction_aborted);
         RETURN NEXT format('  waiting        %s on a lock', st.waiting_on_lock);
         RETURN NEXT format('  oldest         idle in transaction %s, query %s, transaction %s',
-                           date_trunc('second', st.oldest_idle_in_transaction),
-                           date_trunc('second', st.longest_running_query),
-                           date_trunc('second', st.longest_transaction));
+                           to_char(st.oldest_idle_in_transaction, 'HH24:MI:SS'),
+                           to_char(st.longest_running_query, 'HH24:MI:SS'),
+                           to_char(st.longest_transaction, 'HH24:MI:SS'));
     END IF;
     RETURN NEXT format('  refused        %s of %s connection attempts (%s %%)',
                        st.rejected_connections,
@@ -108,18 +140,20 @@ BEGIN
     RETURN NEXT format('  verdict        %s (score %s)', sm.verdict, sm.score);
     RETURN NEXT format('  max users      %s (bottleneck: %s)',
                        coalesce(sm.max_users::text, '-'), coalesce(sm.bottleneck, '-'));
-    RETURN NEXT format('  summary        %s', sm.summary);
+    RETURN QUERY SELECT loadguard.report_wrap(sm.summary, '  summary        ',
+                                              '                 ');
     FOR ck IN
         SELECT * FROM loadguard.readiness(target, baseline_users, lookback, app_role)
          WHERE status IN ('fail', 'warn')
          ORDER BY status = 'warn', check_name
     LOOP
-        RETURN NEXT format('  %-4s %s: %s', upper(ck.status), ck.check_name,
-                           coalesce(ck.detail, ''));
+        RETURN QUERY SELECT loadguard.report_wrap(
+            format('%s: %s', ck.check_name, coalesce(ck.detail, '')),
+            format('  %-4s ', upper(ck.status)), '       ');
         IF ck.fix IS NOT NULL THEN
-            RETURN NEXT format('       fix: %s%s', ck.fix,
-                               CASE WHEN ck.restart_required THEN '  (restart required)'
-                                    ELSE '' END);
+            RETURN QUERY SELECT loadguard.report_wrap(
+                ck.fix || CASE WHEN ck.restart_required THEN ' (restart required)' ELSE '' END,
+                '       fix: ', '            ');
         END IF;
     END LOOP;
 END
