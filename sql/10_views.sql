@@ -39,8 +39,10 @@ SELECT bool_and(ts > prev) AS ascending
 DO $$
 BEGIN
   FOR i IN 1..300 LOOP
-    EXIT WHEN (SELECT count(*) >= 3 FROM loadguard.connections
-                WHERE current >= 1 AND dimension IN ('database', 'role', 'client'));
+    EXIT WHEN (SELECT count(*) = 2 FROM loadguard.connections
+                WHERE current >= 1
+                  AND ((dimension = 'database' AND name = current_database())
+                       OR (dimension = 'role' AND name = current_user)));
     PERFORM pg_sleep(0.1);
   END LOOP;
 END $$;
