@@ -56,7 +56,8 @@ ok(lg_wait_for($node, "SELECT count(*) > 0 FROM loadguard.history WHERE ts > '$s
 usleep(300_000);
 
 my $lookback = $ctl->query_safe("SELECT (now() - '$start'::timestamptz)::text");
-my @users = (1, 8, $usable - 2 .. $usable + 2, 25);
+# around the real boundary (usable - fixed overhead) and around usable itself
+my @users = (1, 8, 11 .. 14, $usable - 2 .. $usable + 2, 25);
 my (%with_role, %without_role);
 for my $u (@users)
 {
