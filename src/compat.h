@@ -45,4 +45,14 @@
 #define lg_fetch_local_beentry(i) pgstat_fetch_stat_local_beentry(i)
 #endif
 
+/*
+ * Slots of the shared backend status array ("Backend Status Array"), which
+ * the sampler reads in place: one per backend plus one per auxiliary process.
+ */
+#if PG_VERSION_NUM >= 170000
+#define LG_BACKEND_STATUS_SLOTS() (MaxBackends + NUM_AUXILIARY_PROCS)
+#else
+#define LG_BACKEND_STATUS_SLOTS() (MaxBackends + NUM_AUXPROCTYPES)
+#endif
+
 #endif							/* LG_COMPAT_H */

@@ -1,24 +1,76 @@
 /*
- * connections.c — current and peak connections by database, role,
- * application and client (loadguard.connections).
- * PLACEHOLDER: owned by the sampler work (issue 3).
+ * connections.c — the shared per-name connection tables behind
+ * loadguard.connections: current and peak connections by database, role,
+ * application and client address, bounded per dimension (see names.h).
+ *
+ * Locking: all four tables are protected by LG_LOCK_NAMES.  The worker
+ * builds its tallies in local memory and holds the lock exclusively only to
+ * merge them in (a bounded loop over at most LG_NAMES_PER_DIMENSION
+ * entries per name); readers copy a table out under a shared lock.
+ * Databases and roles are stored by Oid and named when read, so the worker
+ * needs no catalog access each tick.
  */
 #include "postgres.h"
 
+#include "storage/shmem.h"
+#include "utils/timestamp.h"
+
 #include "loadguard.h"
+#include "names.h"
+#include "sampler.h"
+
+typedef struct LgNamesShared
+{
+	LgNameTable tables[LG_DIM_COUNT];
+} LgNamesShared;
+
+static LgNamesShared *lg_names = NULL;
 
 Size
 lg_names_shmem_size(void)
 {
-	return 0;
+	return MAXALIGN(sizeof(LgNamesShared));
 }
 
 void
 lg_names_shmem_init(void)
 {
+	bool		found;
+
+	lg_names = ShmemInitStruct("loadguard connections", lg_names_shmem_size(), &found);
+	if (!found)
+	{
+		for (int d = 0; d < LG_DIM_COUNT; d++)
+			lg_names_init(&lg_names->tables[d]);
+	}
+}
+
+void
+lg_connections_update(LgNameTally *const tallies[LG_DIM_COUNT],
+					  const int ntallies[LG_DIM_COUNT], TimestampTz now)
+{
+	LWLockAcquire(lg_lock(LG_LOCK_NAMES), LW_EXCLUSIVE);
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+		lg_names_update(&lg_names->tables[d], tallies[d], ntallies[d], now);
+	LWLockRelease(lg_lock(LG_LOCK_NAMES));
+}
+
+void
+lg_connections_copy(LgDimension dim, LgNameTable *out)
+{
+	lg_require_shmem();
+	LWLockAcquire(lg_lock(LG_LOCK_NAMES), LW_SHARED);
+	memcpy(out, &lg_names->tables[dim], sizeof(LgNameTable));
+	LWLockRelease(lg_lock(LG_LOCK_NAMES));
 }
 
 void
 lg_names_reset(void)
 {
+	TimestampTz now = GetCurrentTimestamp();
+
+	LWLockAcquire(lg_lock(LG_LOCK_NAMES), LW_EXCLUSIVE);
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+		lg_names_reset_table(&lg_names->tables[d], now);
+	LWLockRelease(lg_lock(LG_LOCK_NAMES));
 }

@@ -1,20 +1,536 @@
 /*
- * sampler.c — reads every backend's status into a plain LgSample.
- * PLACEHOLDER: owned by the sampler work (issue 3).
+ * sampler.c — reads every backend's status into plain structs: the per-tick
+ * LgSample (counts, ages, top roles, per-name tallies) and, on request, the
+ * LgSession snapshot the sessions view, the policy and the pressure line use.
+ *
+ * How status is read: in place, from the shared backend status array, with
+ * the same st_changecount protocol pgstat_read_current_status() uses, but
+ * copying only the fields loadguard needs.  The copying API
+ * (pgstat_fetch_stat_local_beentry) copies every slot with its full query
+ * text, SSL and GSS blocks, which costs several times more per tick at a
+ * thousand sessions; see doc/sampler.md for the figures.  Wait events come
+ * from PGPROC (as pg_stat_activity does), matched by pid through one sorted
+ * pass over the proc array instead of one BackendPidGetProc() per backend.
+ *
+ * Locking: none taken here except by pg_blocking_pids (the lock manager's
+ * partition locks, only when some session waits on a lock and the caller
+ * asked for the blocking graph) and by lg_connections_update (LG_LOCK_NAMES).
  */
 #include "postgres.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "commands/dbcommands.h"
+#include "libpq/pqcomm.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "utils/array.h"
+#include "utils/backend_status.h"
+#include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/wait_event.h"
+
+#include "compat.h"
 #include "loadguard.h"
+#include "names.h"
+#include "sampler.h"
+
+/* the shared backend status array, attached once per process */
+static PgBackendStatus *lg_beentries = NULL;
+static int	lg_beentry_count = 0;
+
+typedef struct LgPidWait
+{
+	int			pid;
+	uint32		wait_event_info;
+} LgPidWait;
+
+typedef struct LgWaitMap
+{
+	int			n;
+	LgPidWait  *items;
+} LgWaitMap;
+
+typedef struct LgRoleTally
+{
+	Oid			roleid;
+	int32		connections;
+	int32		active;
+} LgRoleTally;
+
+static void
+lg_attach_backend_status(void)
+{
+	bool		found;
+	int			slots;
+	Size		size;
+	void	   *ptr;
+
+	if (lg_beentries != NULL)
+		return;
+	slots = LG_BACKEND_STATUS_SLOTS();
+	size = mul_size(sizeof(PgBackendStatus), (Size) slots);
+	ptr = ShmemInitStruct("Backend Status Array", size, &found);
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("loadguard could not find the backend status array")));
+	lg_beentries = (PgBackendStatus *) ptr;
+	lg_beentry_count = slots;
+}
+
+static int
+pid_wait_cmp(const void *a, const void *b)
+{
+	int			x = ((const LgPidWait *) a)->pid;
+	int			y = ((const LgPidWait *) b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Wait events of every live process, sorted by pid.  Read without a lock, as
+ * pg_stat_activity does: each field is a single aligned word.
+ */
+static void
+lg_wait_map_build(LgWaitMap *map)
+{
+	uint32		count = ProcGlobal->allProcCount;
+
+	map->items = palloc(sizeof(LgPidWait) * (count + 1));
+	map->n = 0;
+	for (uint32 i = 0; i < count; i++)
+	{
+		volatile PGPROC *proc = &ProcGlobal->allProcs[i];
+		int			pid = proc->pid;
+
+		if (pid == 0)
+			continue;
+		map->items[map->n].pid = pid;
+		map->items[map->n].wait_event_info = proc->wait_event_info;
+		map->n++;
+	}
+	qsort(map->items, map->n, sizeof(LgPidWait), pid_wait_cmp);
+}
+
+static uint32
+lg_wait_map_get(const LgWaitMap *map, int pid)
+{
+	LgPidWait	key = {pid, 0};
+	LgPidWait  *hit;
+
+	hit = bsearch(&key, map->items, map->n, sizeof(LgPidWait), pid_wait_cmp);
+	return hit ? hit->wait_event_info : 0;
+}
+
+/* Copy a NUL-terminated string that another process may be rewriting. */
+static void
+lg_copy_volatile_str(char *dst, const volatile char *src, int dstsize, int srcsize)
+{
+	int			limit = Min(dstsize - 1, srcsize - 1);
+	int			i;
+
+	for (i = 0; i < limit && src[i] != '\0'; i++)
+		dst[i] = src[i];
+	dst[i] = '\0';
+}
+
+static LgSessionState
+lg_state_of(BackendState state)
+{
+	switch (state)
+	{
+		case STATE_RUNNING:
+			return LG_STATE_ACTIVE;
+		case STATE_IDLE:
+			return LG_STATE_IDLE;
+		case STATE_IDLEINTRANSACTION:
+			return LG_STATE_IDLE_IN_TRANSACTION;
+		case STATE_IDLEINTRANSACTION_ABORTED:
+			return LG_STATE_IDLE_IN_TRANSACTION_ABORTED;
+		case STATE_FASTPATH:
+			return LG_STATE_FASTPATH;
+		case STATE_DISABLED:
+			return LG_STATE_DISABLED;
+		default:
+			return LG_STATE_UNKNOWN;
+	}
+}
+
+static void
+lg_format_client_addr(const SockAddr *addr, char *out)
+{
+	out[0] = '\0';
+	switch (addr->addr.ss_family)
+	{
+		case AF_INET:
+			inet_ntop(AF_INET, &((const struct sockaddr_in *) &addr->addr)->sin_addr,
+					  out, LG_CLIENT_ADDR_LEN);
+			break;
+		case AF_INET6:
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) &addr->addr)->sin6_addr,
+					  out, LG_CLIENT_ADDR_LEN);
+			break;
+		default:
+			/* unix socket, or no client (background processes) */
+			break;
+	}
+}
+
+/*
+ * Read one status slot consistently into *s.  Returns false for an unused
+ * slot.  Names are left empty; the query only with with_query.
+ */
+static bool
+lg_read_slot(volatile PgBackendStatus *be, LgSession *s, bool with_query)
+{
+	SockAddr	clientaddr;
+	BackendState st_state = STATE_UNDEFINED;
+	int			query_size = Min(LG_QUERY_SNIPPET_LEN, pgstat_track_activity_query_size);
+
+	for (;;)
+	{
+		int			before;
+		int			after;
+
+		pgstat_begin_read_activity(be, before);
+		s->pid = be->st_procpid;
+		if (s->pid != 0)
+		{
+			s->is_client_backend = (be->st_backendType == B_BACKEND);
+			s->roleid = be->st_userid;
+			s->dbid = be->st_databaseid;
+			s->backend_start = be->st_proc_start_timestamp;
+			s->state_start = be->st_state_start_timestamp;
+			s->xact_start = be->st_xact_start_timestamp;
+			s->query_start = be->st_activity_start_timestamp;
+			st_state = be->st_state;
+			memcpy(&clientaddr, (const void *) &be->st_clientaddr, sizeof(SockAddr));
+			lg_copy_volatile_str(s->application_name, be->st_appname,
+								 sizeof(s->application_name), NAMEDATALEN);
+			if (with_query)
+				lg_copy_volatile_str(s->query, be->st_activity_raw,
+									 sizeof(s->query), query_size);
+		}
+		pgstat_end_read_activity(be, after);
+		if (pgstat_read_activity_complete(before, after))
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (s->pid == 0)
+		return false;
+
+	s->state = lg_state_of(st_state);
+	lg_format_client_addr(&clientaddr, s->client_addr);
+	if (with_query && s->query[0] != '\0')
+	{
+		/* the copy may end inside a multibyte character */
+		int			len = strlen(s->query);
+
+		s->query[pg_mbcliplen(s->query, len, len)] = '\0';
+	}
+	return true;
+}
+
+static inline double
+lg_age_s(TimestampTz now, TimestampTz since)
+{
+	return (since != 0 && now > since) ? (double) (now - since) / 1000000.0 : 0.0;
+}
+
+static int
+role_tally_by_oid(const void *a, const void *b)
+{
+	Oid			x = ((const LgRoleTally *) a)->roleid;
+	Oid			y = ((const LgRoleTally *) b)->roleid;
+
+	return (x > y) - (x < y);
+}
+
+static int
+role_tally_by_connections(const void *a, const void *b)
+{
+	const LgRoleTally *x = a;
+	const LgRoleTally *y = b;
+
+	if (x->connections != y->connections)
+		return x->connections > y->connections ? -1 : 1;
+	return (x->roleid > y->roleid) - (x->roleid < y->roleid);
+}
+
+/* Fill sample->roles (largest first) and other_roles_* from per-session tallies. */
+static void
+lg_fill_roles(LgSample *sample, LgRoleTally *roles, int n)
+{
+	int			distinct = 0;
+
+	qsort(roles, n, sizeof(LgRoleTally), role_tally_by_oid);
+	for (int i = 0; i < n; i++)
+	{
+		if (distinct > 0 && roles[distinct - 1].roleid == roles[i].roleid)
+		{
+			roles[distinct - 1].connections += roles[i].connections;
+			roles[distinct - 1].active += roles[i].active;
+		}
+		else
+			roles[distinct++] = roles[i];
+	}
+	qsort(roles, distinct, sizeof(LgRoleTally), role_tally_by_connections);
+
+	sample->nroles = 0;
+	sample->other_roles_connections = 0;
+	sample->other_roles_active = 0;
+	for (int i = 0; i < distinct; i++)
+	{
+		if (i < LG_SAMPLE_ROLES)
+		{
+			sample->roles[i].roleid = roles[i].roleid;
+			sample->roles[i].connections = roles[i].connections;
+			sample->roles[i].active = roles[i].active;
+			sample->nroles++;
+		}
+		else
+		{
+			sample->other_roles_connections += roles[i].connections;
+			sample->other_roles_active += roles[i].active;
+		}
+	}
+}
 
 void
 lg_sampler_collect(LgSample *sample, TimestampTz now)
 {
+	LgWaitMap	waits;
+	LgRoleTally *roles;
+	LgNameTally *tallies[LG_DIM_COUNT];
+	int			ntallies[LG_DIM_COUNT];
+	int			nclients = 0;
+
+	lg_attach_backend_status();
+	lg_wait_map_build(&waits);
+	roles = palloc(sizeof(LgRoleTally) * lg_beentry_count);
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+		tallies[d] = palloc(sizeof(LgNameTally) * lg_beentry_count);
+
+	sample->max_connections = MaxConnections;
+	sample->usable_connections = LG_USABLE_CONNECTIONS();
+
+	for (int i = 0; i < lg_beentry_count; i++)
+	{
+		LgSession	s;
+		bool		iit;
+
+		if (!lg_read_slot(&lg_beentries[i], &s, false) || !s.is_client_backend)
+			continue;
+
+		sample->client_connections++;
+		iit = false;
+		switch (s.state)
+		{
+			case LG_STATE_ACTIVE:
+			case LG_STATE_FASTPATH:
+				sample->active++;
+				sample->longest_running_query_s =
+					Max(sample->longest_running_query_s, lg_age_s(now, s.query_start));
+				break;
+			case LG_STATE_IDLE:
+				sample->idle++;
+				break;
+			case LG_STATE_IDLE_IN_TRANSACTION:
+				sample->idle_in_transaction++;
+				iit = true;
+				break;
+			case LG_STATE_IDLE_IN_TRANSACTION_ABORTED:
+				sample->idle_in_transaction_aborted++;
+				iit = true;
+				break;
+			default:
+				break;
+		}
+		if (iit)
+			sample->oldest_idle_in_transaction_s =
+				Max(sample->oldest_idle_in_transaction_s, lg_age_s(now, s.state_start));
+		sample->longest_transaction_s =
+			Max(sample->longest_transaction_s, lg_age_s(now, s.xact_start));
+		if ((lg_wait_map_get(&waits, s.pid) & 0xFF000000) == PG_WAIT_LOCK)
+			sample->waiting_on_lock++;
+
+		roles[nclients].roleid = s.roleid;
+		roles[nclients].connections = 1;
+		roles[nclients].active = (s.state == LG_STATE_ACTIVE || s.state == LG_STATE_FASTPATH);
+
+		lg_name_key_set(&tallies[LG_DIM_DATABASE][nclients].key, s.dbid, NULL);
+		lg_name_key_set(&tallies[LG_DIM_ROLE][nclients].key, s.roleid, NULL);
+		lg_name_key_set(&tallies[LG_DIM_APPLICATION][nclients].key, 0, s.application_name);
+		lg_name_key_set(&tallies[LG_DIM_CLIENT][nclients].key, 0,
+						s.client_addr[0] ? s.client_addr : LG_CLIENT_LOCAL);
+		for (int d = 0; d < LG_DIM_COUNT; d++)
+		{
+			tallies[d][nclients].current = 1;
+			tallies[d][nclients].idle_in_transaction = iit ? 1 : 0;
+		}
+		nclients++;
+	}
+
+	if (sample->usable_connections > 0)
+		sample->usage_pct = 100.0 * sample->client_connections / sample->usable_connections;
+	lg_fill_roles(sample, roles, nclients);
+
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+		ntallies[d] = lg_names_tally(tallies[d], nclients);
+	lg_connections_update(tallies, ntallies, now);
+}
+
+int
+lg_sampler_blockers_of(int pid, int **blockers)
+{
+	Datum		result = DirectFunctionCall1(pg_blocking_pids, Int32GetDatum(pid));
+	ArrayType  *arr = DatumGetArrayTypeP(result);
+	int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+
+	*blockers = palloc(sizeof(int) * Max(n, 1));
+	if (n > 0)
+		memcpy(*blockers, ARR_DATA_PTR(arr), sizeof(int) * n);
+	return n;
+}
+
+static int
+session_pid_cmp(const void *a, const void *b)
+{
+	int			x = ((const LgSession *) a)->pid;
+	int			y = ((const LgSession *) b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+/* nblocked_by / nblocking for every session; sessions must be sorted by pid */
+static void
+lg_count_blocking(LgSession *sessions, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		int		   *blockers;
+		int			nb;
+
+		if (!sessions[i].waiting_on_lock)
+			continue;
+		nb = lg_sampler_blockers_of(sessions[i].pid, &blockers);
+		sessions[i].nblocked_by = nb;
+		for (int b = 0; b < nb; b++)
+		{
+			LgSession	key;
+			LgSession  *hit;
+
+			key.pid = blockers[b];
+			hit = bsearch(&key, sessions, n, sizeof(LgSession), session_pid_cmp);
+			if (hit)
+				hit->nblocking++;
+		}
+		pfree(blockers);
+	}
+}
+
+/* Role and database names, and superuser flags, from the shared catalogs. */
+static void
+lg_resolve_names(LgSession *sessions, int n)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	bool		own_xact = !IsTransactionState();
+	Oid			last_role = InvalidOid;
+	Oid			last_db = InvalidOid;
+	char		role_name[NAMEDATALEN] = "";
+	char		db_name[NAMEDATALEN] = "";
+	bool		last_super = false;
+
+	if (own_xact)
+		StartTransactionCommand();
+
+	for (int i = 0; i < n; i++)
+	{
+		LgSession  *s = &sessions[i];
+
+		if (OidIsValid(s->roleid))
+		{
+			if (s->roleid != last_role)
+			{
+				HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(s->roleid));
+
+				role_name[0] = '\0';
+				last_super = false;
+				if (HeapTupleIsValid(tup))
+				{
+					Form_pg_authid form = (Form_pg_authid) GETSTRUCT(tup);
+
+					strlcpy(role_name, NameStr(form->rolname), sizeof(role_name));
+					last_super = form->rolsuper;
+					ReleaseSysCache(tup);
+				}
+				last_role = s->roleid;
+			}
+			strlcpy(s->role_name, role_name, sizeof(s->role_name));
+			s->is_superuser = last_super;
+		}
+		if (OidIsValid(s->dbid))
+		{
+			if (s->dbid != last_db)
+			{
+				char	   *name = get_database_name(s->dbid);
+
+				strlcpy(db_name, name ? name : "", sizeof(db_name));
+				if (name)
+					pfree(name);
+				last_db = s->dbid;
+			}
+			strlcpy(s->database_name, db_name, sizeof(s->database_name));
+		}
+	}
+
+	if (own_xact)
+		CommitTransactionCommand();
+	MemoryContextSwitchTo(caller);
 }
 
 int
 lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 						 bool with_names, bool with_blocking)
 {
-	*sessions = NULL;
-	return 0;
+	LgWaitMap	waits;
+	LgSession  *out;
+	int			n = 0;
+	bool		any_waiting = false;
+
+	lg_require_shmem();
+	lg_attach_backend_status();
+	out = palloc0(sizeof(LgSession) * Max(lg_beentry_count, 1));
+	lg_wait_map_build(&waits);
+
+	for (int i = 0; i < lg_beentry_count; i++)
+	{
+		LgSession  *s = &out[n];
+
+		memset(s, 0, sizeof(LgSession));
+		if (!lg_read_slot(&lg_beentries[i], s, true))
+			continue;
+		s->wait_event_info = lg_wait_map_get(&waits, s->pid);
+		s->waiting_on_lock = (s->wait_event_info & 0xFF000000) == PG_WAIT_LOCK;
+		any_waiting |= s->waiting_on_lock;
+		n++;
+	}
+	pfree(waits.items);
+
+	qsort(out, n, sizeof(LgSession), session_pid_cmp);
+	if (with_blocking && any_waiting)
+		lg_count_blocking(out, n);
+	if (with_names)
+		lg_resolve_names(out, n);
+
+	*sessions = out;
+	return n;
 }

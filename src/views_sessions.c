@@ -1,0 +1,230 @@
+/*
+ * views_sessions.c — loadguard.sessions: client sessions that are idle in a
+ * transaction, running longer than a second, waiting on a lock, or blocking
+ * others, with who blocks whom.
+ *
+ * Visibility follows pg_stat_activity: the query text, client address and
+ * application of another role's session are shown only to roles with the
+ * privileges of pg_read_all_stats (or of that role).  The blocking graph is
+ * computed only when some session waits on a lock, one pg_blocking_pids()
+ * lookup per waiting session, because it takes every lock-manager partition
+ * lock.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/inet.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "loadguard.h"
+#include "sampler.h"
+#include "views.h"
+
+PG_FUNCTION_INFO_V1(lg_sessions);
+
+#define SESSIONS_COLS 15
+#define LG_LONG_QUERY_US	USECS_PER_SEC
+
+typedef struct LgPidList
+{
+	int			n;
+	int			cap;
+	int		   *pids;
+} LgPidList;
+
+static void
+pidlist_add(LgPidList *list, int pid)
+{
+	if (list->n == list->cap)
+	{
+		list->cap = list->cap ? list->cap * 2 : 4;
+		list->pids = list->pids ? repalloc(list->pids, sizeof(int) * list->cap)
+			: palloc(sizeof(int) * list->cap);
+	}
+	list->pids[list->n++] = pid;
+}
+
+static Datum
+pidlist_datum(const LgPidList *list)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list->n, 1));
+
+	for (int i = 0; i < list->n; i++)
+		elems[i] = Int32GetDatum(list->pids[i]);
+	return PointerGetDatum(construct_array(elems, list->n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
+static const char *
+lg_state_text(LgSessionState state)
+{
+	switch (state)
+	{
+		case LG_STATE_ACTIVE:
+			return "active";
+		case LG_STATE_IDLE:
+			return "idle";
+		case LG_STATE_IDLE_IN_TRANSACTION:
+			return "idle in transaction";
+		case LG_STATE_IDLE_IN_TRANSACTION_ABORTED:
+			return "idle in transaction (aborted)";
+		case LG_STATE_FASTPATH:
+			return "fastpath function call";
+		case LG_STATE_DISABLED:
+			return "disabled";
+		default:
+			return NULL;
+	}
+}
+
+static int
+session_pid_cmp(const void *a, const void *b)
+{
+	int			x = ((const LgSession *) a)->pid;
+	int			y = ((const LgSession *) b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+static bool
+lg_session_worth_a_look(const LgSession *s, TimestampTz now,
+						const LgPidList *blocked_by, const LgPidList *blocking)
+{
+	if (!s->is_client_backend)
+		return false;
+	if (s->state == LG_STATE_IDLE_IN_TRANSACTION ||
+		s->state == LG_STATE_IDLE_IN_TRANSACTION_ABORTED)
+		return true;
+	if ((s->state == LG_STATE_ACTIVE || s->state == LG_STATE_FASTPATH) &&
+		s->query_start != 0 && now - s->query_start > LG_LONG_QUERY_US)
+		return true;
+	return s->waiting_on_lock || blocked_by->n > 0 || blocking->n > 0;
+}
+
+static inline void
+lg_set_age(Datum *value, bool *isnull, TimestampTz now, TimestampTz since)
+{
+	if (since == 0)
+		*isnull = true;
+	else
+		*value = lg_interval_datum((double) Max(now - since, 0) / USECS_PER_SEC);
+}
+
+Datum
+lg_sessions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TimestampTz now = GetCurrentTimestamp();
+	LgSession  *sessions;
+	LgPidList  *blocked_by;
+	LgPidList  *blocking;
+	bool		see_all;
+	double		usage_pct = 0;
+	int			n;
+
+	lg_require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+
+	/* sorted by pid, with names */
+	n = lg_sampler_read_sessions(&sessions, now, true, false);
+	blocked_by = palloc0(sizeof(LgPidList) * Max(n, 1));
+	blocking = palloc0(sizeof(LgPidList) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		int		   *pids;
+		int			nb;
+
+		if (!sessions[i].waiting_on_lock)
+			continue;
+		nb = lg_sampler_blockers_of(sessions[i].pid, &pids);
+		for (int b = 0; b < nb; b++)
+		{
+			LgSession	key;
+			LgSession  *hit;
+
+			pidlist_add(&blocked_by[i], pids[b]);
+			key.pid = pids[b];
+			hit = bsearch(&key, sessions, n, sizeof(LgSession), session_pid_cmp);
+			if (hit)
+				pidlist_add(&blocking[hit - sessions], sessions[i].pid);
+		}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		sessions[i].nblocked_by = blocked_by[i].n;
+		sessions[i].nblocking = blocking[i].n;
+	}
+
+	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_SHARED);
+	if (lg_core->have_sample)
+		usage_pct = lg_core->current.usage_pct;
+	LWLockRelease(lg_lock(LG_LOCK_CORE));
+
+	see_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+
+	for (int i = 0; i < n; i++)
+	{
+		LgSession  *s = &sessions[i];
+		Datum		values[SESSIONS_COLS];
+		bool		nulls[SESSIONS_COLS];
+		bool		visible;
+		const char *text;
+
+		if (!lg_session_worth_a_look(s, now, &blocked_by[i], &blocking[i]))
+			continue;
+		visible = see_all || has_privs_of_role(GetUserId(), s->roleid);
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = Int32GetDatum(s->pid);
+		if (s->role_name[0])
+			values[1] = CStringGetTextDatum(s->role_name);
+		else
+			nulls[1] = true;
+		if (s->database_name[0])
+			values[2] = CStringGetTextDatum(s->database_name);
+		else
+			nulls[2] = true;
+		if (visible)
+			values[3] = CStringGetTextDatum(s->application_name);
+		else
+			nulls[3] = true;
+		if (visible && s->client_addr[0])
+			values[4] = DirectFunctionCall1(inet_in, CStringGetDatum(s->client_addr));
+		else
+			nulls[4] = true;
+		text = lg_state_text(s->state);
+		if (text)
+			values[5] = CStringGetTextDatum(text);
+		else
+			nulls[5] = true;
+		lg_set_age(&values[6], &nulls[6], now, s->state_start);
+		lg_set_age(&values[7], &nulls[7], now, s->xact_start);
+		lg_set_age(&values[8], &nulls[8], now, s->query_start);
+		text = s->wait_event_info ? pgstat_get_wait_event_type(s->wait_event_info) : NULL;
+		if (text)
+			values[9] = CStringGetTextDatum(text);
+		else
+			nulls[9] = true;
+		text = s->wait_event_info ? pgstat_get_wait_event(s->wait_event_info) : NULL;
+		if (text)
+			values[10] = CStringGetTextDatum(text);
+		else
+			nulls[10] = true;
+		values[11] = pidlist_datum(&blocked_by[i]);
+		values[12] = pidlist_datum(&blocking[i]);
+		values[13] = CStringGetTextDatum(visible ? s->query : "<insufficient privilege>");
+		text = lg_policy_action_text(s, now, usage_pct);
+		if (text)
+			values[14] = CStringGetTextDatum(text);
+		else
+			nulls[14] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

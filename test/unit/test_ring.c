@@ -1,0 +1,187 @@
+/*
+ * test_ring.c — cmocka tests for the history ring arithmetic (src/ring.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ring.h"
+
+#define CAP 5
+
+static LgRing ring;
+static LgSample slots[CAP];
+
+/* append a sample whose ts is ts (and whose active count tags it) */
+static void
+append(LgRing *r, LgSample *s, int64_t ts)
+{
+	uint32_t	slot = lg_ring_push(r);
+
+	memset(&s[slot], 0, sizeof(LgSample));
+	s[slot].ts = ts;
+	s[slot].active = (int32_t) ts;
+}
+
+static void
+test_empty(void **state)
+{
+	LgSample	out[CAP];
+	uint32_t	first = 99;
+
+	(void) state;
+	lg_ring_init(&ring, CAP);
+	assert_int_equal(lg_ring_count(&ring), 0);
+	assert_int_equal(lg_ring_count_since(&ring, slots, 0, &first), 0);
+	assert_int_equal(first, 0);
+	assert_int_equal(lg_ring_copy_since(&ring, slots, INT64_MIN, out, CAP), 0);
+}
+
+static void
+test_partial_fill(void **state)
+{
+	LgSample	out[CAP];
+	uint32_t	n;
+
+	(void) state;
+	lg_ring_init(&ring, CAP);
+	for (int64_t ts = 10; ts <= 30; ts += 10)
+		append(&ring, slots, ts);
+	assert_int_equal(lg_ring_count(&ring), 3);
+	assert_int_equal(lg_ring_slot(&ring, 0), 0);
+	assert_int_equal(lg_ring_slot(&ring, 2), 2);
+
+	n = lg_ring_copy_since(&ring, slots, INT64_MIN, out, CAP);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0].ts, 10);
+	assert_int_equal(out[2].ts, 30);
+
+	/* since is inclusive, and falls between samples */
+	n = lg_ring_copy_since(&ring, slots, 20, out, CAP);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].ts, 20);
+	n = lg_ring_copy_since(&ring, slots, 21, out, CAP);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].ts, 30);
+	assert_int_equal(lg_ring_copy_since(&ring, slots, 31, out, CAP), 0);
+}
+
+static void
+test_wrap(void **state)
+{
+	LgSample	out[CAP];
+	uint32_t	n;
+
+	(void) state;
+	lg_ring_init(&ring, CAP);
+	for (int64_t ts = 1; ts <= 12; ts++)
+		append(&ring, slots, ts);
+	assert_int_equal(ring.total, 12);
+	assert_int_equal(lg_ring_count(&ring), CAP);
+	/* 12 appended into 5 slots: the oldest held is ts 8, at slot 12 % 5 */
+	assert_int_equal(lg_ring_slot(&ring, 0), 2);
+	assert_int_equal(slots[lg_ring_slot(&ring, 0)].ts, 8);
+	assert_int_equal(slots[lg_ring_slot(&ring, CAP - 1)].ts, 12);
+
+	n = lg_ring_copy_since(&ring, slots, INT64_MIN, out, CAP);
+	assert_int_equal(n, CAP);
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(out[i].ts, 8 + (int64_t) i);
+
+	/* a range that starts in the second run only */
+	n = lg_ring_copy_since(&ring, slots, 11, out, CAP);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].ts, 11);
+	assert_int_equal(out[1].ts, 12);
+
+	/* more matches than room: the oldest max are copied, in order */
+	n = lg_ring_copy_since(&ring, slots, 0, out, 3);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0].ts, 8);
+	assert_int_equal(out[2].ts, 10);
+}
+
+static void
+test_size_one(void **state)
+{
+	LgRing		r;
+	LgSample	one[1];
+	LgSample	out[1];
+
+	(void) state;
+	lg_ring_init(&r, 1);
+	assert_int_equal(lg_ring_count(&r), 0);
+	append(&r, one, 5);
+	append(&r, one, 6);
+	append(&r, one, 7);
+	assert_int_equal(lg_ring_count(&r), 1);
+	assert_int_equal(lg_ring_slot(&r, 0), 0);
+	assert_int_equal(lg_ring_copy_since(&r, one, 0, out, 1), 1);
+	assert_int_equal(out[0].ts, 7);
+	assert_int_equal(lg_ring_copy_since(&r, one, 8, out, 1), 0);
+
+	/* capacity 0 is treated as 1 rather than dividing by zero */
+	lg_ring_init(&r, 0);
+	assert_int_equal(r.capacity, 1);
+}
+
+/*
+ * A reader that sized its buffer before the writer wrapped (as
+ * lg_history_copy does between releasing and retaking the lock) still gets
+ * a contiguous, ordered run: the newest samples and never a stale slot.
+ */
+static void
+test_reader_during_wrap(void **state)
+{
+	LgSample	out[CAP];
+	uint32_t	first;
+	uint32_t	sized;
+	uint32_t	n;
+
+	(void) state;
+	lg_ring_init(&ring, CAP);
+	for (int64_t ts = 1; ts <= 4; ts++)
+		append(&ring, slots, ts);
+	sized = lg_ring_count_since(&ring, slots, 2, &first);
+	assert_int_equal(sized, 3);
+	assert_int_equal(first, 1);
+
+	/* the writer crosses the end of the array: 5 fills, 6 and 7 wrap */
+	append(&ring, slots, 5);
+	append(&ring, slots, 6);
+	append(&ring, slots, 7);
+
+	n = lg_ring_count_since(&ring, slots, 2, &first);
+	assert_int_equal(n, 5);		/* 3..7: ts 2 was overwritten */
+	assert_int_equal(first, 0);
+	n = lg_ring_copy_since(&ring, slots, 2, out, CAP);
+	assert_int_equal(n, 5);
+	for (uint32_t i = 0; i < n; i++)
+	{
+		assert_int_equal(out[i].ts, 3 + (int64_t) i);
+		assert_int_equal(out[i].active, out[i].ts);
+	}
+	/* the stale buffer size limits the copy to the oldest it can hold */
+	n = lg_ring_copy_since(&ring, slots, 2, out, sized);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0].ts, 3);
+	assert_int_equal(out[2].ts, 5);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_partial_fill),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_size_one),
+		cmocka_unit_test(test_reader_during_wrap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
