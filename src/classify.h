@@ -40,4 +40,43 @@ extern const char *const lg_event_names[LG_EVENT_COUNT];
 /* SQLSTATEs that can produce each kind, for the events view ("53300", ...). */
 extern const char *const lg_event_sqlstates[LG_EVENT_COUNT];
 
+/*
+ * SQLSTATE packed the way the server's MAKE_SQLSTATE does (six bits per
+ * character), so that edata->sqlerrcode can be compared without server
+ * headers.  events.c checks the encoding against the server's at compile time.
+ */
+#define LG_SIXBIT(ch) (((ch) - '0') & 0x3F)
+#define LG_SQLSTATE(c1, c2, c3, c4, c5) \
+	(LG_SIXBIT(c1) + (LG_SIXBIT(c2) << 6) + (LG_SIXBIT(c3) << 12) + \
+	 (LG_SIXBIT(c4) << 18) + (LG_SIXBIT(c5) << 24))
+
+/* "53300" -> packed code; -1 unless exactly five of [0-9A-Z]. */
+extern int	lg_sqlstate_pack(const char *text);
+
+/* packed code -> five characters plus NUL in buf[6]. */
+extern void lg_sqlstate_unpack(int code, char *buf);
+
+/*
+ * One error report as the log hook sees it.  message_id is the untranslated
+ * errmsg format string (edata->message_id), never the translated text.
+ */
+typedef struct LgErrorReport
+{
+	int			sqlstate;		/* packed, as edata->sqlerrcode */
+	const char *message_id;		/* may be NULL (elog without errmsg) */
+	bool		client_backend; /* a regular client backend (not walsender,
+								 * autovacuum, background worker) */
+	bool		in_startup;		/* connection startup has not finished */
+	bool		shutting_down;	/* the postmaster is shutting down */
+} LgErrorReport;
+
+/* The kind this report counts as, or LG_EV_NONE. */
+extern LgEventKind lg_classify_error(const LgErrorReport *report);
+
+/*
+ * Whether classifying this SQLSTATE needs report->shutting_down; the hook
+ * looks the shutdown state up only then, since that costs a file read.
+ */
+extern bool lg_classify_needs_shutdown_state(int sqlstate);
+
 #endif							/* LG_CLASSIFY_H */

@@ -143,6 +143,17 @@ extern void lg_persist_startup(void);
 extern void lg_core_dump(StringInfo out);
 extern void lg_core_load(const char *data, Size len);
 
+/* events.c: everything loadguard.events shows, read at once */
+typedef struct LgEventsSnapshot
+{
+	uint64		total[LG_EVENT_COUNT];	/* since stats_reset */
+	TimestampTz last_seen[LG_EVENT_COUNT];	/* 0 = never */
+	uint64		pending[LG_EVENT_COUNT];	/* after the newest sample */
+	TimestampTz pending_since;	/* ts of the newest sample, 0 if none */
+	TimestampTz stats_reset;
+} LgEventsSnapshot;
+extern void lg_events_read(LgEventsSnapshot *snap);
+
 /* ---- reset ---- */
 extern void lg_core_reset(TimestampTz now);
 extern void lg_events_reset(void);
