@@ -18,6 +18,7 @@ lg_reset(PG_FUNCTION_ARGS)
 	lg_events_reset();
 	lg_statements_reset();
 	lg_names_reset();
+	lg_policy_reset();
 	lg_core_reset(GetCurrentTimestamp());
 	PG_RETURN_VOID();
 }

@@ -159,6 +159,7 @@ extern void lg_core_reset(TimestampTz now);
 extern void lg_events_reset(void);
 extern void lg_statements_reset(void);
 extern void lg_names_reset(void);
+extern void lg_policy_reset(void);
 
 
 /* ---- APIs between modules (filled in by their owners) ---- */
@@ -172,6 +173,13 @@ extern void lg_names_reset(void);
  */
 extern int	lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 									 bool with_names, bool with_blocking);
+
+/*
+ * sampler.c: the status slot of one pid, read again now (no names, no
+ * query), for the policy's re-check right before signalling.  False when no
+ * backend has that pid.
+ */
+extern bool lg_sampler_reread_session(int pid, LgSession *session);
 
 /*
  * history.c: copy the samples taken at or after `since` (oldest first)

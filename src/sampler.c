@@ -534,3 +534,23 @@ lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 	*sessions = out;
 	return n;
 }
+
+/*
+ * Re-read the status slot of one pid now (no names, no query): the policy's
+ * last look at a target right before it signals it.  False when no backend
+ * has that pid.
+ */
+bool
+lg_sampler_reread_session(int pid, LgSession *session)
+{
+	lg_attach_backend_status();
+	for (int i = 0; i < lg_beentry_count; i++)
+	{
+		if (lg_beentries[i].st_procpid != pid)
+			continue;
+		memset(session, 0, sizeof(LgSession));
+		if (lg_read_slot(&lg_beentries[i], session, false) && session->pid == pid)
+			return true;
+	}
+	return false;
+}
