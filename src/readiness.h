@@ -1,0 +1,146 @@
+/*
+ * readiness.h — the readiness model: will this server hold U concurrent
+ * users, what fails first, and what to change.
+ *
+ * Plain C (no server headers, no allocation, no globals): the SQL glue in
+ * views_readiness.c fills an LgReadinessInput from settings, the machine
+ * and the history window, and turns the LgReadinessResult into rows.  The
+ * formulas are the SPEC's "Readiness model (v1)"; doc/readiness.md explains
+ * them for users.
+ */
+#ifndef LG_READINESS_H
+#define LG_READINESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LG_READINESS_MAX_USERS	10000000
+
+typedef enum LgCheckStatus
+{
+	LG_CHECK_PASS = 0,
+	LG_CHECK_WARN,
+	LG_CHECK_FAIL,
+	LG_CHECK_SKIP
+} LgCheckStatus;
+
+typedef enum LgCheckId
+{
+	LG_CHK_CONNECTIONS = 0,
+	LG_CHK_MEMORY,
+	LG_CHK_CPU,
+	LG_CHK_REFUSED_CONNECTIONS,
+	LG_CHK_STATEMENT_TIMEOUTS,
+	LG_CHK_LOCK_TIMEOUTS,
+	LG_CHK_DEADLOCKS,
+	LG_CHK_IDLE_IN_TRANSACTION_TIMEOUTS,
+	LG_CHK_LONG_IDLE_IN_TRANSACTION,
+	LG_CHK_STATEMENT_TIMEOUT_SETTING,
+	LG_CHK_IDLE_IN_TRANSACTION_SETTING,
+	LG_CHK_LOG_MIN_MESSAGES_SETTING,
+	LG_CHECK_COUNT
+} LgCheckId;
+
+/* Idle-in-transaction sessions older than this in the window are a warning. */
+#define LG_LONG_IDLE_IN_TRANSACTION_S	60.0
+
+typedef struct LgReadinessInput
+{
+	int64_t		users;			/* U, 1 .. LG_READINESS_MAX_USERS */
+	int64_t		baseline_users; /* B, 0 = no baseline */
+
+	/* settings (memory in bytes, durations in ms) */
+	int32_t		max_connections;
+	int32_t		usable_connections;
+	int64_t		shared_buffers;
+	int64_t		work_mem;
+	int32_t		autovacuum_max_workers;
+	int64_t		autovacuum_work_mem;	/* <= 0: maintenance_work_mem applies */
+	int64_t		maintenance_work_mem;
+	int64_t		statement_timeout_ms;
+	int64_t		idle_in_transaction_session_timeout_ms;
+	bool		log_min_messages_above_error;
+	const char *log_min_messages_fix;	/* NULL: ALTER SYSTEM on the global value */
+	double		connections_per_user;	/* loadguard.connections_per_user */
+
+	/* machine */
+	int64_t		ram_bytes;
+	int32_t		cpu_cores;
+
+	/* observations over the lookback window */
+	int32_t		samples;		/* samples the window held */
+	double		window_s;		/* the lookback asked for */
+	bool		lookback_exceeds_history;
+	double		history_covered_s;	/* span the history really covered */
+	int32_t		peak_scaling_connections;
+	int32_t		peak_fixed_connections;
+	int32_t		peak_scaling_active;
+	int32_t		peak_fixed_active;
+	int64_t		refused_connections;
+	int64_t		statement_timeouts;
+	int64_t		lock_timeouts;
+	int64_t		deadlocks;
+	int64_t		idle_in_transaction_timeouts;
+	double		oldest_idle_in_transaction_s;
+
+	/* the application role, already quoted as an SQL identifier; NULL if none */
+	const char *app_role_sql;
+} LgReadinessInput;
+
+#define LG_CHECK_NAME_LEN	48
+#define LG_CHECK_TEXT_LEN	512
+
+typedef struct LgCheckRow
+{
+	char		check_name[LG_CHECK_NAME_LEN];
+	LgCheckStatus status;
+	char		observed[LG_CHECK_TEXT_LEN];
+	char		required[LG_CHECK_TEXT_LEN];
+	char		detail[LG_CHECK_TEXT_LEN];
+	char		fix[LG_CHECK_TEXT_LEN];		/* "" when there is nothing to change */
+	bool		restart_required;
+} LgCheckRow;
+
+typedef enum LgVerdict
+{
+	LG_VERDICT_READY = 0,
+	LG_VERDICT_AT_RISK,
+	LG_VERDICT_NOT_READY
+} LgVerdict;
+
+typedef struct LgReadinessResult
+{
+	LgCheckRow	rows[LG_CHECK_COUNT];
+	int			nrows;
+
+	/* the projection */
+	double		connections_per_user;	/* c */
+	bool		connections_per_user_lower_bound;	/* refusals in the baseline */
+	int64_t		fixed_connections;	/* F */
+	int64_t		demand;			/* D = ceil(U × c) + F */
+	int64_t		memory_bytes;	/* worst case at D connections */
+
+	/* the summary */
+	int64_t		users;
+	int			score;
+	LgVerdict	verdict;
+	int64_t		max_users;		/* -1: unknown (no scaling connections seen) */
+	char		bottleneck[LG_CHECK_NAME_LEN];	/* "" when nothing limits U */
+	char		summary[LG_CHECK_TEXT_LEN];
+} LgReadinessResult;
+
+extern void lg_readiness_assess(const LgReadinessInput *in, LgReadinessResult *out);
+
+/* D for a given U, under the input's c and F (exposed for the tests) */
+extern int64_t lg_readiness_demand(const LgReadinessInput *in, int64_t users);
+
+/* postgresqltuner's worst case with the given number of connections */
+extern int64_t lg_readiness_memory(const LgReadinessInput *in, int64_t connections);
+
+extern const char *lg_check_status_name(LgCheckStatus status);
+extern const char *lg_verdict_name(LgVerdict verdict);
+
+/* "1.5 GB", "512 MB", "64 kB": sizes the way people read them */
+extern void lg_format_bytes(char *buf, int buflen, int64_t bytes);
+
+#endif							/* LG_READINESS_H */

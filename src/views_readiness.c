@@ -1,0 +1,498 @@
+/*
+ * views_readiness.c — the SQL glue of the readiness model:
+ * loadguard.readiness(), readiness_summary(), the readiness view's row, and
+ * loadguard.machine().
+ *
+ * Turns arguments, settings (with the application role's own overrides
+ * from pg_db_role_setting), the machine and the history window into an
+ * LgReadinessInput, runs the plain-C model (readiness.c), and returns its
+ * rows.  The history is copied out by lg_history_copy(), which takes and
+ * releases the history lock itself; nothing here touches shared memory
+ * directly.
+ */
+#include "postgres.h"
+
+#include <unistd.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "postmaster/autovacuum.h"
+#include "storage/bufmgr.h"
+#include "storage/proc.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+#include "compat.h"
+#include "loadguard.h"
+#include "machine.h"
+#include "readiness.h"
+#include "views.h"
+
+PG_FUNCTION_INFO_V1(lg_readiness);
+PG_FUNCTION_INFO_V1(lg_readiness_summary);
+PG_FUNCTION_INFO_V1(lg_readiness_target);
+PG_FUNCTION_INFO_V1(lg_machine);
+
+/* what readiness() and readiness_summary() were asked */
+typedef struct ReadinessArgs
+{
+	int32		users;
+	int32		baseline_users; /* 0: none */
+	double		lookback_s;
+	Oid			app_role;		/* InvalidOid: none */
+	const char *app_role_name;
+} ReadinessArgs;
+
+/* ---------------------------------------------------------------- machine */
+
+/* RAM and cores of this machine, with the cgroup limit applied */
+static void
+read_machine(LgMachine *m)
+{
+	long		pages = sysconf(_SC_PHYS_PAGES);
+	long		page_size = sysconf(_SC_PAGESIZE);
+	long		cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	lg_machine_read("",
+					pages > 0 && page_size > 0 ? (int64) pages * page_size : 0,
+					cores > 0 ? (int32) cores : 0, m);
+}
+
+Datum
+lg_machine(PG_FUNCTION_ARGS)
+{
+	LgMachine	m;
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+
+	lg_require_shmem();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	read_machine(&m);
+
+	values[0] = Int64GetDatum(m.ram_bytes);
+	values[1] = Int64GetDatum(m.physical_ram_bytes);
+	if (m.cgroup_limit_bytes > 0)
+		values[2] = Int64GetDatum(m.cgroup_limit_bytes);
+	else
+		nulls[2] = true;
+	values[3] = CStringGetTextDatum(m.ram_source);
+	values[4] = Int32GetDatum(m.cpu_cores);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* --------------------------------------------------------------- arguments */
+
+static int32
+users_arg(FunctionCallInfo fcinfo, int argno, const char *name, bool nullable)
+{
+	int32		value;
+
+	if (PG_ARGISNULL(argno))
+	{
+		if (nullable)
+			return 0;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be NULL", name),
+				 errhint("Pass the number of concurrent users, between 1 and %d.",
+						 LG_READINESS_MAX_USERS)));
+	}
+	value = PG_GETARG_INT32(argno);
+	if (value < 1 || value > LG_READINESS_MAX_USERS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between 1 and %d", name, LG_READINESS_MAX_USERS),
+				 errdetail("The value given was %d.", value)));
+	return value;
+}
+
+static void
+parse_args(FunctionCallInfo fcinfo, ReadinessArgs *args)
+{
+	Interval   *lookback;
+
+	memset(args, 0, sizeof(*args));
+	args->users = users_arg(fcinfo, 0, "users", false);
+	args->baseline_users = users_arg(fcinfo, 1, "baseline_users", true);
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lookback must not be NULL"),
+				 errhint("Pass the interval that contains the baseline run, such as '15 minutes'.")));
+	lookback = PG_GETARG_INTERVAL_P(2);
+	args->lookback_s = (double) lookback->time / USECS_PER_SEC +
+		(double) lookback->day * SECS_PER_DAY +
+		(double) lookback->month * DAYS_PER_MONTH * SECS_PER_DAY;
+	if (args->lookback_s <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lookback must be a positive interval"),
+				 errdetail("The value given was %s.",
+						   DatumGetCString(DirectFunctionCall1(interval_out,
+															   IntervalPGetDatum(lookback))))));
+
+	if (!PG_ARGISNULL(3))
+	{
+		char	   *name = NameStr(*PG_GETARG_NAME(3));
+
+		args->app_role = get_role_oid(name, true);
+		if (!OidIsValid(args->app_role))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("app_role \"%s\" does not exist", name)));
+		args->app_role_name = pstrdup(name);
+	}
+}
+
+/* ------------------------------------------------------------------ settings */
+
+/*
+ * The application role's own settings, as its sessions will see them:
+ * database-wide, then role, then role-in-database overrides, each on top
+ * of this session's values.
+ */
+static void
+apply_role_settings(const ReadinessArgs *args, LgReadinessInput *in)
+{
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		argvalues[2];
+	int			ret;
+
+	if (!OidIsValid(args->app_role))
+		return;
+	argvalues[0] = ObjectIdGetDatum(args->app_role);
+	argvalues[1] = ObjectIdGetDatum(MyDatabaseId);
+
+	SPI_connect();
+	ret = SPI_execute_with_args(
+		"SELECT split_part(c, '=', 1), substr(c, strpos(c, '=') + 1)"
+		"  FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
+		" WHERE (s.setrole = $1 AND s.setdatabase IN (0, $2))"
+		"    OR (s.setrole = 0 AND s.setdatabase = $2)"
+		" ORDER BY s.setrole <> 0, s.setdatabase <> 0",
+		2, argtypes, argvalues, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		int			parsed;
+
+		if (name == NULL || value == NULL)
+			continue;
+		if (strcmp(name, "statement_timeout") == 0 &&
+			parse_int(value, &parsed, GUC_UNIT_MS, NULL))
+			in->statement_timeout_ms = parsed;
+		else if (strcmp(name, "idle_in_transaction_session_timeout") == 0 &&
+				 parse_int(value, &parsed, GUC_UNIT_MS, NULL))
+			in->idle_in_transaction_session_timeout_ms = parsed;
+		else if (strcmp(name, "work_mem") == 0 &&
+				 parse_int(value, &parsed, GUC_UNIT_KB, NULL))
+			in->work_mem = (int64) parsed * 1024;
+	}
+	SPI_finish();
+}
+
+/* log_min_messages hides ERROR-level events when set to log, fatal or panic */
+static bool
+level_hides_errors(int level)
+{
+	return level == LOG || level == LOG_SERVER_ONLY || level > ERROR;
+}
+
+/*
+ * Is log_min_messages above error anywhere (globally, or for a role or
+ * database)?  Builds the statements that bring each one back.
+ */
+static void
+check_log_min_messages(LgReadinessInput *in)
+{
+	StringInfoData fix;
+	int			ret;
+
+	initStringInfo(&fix);
+	if (level_hides_errors(log_min_messages))
+		appendStringInfoString(&fix, "ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
+
+	SPI_connect();
+	ret = SPI_execute(
+		"SELECT CASE"
+		"         WHEN s.setrole <> 0 AND s.setdatabase <> 0 THEN"
+		"           format('ALTER ROLE %I IN DATABASE %I RESET log_min_messages;', r.rolname, d.datname)"
+		"         WHEN s.setrole <> 0 THEN format('ALTER ROLE %I RESET log_min_messages;', r.rolname)"
+		"         ELSE format('ALTER DATABASE %I RESET log_min_messages;', d.datname)"
+		"       END"
+		"  FROM pg_catalog.pg_db_role_setting s"
+		"  LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole"
+		"  LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase,"
+		"       pg_catalog.unnest(s.setconfig) c"
+		" WHERE lower(c) IN ('log_min_messages=log', 'log_min_messages=fatal', 'log_min_messages=panic')"
+		" ORDER BY 1",
+		true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %d", ret);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *stmt = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		if (stmt == NULL)
+			continue;
+		if (fix.len > 0)
+			appendStringInfoChar(&fix, ' ');
+		appendStringInfoString(&fix, stmt);
+	}
+	SPI_finish();
+
+	in->log_min_messages_above_error = fix.len > 0;
+	in->log_min_messages_fix = fix.len > 0 ? fix.data : NULL;
+}
+
+static void
+read_settings(const ReadinessArgs *args, LgReadinessInput *in)
+{
+	in->max_connections = MaxConnections;
+	in->usable_connections = LG_USABLE_CONNECTIONS();
+	in->shared_buffers = (int64) NBuffers * BLCKSZ;
+	in->work_mem = (int64) work_mem * 1024;
+	in->maintenance_work_mem = (int64) maintenance_work_mem * 1024;
+	in->autovacuum_max_workers = autovacuum_max_workers;
+	in->autovacuum_work_mem = autovacuum_work_mem > 0 ? (int64) autovacuum_work_mem * 1024 : -1;
+	in->statement_timeout_ms = StatementTimeout;
+	in->idle_in_transaction_session_timeout_ms = IdleInTransactionSessionTimeout;
+	in->connections_per_user = lg_connections_per_user;
+	apply_role_settings(args, in);
+	check_log_min_messages(in);
+}
+
+/* -------------------------------------------------------------- observations */
+
+/* the application role's connections and active sessions in one sample */
+static void
+role_counts(const LgSample *s, Oid role, int32 *connections, int32 *active)
+{
+	*connections = 0;
+	*active = 0;
+	for (int i = 0; i < s->nroles && i < LG_SAMPLE_ROLES; i++)
+	{
+		if (s->roles[i].roleid == role)
+		{
+			*connections = s->roles[i].connections;
+			*active = s->roles[i].active;
+			return;
+		}
+	}
+}
+
+static void
+read_window(const ReadinessArgs *args, LgReadinessInput *in)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz since = now - (TimestampTz) (args->lookback_s * USECS_PER_SEC);
+	TimestampTz oldest_ts = 0;
+	LgSample   *samples = NULL;
+	int			n;
+
+	if (args->lookback_s * USECS_PER_SEC >= (double) now)
+		since = 0;
+	n = lg_history_copy(&samples, since, &oldest_ts);
+
+	in->samples = n;
+	in->window_s = args->lookback_s;
+	in->lookback_exceeds_history = oldest_ts == 0 || oldest_ts > since;
+	in->history_covered_s = oldest_ts > 0 ? (double) (now - oldest_ts) / USECS_PER_SEC : 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		const LgSample *s = &samples[i];
+		int32		scaling = s->client_connections;
+		int32		scaling_active = s->active;
+		int32		fixed;
+		int32		fixed_active;
+
+		if (OidIsValid(args->app_role))
+			role_counts(s, args->app_role, &scaling, &scaling_active);
+		fixed = Max(s->client_connections - scaling, 0);
+		fixed_active = Max(s->active - scaling_active, 0);
+
+		in->peak_scaling_connections = Max(in->peak_scaling_connections, scaling);
+		in->peak_fixed_connections = Max(in->peak_fixed_connections, fixed);
+		in->peak_scaling_active = Max(in->peak_scaling_active, scaling_active);
+		in->peak_fixed_active = Max(in->peak_fixed_active, fixed_active);
+		in->oldest_idle_in_transaction_s = Max(in->oldest_idle_in_transaction_s,
+											   s->oldest_idle_in_transaction_s);
+
+		in->refused_connections += (int64) s->events[LG_EV_REJECTED_TOO_MANY_CLIENTS] +
+			s->events[LG_EV_REJECTED_RESERVED_SLOTS] +
+			s->events[LG_EV_REJECTED_DATABASE_LIMIT] +
+			s->events[LG_EV_REJECTED_ROLE_LIMIT];
+		in->statement_timeouts += s->events[LG_EV_STATEMENT_TIMEOUT];
+		in->lock_timeouts += s->events[LG_EV_LOCK_TIMEOUT];
+		in->deadlocks += s->events[LG_EV_DEADLOCK];
+		in->idle_in_transaction_timeouts += s->events[LG_EV_IDLE_IN_TRANSACTION_TIMEOUT];
+	}
+
+	/* without an application role nothing is fixed overhead */
+	if (!OidIsValid(args->app_role))
+	{
+		in->peak_fixed_connections = 0;
+		in->peak_fixed_active = 0;
+	}
+	if (samples)
+		pfree(samples);
+}
+
+/* Run the model for the function's arguments. */
+static void
+assess(const ReadinessArgs *args, LgReadinessInput *in, LgReadinessResult *result)
+{
+	LgMachine	m;
+
+	memset(in, 0, sizeof(*in));
+	in->users = args->users;
+	in->baseline_users = args->baseline_users;
+	if (args->app_role_name)
+		in->app_role_sql = quote_identifier(args->app_role_name);
+	read_settings(args, in);
+	read_machine(&m);
+	in->ram_bytes = m.ram_bytes;
+	in->cpu_cores = m.cpu_cores;
+	read_window(args, in);
+	lg_readiness_assess(in, result);
+}
+
+/* ------------------------------------------------------------------- results */
+
+static inline Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s == NULL || s[0] == '\0');
+	return *isnull ? (Datum) 0 : CStringGetTextDatum(s);
+}
+
+Datum
+lg_readiness(PG_FUNCTION_ARGS)
+{
+	ReadinessArgs args;
+	LgReadinessInput in;
+	LgReadinessResult *result = palloc(sizeof(LgReadinessResult));
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	lg_require_shmem();
+	parse_args(fcinfo, &args);
+	assess(&args, &in, result);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < result->nrows; i++)
+	{
+		const LgCheckRow *row = &result->rows[i];
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, false};
+
+		values[0] = CStringGetTextDatum(row->check_name);
+		values[1] = CStringGetTextDatum(lg_check_status_name(row->status));
+		values[2] = text_or_null(row->observed, &nulls[2]);
+		values[3] = text_or_null(row->required, &nulls[3]);
+		values[4] = text_or_null(row->detail, &nulls[4]);
+		values[5] = text_or_null(row->fix, &nulls[5]);
+		values[6] = BoolGetDatum(row->restart_required);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+#define SUMMARY_COLS 15
+
+static Datum
+summary_row(FunctionCallInfo fcinfo, const ReadinessArgs *args,
+			const LgReadinessInput *in, const LgReadinessResult *r)
+{
+	TupleDesc	tupdesc;
+	Datum		values[SUMMARY_COLS];
+	bool		nulls[SUMMARY_COLS];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	memset(nulls, true, sizeof(nulls));
+	memset(values, 0, sizeof(values));
+
+	if (r != NULL)
+	{
+		for (int i = 0; i <= 12; i++)
+			nulls[i] = false;
+		values[0] = Int32GetDatum((int32) r->users);
+		values[1] = Int32GetDatum(r->score);
+		values[2] = CStringGetTextDatum(lg_verdict_name(r->verdict));
+		if (r->max_users >= 0)
+			values[3] = Int32GetDatum((int32) r->max_users);
+		else
+			nulls[3] = true;
+		values[4] = text_or_null(r->bottleneck, &nulls[4]);
+		values[5] = CStringGetTextDatum(r->summary);
+		values[6] = Float8GetDatum(r->connections_per_user);
+		values[7] = BoolGetDatum(r->connections_per_user_lower_bound);
+		values[8] = Int64GetDatum(r->fixed_connections);
+		values[9] = Int64GetDatum(r->demand);
+		values[10] = Int32GetDatum(in->usable_connections);
+		values[11] = Int64GetDatum(r->memory_bytes);
+		values[12] = Int64GetDatum(in->ram_bytes);
+		if (args->baseline_users > 0)
+		{
+			values[13] = Int32GetDatum(args->baseline_users);
+			nulls[13] = false;
+		}
+		if (args->app_role_name)
+		{
+			values[14] = DirectFunctionCall1(namein, CStringGetDatum(args->app_role_name));
+			nulls[14] = false;
+		}
+	}
+	else
+	{
+		values[5] = CStringGetTextDatum("loadguard.target_users is 0: set it to the number of concurrent users to assess, e.g. SET loadguard.target_users = 500, or call loadguard.readiness_summary(users).");
+		nulls[5] = false;
+	}
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+Datum
+lg_readiness_summary(PG_FUNCTION_ARGS)
+{
+	ReadinessArgs args;
+	LgReadinessInput in;
+	LgReadinessResult *result = palloc(sizeof(LgReadinessResult));
+
+	lg_require_shmem();
+	parse_args(fcinfo, &args);
+	assess(&args, &in, result);
+	PG_RETURN_DATUM(summary_row(fcinfo, &args, &in, result));
+}
+
+/* the loadguard.readiness view: readiness_summary(loadguard.target_users) */
+Datum
+lg_readiness_target(PG_FUNCTION_ARGS)
+{
+	ReadinessArgs args;
+	LgReadinessInput in;
+	LgReadinessResult *result;
+
+	lg_require_shmem();
+	memset(&args, 0, sizeof(args));
+	if (lg_target_users == 0)
+		PG_RETURN_DATUM(summary_row(fcinfo, &args, NULL, NULL));
+
+	args.users = lg_target_users;
+	args.lookback_s = 15 * SECS_PER_MINUTE;
+	result = palloc(sizeof(LgReadinessResult));
+	assess(&args, &in, result);
+	PG_RETURN_DATUM(summary_row(fcinfo, &args, &in, result));
+}
