@@ -1,0 +1,801 @@
+# 060_grafana.pl — the shipped Grafana dashboard, proven without Grafana.
+#
+# Grafana is not installable here, so this test plays its part: it reads
+# grafana/loadguard-dashboard.json and the provisioning files, checks every
+# panel target the way the PostgreSQL datasource will read it, expands the
+# template variables (frontend) and the datasource's macros (backend) exactly
+# as Grafana does, and runs every query as the dashboard's pg_monitor login
+# role against a cluster in which refused connections, timeouts, a policy
+# termination, statements and stuck sessions were induced.  Time-series
+# results must have a "time" column sorted ascending inside the time range,
+# numeric value columns, and non-zero values where events were induced; the
+# per-interval sums must equal the raw history in the same range.
+#
+# The emulation follows Grafana's source: macros from
+# pkg/tsdb/grafana-postgresql-datasource/macros.go, $__interval from
+# rangeutil.calculateInterval/roundInterval/secondsToHms, variables from
+# SqlDatasource.interpolateVariable (single values: quotes doubled, no
+# quoting added).  The first block checks the emulator against Grafana's own
+# test vectors (macros_test.go), so a wrong emulation fails here first.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(usleep time);
+use POSIX qw(floor);
+use JSON::PP;
+use IPC::Run;
+use File::Basename qw(dirname);
+use LoadGuardTest;
+
+my $top = dirname(__FILE__) . '/..';
+my $dashboard_file = "$top/grafana/loadguard-dashboard.json";
+my $ds_file = "$top/grafana/provisioning/datasources/loadguard.yaml";
+my $dash_prov_file = "$top/grafana/provisioning/dashboards/loadguard.yaml";
+
+###########################################################################
+# Grafana emulation
+###########################################################################
+
+# Go's time.RFC3339Nano of a UTC instant given in epoch milliseconds
+# (Grafana's time range has millisecond precision): fraction without
+# trailing zeros, none at all on a whole second.
+sub rfc3339nano
+{
+	my ($ms) = @_;
+	my $sec = floor($ms / 1000);
+	my $frac = $ms - $sec * 1000;
+	my @t = gmtime($sec);
+	my $s = sprintf('%04d-%02d-%02dT%02d:%02d:%02d',
+		$t[5] + 1900, $t[4] + 1, $t[3], $t[2], $t[1], $t[0]);
+	if ($frac)
+	{
+		(my $f = sprintf('%03d', $frac)) =~ s/0+$//;
+		$s .= ".$f";
+	}
+	return $s . 'Z';
+}
+
+# Go's %v of a float64 (strconv 'g', shortest): exponent form when the
+# decimal exponent is below -4 or at least 6, as in 1.2096e+06.
+sub go_float
+{
+	my ($x) = @_;
+	my $abs = abs($x);
+	if ($abs != 0 && ($abs < 1e-4 || $abs >= 1e6))
+	{
+		for my $p (0 .. 17)
+		{
+			my $s = sprintf("%.${p}e", $x);
+			next unless $s + 0 == $x;
+			$s =~ s/\.?0+e/e/;
+			return $s;
+		}
+	}
+	for my $p (0 .. 17)
+	{
+		my $s = sprintf("%.${p}f", $x);
+		return $s if $s + 0 == $x;
+	}
+	return "$x";
+}
+
+# gtime.ParseInterval: seconds of "20s", "500ms", "1m", "2h", "1d", "1w".
+sub parse_interval
+{
+	my ($text) = @_;
+	my %unit = (ms => 0.001, s => 1, m => 60, h => 3600, d => 86400, w => 604800);
+	$text =~ /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/
+	  or die "error parsing interval $text";
+	return $1 * $unit{$2};
+}
+
+# gtime.FormatInterval (backend $__interval when the frontend left it).
+sub format_interval
+{
+	my ($ms) = @_;
+	return int($ms / 86400000) . 'd' if $ms >= 86400000;
+	return int($ms / 3600000) . 'h' if $ms >= 3600000;
+	return int($ms / 60000) . 'm' if $ms >= 60000;
+	return int($ms / 1000) . 's' if $ms >= 1000;
+	return int($ms) . 'ms' if $ms >= 1;
+	return '1ms';
+}
+
+# rangeutil.roundInterval
+sub round_interval
+{
+	my ($i) = @_;
+	my @steps = (
+		[ 10, 1 ], [ 15, 10 ], [ 35, 20 ], [ 75, 50 ], [ 150, 100 ],
+		[ 350, 200 ], [ 750, 500 ], [ 1500, 1000 ], [ 3500, 2000 ],
+		[ 7500, 5000 ], [ 12500, 10000 ], [ 17500, 15000 ], [ 25000, 20000 ],
+		[ 45000, 30000 ], [ 90000, 60000 ], [ 210000, 120000 ],
+		[ 450000, 300000 ], [ 750000, 600000 ], [ 1050000, 900000 ],
+		[ 1500000, 1200000 ], [ 2700000, 1800000 ], [ 5400000, 3600000 ],
+		[ 9000000, 7200000 ], [ 16200000, 10800000 ], [ 32400000, 21600000 ],
+		[ 86400000, 43200000 ], [ 604800000, 86400000 ],
+		[ 1814400000, 604800000 ], [ 3628800000, 2592000000 ]);
+	for my $s (@steps)
+	{
+		return $s->[1] if $i < $s->[0];
+	}
+	return 31536000000;
+}
+
+# rangeutil.secondsToHms
+sub seconds_to_hms
+{
+	my ($sec) = @_;
+	my $y = floor($sec / 31536000);
+	return "${y}y" if $y;
+	my $d = floor(($sec % 31536000) / 86400);
+	return "${d}d" if $d;
+	my $h = floor((($sec % 31536000) % 86400) / 3600);
+	return "${h}h" if $h;
+	my $m = floor(((($sec % 31536000) % 86400) % 3600) / 60);
+	return "${m}m" if $m;
+	my $s = floor(((($sec % 31536000) % 86400) % 3600) % 60);
+	return "${s}s" if $s;
+	my $ms = floor($sec * 1000.0);
+	return "${ms}ms" if $ms;
+	return 'less than a millisecond';
+}
+
+# rangeutil.calculateInterval: ($interval_ms, $interval_text)
+sub calculate_interval
+{
+	my ($from_ms, $to_ms, $resolution, $low_limit) = @_;
+	my $low_ms = defined $low_limit ? parse_interval($low_limit) * 1000 : 1;
+	my $ms = round_interval(($to_ms - $from_ms) / $resolution);
+	$ms = $low_ms if $low_ms > $ms;
+	return ($ms, seconds_to_hms($ms / 1000));
+}
+
+# Frontend templateSrv.replace with SqlDatasource.interpolateVariable:
+# $var, ${var}, ${var:raw}, [[var]]; builtins from the request's scopedVars.
+# Unknown names (the macros) are left as they are.
+sub interpolate_variables
+{
+	my ($sql, $vars, $scoped) = @_;
+	my $re = qr/\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^\}]+))?(?::([^\}]+))?\}/;
+	$sql =~ s{$re}{
+		my ($whole, $name, $fmt) = ($&, $1 // $2 // $4, $3 // $6);
+		if (exists $scoped->{$name}) { $scoped->{$name} }
+		elsif (exists $vars->{$name})
+		{
+			my $v = $vars->{$name};
+			die "variable format $fmt not emulated" if defined $fmt && $fmt ne 'raw';
+			(defined $fmt) ? $v : ($v =~ s/'/''/gr);
+		}
+		else { $whole }
+	}ge;
+	return $sql;
+}
+
+# Backend sqleng.Interpolate: the global substitutions.
+sub interpolate_global
+{
+	my ($sql, $interval_ms, $from_ms, $to_ms) = @_;
+	my $i = format_interval($interval_ms);
+	my ($f, $t) = (floor($from_ms / 1000), floor($to_ms / 1000));
+	$sql =~ s/\$__interval_ms/$interval_ms/g;
+	$sql =~ s/\$__interval/$i/g;
+	$sql =~ s/\$__unixEpochFrom\(\)/$f/g;
+	$sql =~ s/\$__unixEpochTo\(\)/$t/g;
+	return $sql;
+}
+
+# postgresMacroEngine.Interpolate (TimescaleDB off).
+sub interpolate_macros
+{
+	my ($sql, $from_ms, $to_ms) = @_;
+	my $orig = $sql;
+	my ($from, $to) = (rfc3339nano($from_ms), rfc3339nano($to_ms));
+	my $eval;
+	$eval = sub {
+		my ($name, @args) = @_;
+		if ($name eq '__time') { return "$args[0] AS \"time\"" }
+		if ($name eq '__timeEpoch') { return "extract(epoch from $args[0]) as \"time\"" }
+		if ($name eq '__timeFilter')
+		{
+			die "missing time column argument for macro $name" if $args[0] eq '';
+			return "$args[0] BETWEEN '$from' AND '$to'";
+		}
+		if ($name eq '__timeFrom') { return "'$from'" }
+		if ($name eq '__timeTo') { return "'$to'" }
+		if ($name eq '__timeGroup')
+		{
+			die "macro $name needs time column and interval" if @args < 2;
+			die "fill mode not emulated" if @args > 2;
+			(my $iv = $args[1]) =~ s/^'+|'+$//g;
+			my $s = go_float(parse_interval($iv));
+			return "floor(extract(epoch from $args[0])/$s)*$s";
+		}
+		if ($name eq '__timeGroupAlias')
+		{
+			return $eval->('__timeGroup', @args) . ' AS "time"';
+		}
+		if ($name eq '__unixEpochFilter')
+		{
+			my ($f, $t) = (floor($from_ms / 1000), floor($to_ms / 1000));
+			return "$args[0] >= $f AND $args[0] <= $t";
+		}
+		die "unknown macro \"$name\"";
+	};
+	$sql =~ s{\$([_a-zA-Z0-9]+)\(([^\)]*)\)}{
+		my ($whole, $name, $argstr) = ($&, $1, $2);
+		# pre-5.3 compatibility: $__timeGroup(...) followed by ',' aliases
+		if ($name eq '__timeGroup')
+		{
+			my $at = index($orig, $whole);
+			$name = '__timeGroupAlias'
+			  if $at >= 0 && substr($orig, $at + length($whole), 1) eq ',';
+		}
+		my @args = map { s/^ +| +$//gr } split(/,/, $argstr, -1);
+		@args = ('') unless @args;
+		$eval->($name, @args);
+	}ge;
+	return $sql;
+}
+
+# The whole path of one panel query: frontend interval and variables, then
+# the backend's global substitutions and macros.
+sub expand_query
+{
+	my ($raw, %r) = @_;
+	my ($iv_ms, $iv_text) =
+	  calculate_interval($r{from_ms}, $r{to_ms}, $r{max_data_points}, $r{min_interval});
+	my %scoped = (
+		__interval => $iv_text,
+		__interval_ms => $iv_ms,
+		__from => $r{from_ms},
+		__to => $r{to_ms});
+	my $sql = interpolate_variables($raw, $r{vars}, \%scoped);
+	$sql = interpolate_global($sql, $iv_ms, $r{from_ms}, $r{to_ms});
+	$sql = interpolate_macros($sql, $r{from_ms}, $r{to_ms});
+	return ($sql, $iv_ms);
+}
+
+###########################################################################
+# The emulator against Grafana's own test vectors
+###########################################################################
+
+{
+	my $from = 1523556000000;    # 2018-04-12T18:00:00Z
+	my $to = $from + 5 * 60 * 1000;
+	is(interpolate_macros('WHERE $__timeFilter(time_column)', $from, $to),
+		"WHERE time_column BETWEEN '2018-04-12T18:00:00Z' AND '2018-04-12T18:05:00Z'",
+		'emulator: $__timeFilter as Grafana expands it');
+	is(interpolate_macros('select $__timeFrom()', $from, $to),
+		"select '2018-04-12T18:00:00Z'", 'emulator: $__timeFrom()');
+	is(interpolate_macros('select $__timeTo()', $from, $to),
+		"select '2018-04-12T18:05:00Z'", 'emulator: $__timeTo()');
+	is(interpolate_macros("SELECT \$__timeGroup(time_column,'5m')", $from, $to),
+		'SELECT floor(extract(epoch from time_column)/300)*300',
+		'emulator: $__timeGroup');
+	is(interpolate_macros("SELECT \$__timeGroup(time_column,'5m'), value", $from, $to),
+		'SELECT floor(extract(epoch from time_column)/300)*300 AS "time", value',
+		'emulator: $__timeGroup followed by a comma gets the alias (pre-5.3 rule)');
+	is(interpolate_macros("\$__timeGroupAlias(time_column , '5m')", $from, $to),
+		'floor(extract(epoch from time_column)/300)*300 AS "time"',
+		'emulator: $__timeGroupAlias with spaces between arguments');
+	is(interpolate_macros('$__timeGroupAlias(ts, 500ms)', $from, $to),
+		'floor(extract(epoch from ts)/0.5)*0.5 AS "time"',
+		'emulator: sub-second group interval printed like Go %v');
+	is(rfc3339nano(-312915600000 + 500), '1960-02-01T07:00:00.5Z',
+		'emulator: RFC3339Nano drops trailing zeros of the fraction');
+	is(rfc3339nano(1523556000120), '2018-04-12T18:00:00.12Z',
+		'emulator: RFC3339Nano with milliseconds');
+	is(interpolate_global('SELECT $__interval', 600000, $from, $to), 'SELECT 10m',
+		'emulator: backend $__interval');
+	is(interpolate_global('SELECT $__interval_ms', 600000, $from, $to), 'SELECT 600000',
+		'emulator: backend $__interval_ms before $__interval');
+	is(join(' ', map { go_float($_) } (300, 0.5, 0.05, 1209600, 1e6)),
+		'300 0.5 0.05 1.2096e+06 1e+06', 'emulator: group seconds printed like Go %v');
+	my ($ms, $text) = calculate_interval(0, 6 * 3600 * 1000, 1000, undef);
+	is("$ms $text", '20000 20s', 'emulator: 6h over 1000 points is a 20s interval');
+	($ms, $text) = calculate_interval(0, 60 * 1000, 1000, '1s');
+	is("$ms $text", '1000 1s', 'emulator: the datasource min interval is a floor');
+	($ms, $text) = calculate_interval(0, 60 * 1000, 1000, undef);
+	is("$ms $text", '50 50ms', 'emulator: 60s over 1000 points is 50ms');
+	is(interpolate_variables(q{f('$users', ${users}, [[users]], $__interval, $__timeFilter(ts))},
+			{ users => "1'0" }, { __interval => '1s' }),
+		q{f('1''0', 1''0, 1''0, 1s, $__timeFilter(ts))},
+		'emulator: variables with quotes doubled, macros left for the backend');
+	eval { interpolate_macros('SELECT $__nosuchmacro(x)', $from, $to) };
+	like($@, qr/unknown macro/, 'emulator: an unknown macro is an error, as in Grafana');
+}
+
+###########################################################################
+# Static checks of the dashboard and provisioning files
+###########################################################################
+
+my $dash = decode_json(slurp_file($dashboard_file));
+is($dash->{schemaVersion}, 41, 'dashboard: schemaVersion 41 (Grafana 12.0 classic model)');
+like($dash->{description}, qr/Grafana 12\.0 or later.*schemaVersion 41/s,
+	'dashboard: description states the Grafana version and schemaVersion');
+ok(defined $dash->{uid} && $dash->{uid} =~ /^[a-zA-Z0-9_-]{1,40}$/, 'dashboard: valid uid');
+ok(!defined $dash->{id}, 'dashboard: id is null so it imports as new');
+
+my %var = map { $_->{name} => $_ } @{ $dash->{templating}{list} };
+is($var{datasource}{type}, 'datasource', 'variable datasource is a datasource variable');
+is($var{datasource}{query}, 'grafana-postgresql-datasource',
+	'variable datasource lists PostgreSQL datasources');
+ok($var{users} && ($var{users}{type} eq 'textbox' || $var{users}{type} eq 'custom'),
+	'variable users is a textbox or custom variable');
+like($var{users}{current}{value}, qr/^\d+$/, 'variable users has a numeric default');
+
+# Template variable values as the dashboard opens (current values).
+my %defaults;
+for my $v (@{ $dash->{templating}{list} })
+{
+	next if $v->{type} eq 'datasource';
+	ok($v->{type} eq 'textbox' || $v->{type} eq 'custom', "variable $v->{name} is textbox/custom");
+	ok(!$v->{multi} && !$v->{includeAll}, "variable $v->{name} is single-valued");
+	$defaults{ $v->{name} } = $v->{current}{value} // '';
+}
+
+# Every panel, rows included; ids unique, layout inside 24 columns.
+my @panels = @{ $dash->{panels} };
+my %ids;
+for my $p (@panels)
+{
+	ok(!$ids{ $p->{id} }++, "panel id $p->{id} is unique");
+	my $g = $p->{gridPos};
+	ok($g->{x} >= 0 && $g->{w} > 0 && $g->{x} + $g->{w} <= 24, "panel '$p->{title}' fits 24 columns");
+	is(ref($p->{panels} // []), 'ARRAY', "panel '$p->{title}': nested panels list");
+	is(scalar @{ $p->{panels} // [] }, 0, "panel '$p->{title}': no collapsed nested panels");
+	# schemaVersion 42/43 migrations must be no-ops for this dashboard
+	for my $o (@{ $p->{fieldConfig}{overrides} // [] })
+	{
+		for my $prop (@{ $o->{properties} })
+		{
+			ok(!($prop->{id} eq 'custom.hideFrom' && $prop->{value}{viz}),
+				"panel '$p->{title}': no hideFrom.viz override (schema 42 migration)");
+		}
+	}
+	ok(!grep({ $_->{id} eq 'formatTime' } @{ $p->{transformations} // [] }),
+		"panel '$p->{title}': no formatTime transformation (schema 43 migration)");
+}
+
+my @query_panels = grep { $_->{type} ne 'row' } @panels;
+my (@series_targets, @table_targets);
+for my $p (@query_panels)
+{
+	my $t = $p->{title};
+	is_deeply($p->{datasource}, { type => 'grafana-postgresql-datasource', uid => '${datasource}' },
+		"panel '$t': datasource is the datasource variable");
+	ok(@{ $p->{targets} // [] } > 0, "panel '$t' has targets");
+	for my $q (@{ $p->{targets} })
+	{
+		my $n = "panel '$t' target $q->{refId}";
+		is_deeply($q->{datasource}, { type => 'grafana-postgresql-datasource', uid => '${datasource}' },
+			"$n: datasource uid is the template variable");
+		like($q->{format}, qr/^(table|time_series)$/, "$n: format is table or time_series");
+		ok($q->{rawQuery}, "$n: rawQuery");
+		is($q->{editorMode}, 'code', "$n: editorMode code");
+		ok(defined $q->{rawSql} && $q->{rawSql} =~ /\S/, "$n: rawSql present");
+		unlike($q->{rawSql}, qr/--|\/\*/, "$n: no SQL comments (Grafana strips them)");
+		unlike($q->{rawSql}, qr/;/, "$n: one statement");
+		if ($q->{format} eq 'time_series')
+		{
+			is($p->{type}, 'timeseries', "$n: time_series format in a timeseries panel");
+			like($q->{rawSql}, qr/\bFROM loadguard\.history\b/, "$n: reads loadguard.history");
+			like($q->{rawSql}, qr/WHERE \$__timeFilter\(ts\)/, "$n: WHERE \$__timeFilter(ts)");
+			like($q->{rawSql}, qr/\$__timeGroupAlias\(ts, \$__interval\)|\bAS "time"/,
+				"$n: time column aliased \"time\"");
+			like($q->{rawSql}, qr/ORDER BY 1\s*$/, "$n: ORDER BY 1");
+			push @series_targets, [ $p, $q ];
+		}
+		else
+		{
+			push @table_targets, [ $p, $q ];
+		}
+	}
+}
+my @titles = map { $_->{title} } @query_panels;
+for my $want (qr/connections used vs usable/i, qr/sessions by state/i,
+	qr/oldest idle in transaction.*longest query/i, qr/refused connections per interval/i,
+	qr/timeouts.*per interval/i, qr/statements per second/i, qr/p50.*p95.*p99/i,
+	qr/policy actions per interval/i, qr/readiness checks/i)
+{
+	ok(scalar(grep { $_ =~ $want } @titles), "dashboard has a panel matching $want");
+}
+
+# provisioning: small pool, dedicated role, database set
+my $ds_yaml = slurp_file($ds_file);
+like($ds_yaml, qr/^\s+type: grafana-postgresql-datasource$/m, 'datasource provisioning: plugin type');
+like($ds_yaml, qr/^\s+user: grafana$/m, 'datasource provisioning: dedicated grafana role');
+like($ds_yaml, qr/^\s+database: \S+/m, 'datasource provisioning: jsonData.database');
+my ($max_open) = $ds_yaml =~ /^\s+maxOpenConns: (\d+)$/m;
+my ($max_idle) = $ds_yaml =~ /^\s+maxIdleConns: (\d+)$/m;
+my ($lifetime) = $ds_yaml =~ /^\s+connMaxLifetime: (\d+)$/m;
+ok(defined $max_open && $max_open >= 1 && $max_open <= 5, 'datasource provisioning: maxOpenConns is a few');
+ok(defined $max_idle && $max_idle <= $max_open, 'datasource provisioning: maxIdleConns <= maxOpenConns');
+ok(defined $lifetime && $lifetime > 0, 'datasource provisioning: connMaxLifetime');
+my ($min_interval) = $ds_yaml =~ /^\s+timeInterval: (\S+)$/m;
+like(slurp_file($dash_prov_file), qr/^\s+type: file$/m, 'dashboard provisioning: file provider');
+
+###########################################################################
+# A cluster with the events the dashboard must show
+###########################################################################
+
+my $t0_ms = int(time() * 1000) - 1000;
+my $node = lg_node('grafana', <<'EOC');
+max_connections = 10
+superuser_reserved_connections = 3
+loadguard.history_size = 20000
+EOC
+
+$node->safe_psql('postgres', q{
+CREATE ROLE app LOGIN;
+CREATE ROLE capped LOGIN CONNECTION LIMIT 0;
+CREATE ROLE grafana LOGIN PASSWORD 'grafana-test' CONNECTION LIMIT 5 IN ROLE pg_monitor;
+CREATE DATABASE closed CONNECTION LIMIT 0;
+CREATE TABLE lg_t (id int);
+GRANT ALL ON lg_t TO app;
+GRANT CONNECT ON DATABASE closed TO app;
+});
+
+my %induced;    # history column => attempts we made
+
+sub refused
+{
+	my ($column, $db, $user, $what) = @_;
+	my ($ret, $out, $err) = $node->psql($db, 'SELECT 1',
+		extra_params => [ defined $user ? ('-U', $user) : () ]);
+	isnt($ret, 0, "refused: $what");
+	$induced{$column}++;
+	return $err;
+}
+
+# 7 of 10 slots are usable by app (3 reserved for superusers)
+my @app = map { $node->background_psql('postgres', extra_params => [ '-U', 'app' ]) } 1 .. 7;
+like(refused('rejected_reserved_slots', 'postgres', 'app', 'app beyond the usable slots'),
+	qr/remaining connection slots are reserved/, 'the 8th app connection hits the superuser reserve');
+refused('rejected_reserved_slots', 'postgres', 'app', 'again');
+my @su = map { $node->background_psql('postgres') } 1 .. 3;
+like(refused('rejected_too_many_clients', 'postgres', undef, 'superuser beyond max_connections'),
+	qr/too many clients already/, 'the 11th connection is refused outright');
+refused('rejected_too_many_clients', 'postgres', undef, 'again');
+$_->quit for @su;
+$_->quit for @app[ 2 .. 6 ];
+@app = @app[ 0, 1 ];    # two idle app sessions stay
+
+like(refused('rejected_role_limit', 'postgres', 'capped', 'role with CONNECTION LIMIT 0'),
+	qr/too many connections for role/, 'role connection limit');
+like(refused('rejected_database_limit', 'closed', 'app', 'database with CONNECTION LIMIT 0'),
+	qr/too many connections for database/, 'database connection limit');
+like(refused('auth_failed', 'postgres', 'no_such_role', 'unknown role'),
+	qr/role "no_such_role" does not exist/, 'authentication failure');
+
+for (1 .. 3)
+{
+	my ($ret, $out, $err) = $node->psql('postgres',
+		"SET statement_timeout = '100ms'; SELECT pg_sleep(5)", extra_params => [ '-U', 'app' ]);
+	like($err, qr/canceling statement due to statement timeout/, 'statement timeout induced');
+	$induced{statement_timeout}++;
+}
+
+# the policy terminates an idle-in-transaction session
+$node->safe_psql('postgres', q{
+ALTER SYSTEM SET loadguard.idle_in_transaction_limit = '1s';
+ALTER SYSTEM SET loadguard.terminate = 'on';
+SELECT pg_reload_conf();
+});
+my $victim = $node->background_psql('postgres', extra_params => [ '-U', 'app' ], on_error_stop => 0);
+my $victim_pid = $victim->query_safe('SELECT pg_backend_pid()');
+$victim->query_safe('BEGIN; SELECT 1');
+ok(lg_wait_for($node,
+		"SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $victim_pid)",
+		'the policy terminates the idle-in-transaction session', 60),
+	'policy action: idle-in-transaction session terminated');
+$induced{policy_actions}++;
+$induced{admin_terminated}++;
+eval { $victim->quit };
+$node->safe_psql('postgres', q{
+ALTER SYSTEM RESET loadguard.idle_in_transaction_limit;
+ALTER SYSTEM RESET loadguard.terminate;
+SELECT pg_reload_conf();
+});
+
+# statements with a measurable latency, late enough to be in "the last minute"
+$node->safe_psql('postgres', join('', map { "SELECT pg_sleep(0.002);\n" } 1 .. 200),
+	extra_params => [ '-U', 'app' ]);
+$induced{statements} = 200;
+
+# stuck sessions that stay while the dashboard is read: one idle in
+# transaction holding a lock, one waiting for it
+my $holder = $node->background_psql('postgres', extra_params => [ '-U', 'app' ]);
+my $holder_pid = $holder->query_safe('SELECT pg_backend_pid()');
+$holder->query_safe('BEGIN; LOCK TABLE lg_t IN ACCESS EXCLUSIVE MODE');
+my $waiter = $node->background_psql('postgres', extra_params => [ '-U', 'app' ]);
+my $waiter_pid = $waiter->query_safe('SELECT pg_backend_pid()');
+$waiter->query_until(qr/waiting/, "\\echo waiting\nSELECT count(*) FROM lg_t;\n");
+ok(lg_wait_for($node, 'SELECT waiting_on_lock > 0 AND idle_in_transaction > 0 FROM loadguard.status',
+		'the sampler sees the lock wait'), 'sampler sees the waiting and idle-in-transaction sessions');
+
+# every event has reached the history before "now"
+my $events_done = time();
+ok(lg_wait_for($node,
+		sprintf("SELECT max(ts) > to_timestamp(%.3f) + interval '1 second' FROM loadguard.history", $events_done),
+		'history has samples after the induced events', 60),
+	'history caught up');
+my $to_ms = int(time() * 1000);
+
+###########################################################################
+# Run every panel query as Grafana would
+###########################################################################
+
+# psql as the dashboard's role; returns (error, [columns], [types], [rows]).
+my ($FS, $RS, $NULL) = ("\x1f", "\x1e", "\x02");
+
+sub run_as_grafana
+{
+	my ($sql) = @_;
+	my $script = "$sql\n\\gdesc\n\\echo ===lg===\n$sql\n\\g\n";
+	my ($out, $err) = ('', '');
+	local $ENV{PGTZ} = 'UTC';
+	IPC::Run::run(
+		[
+			'psql', '-X', '-A', '-q', '-v', 'ON_ERROR_STOP=1', '-F', $FS, '-R', $RS,
+			'-P', 'footer=off', '-P', "null=$NULL", '-d', $node->connstr('postgres'),
+			'-U', 'grafana'
+		],
+		'<', \$script, '>', \$out, '2>', \$err);
+	return ($err) if $err =~ /ERROR|FATAL/;
+	my ($desc, $data) = split /===lg===\n/, $out, 2;
+	$desc =~ s/\n$//;
+	my @d = split /$RS/, $desc;
+	shift @d;    # header
+	my (@cols, @types);
+	for (@d)
+	{
+		my ($c, $t) = split /$FS/;
+		push @cols, $c;
+		push @types, $t;
+	}
+	$data //= '';
+	$data =~ s/\n$//;
+	my @recs = split /$RS/, $data, -1;
+	shift @recs;    # header
+	my @rows = map { [ map { $_ eq $NULL ? undef : $_ } split(/$FS/, $_, -1) ] } @recs;
+	return (undef, \@cols, \@types, \@rows);
+}
+
+sub superuser_value
+{
+	my ($sql) = @_;
+	return $node->safe_psql('postgres', $sql);
+}
+
+# "2026-11-29 00:10:00.123456+00" or epoch seconds -> epoch seconds
+sub to_epoch
+{
+	my ($v) = @_;
+	return $v + 0 if $v =~ /^-?\d+(\.\d+)?$/;
+	$v =~ /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d+)?\+00$/
+	  or die "unparsable time $v";
+	require Time::Local;
+	return Time::Local::timegm($6, $5, $4, $3, $2 - 1, $1) + ($7 // 0);
+}
+
+my %numeric = map { $_ => 1 } ('smallint', 'integer', 'bigint', 'real', 'double precision', 'numeric');
+my %time_types = map { $_ => 1 } ('timestamp with time zone', 'double precision', 'numeric', 'bigint');
+# types the Grafana PostgreSQL datasource converts natively
+my %grafana_types = (%numeric, map { $_ => 1 }
+	  ('text', 'character varying', 'boolean', 'timestamp with time zone'));
+
+# Value columns of time-series panels: must they be non-zero after what we induced?
+my %must_be_nonzero = map { $_ => 1 } (
+	'client connections', 'usable connections', 'max_connections',
+	'active', 'idle', 'idle in transaction', 'waiting on a lock', 'usage',
+	'oldest idle in transaction', 'longest running query', 'longest transaction',
+	'too many clients', 'reserved slots', 'database limit', 'role limit',
+	'authentication failed', 'statement timeout', 'terminated',
+	'statements/s', 'connections/s', 'p50', 'p95', 'p99', 'policy actions');
+my %may_be_zero = map { $_ => 1 } (
+	'idle in transaction (aborted)', 'lock timeout', 'idle in transaction timeout',
+	'idle session timeout', 'canceled by user', 'deadlock', 'recovery conflict',
+	'out of memory', 'lock table full');
+
+my %range = (from_ms => $t0_ms, to_ms => $to_ms, vars => \%defaults,
+	min_interval => $min_interval);
+
+sub max_data_points
+{
+	my ($p) = @_;
+	return $p->{maxDataPoints} // int($p->{gridPos}{w} * 1920 / 24);
+}
+
+# The request Grafana builds for a panel: points = panel width in pixels
+# (or maxDataPoints), min interval = the panel's, else the datasource's.
+sub panel_request
+{
+	my ($p) = @_;
+	return (max_data_points => max_data_points($p), min_interval => $p->{interval} // $min_interval);
+}
+
+for my $pt (@series_targets)
+{
+	my ($p, $q) = @$pt;
+	my $n = "'$p->{title}'";
+	my ($sql, $iv_ms) = expand_query($q->{rawSql}, %range, panel_request($p));
+	unlike($sql, qr/\$/, "$n: nothing left unexpanded");
+	my ($err, $cols, $types, $rows) = run_as_grafana($sql);
+	ok(!defined $err, "$n: runs as the grafana role") or diag("$err\n$sql");
+	next if defined $err;
+	is($cols->[0], 'time', "$n: first column is \"time\"");
+	ok($time_types{ $types->[0] }, "$n: time column type $types->[0]");
+	ok(@$rows > 0, "$n: rows in the range");
+	my $low = floor($t0_ms / $iv_ms) * $iv_ms / 1000;    # first bucket may start before "from"
+	my ($prev, $sorted, $inside) = (undef, 1, 1);
+	for my $r (@$rows)
+	{
+		my $t = to_epoch($r->[0]);
+		$sorted = 0 if defined $prev && $t <= $prev;
+		$inside = 0 if $t < $low - 0.001 || $t > $to_ms / 1000 + 0.001;
+		$prev = $t;
+	}
+	ok($sorted, "$n: time strictly ascending");
+	ok($inside, "$n: every time inside the range");
+	for my $i (1 .. $#$cols)
+	{
+		my $c = $cols->[$i];
+		ok($numeric{ $types->[$i] }, "$n: column '$c' is numeric ($types->[$i])");
+		ok($must_be_nonzero{$c} || $may_be_zero{$c}, "$n: column '$c' is classified in this test");
+		my ($sum, $max) = (0, undef);
+		for my $r (@$rows)
+		{
+			next unless defined $r->[$i];
+			$sum += $r->[$i];
+			$max = $r->[$i] if !defined $max || $r->[$i] > $max;
+		}
+		ok(defined $max && $max > 0, "$n: column '$c' is non-zero") if $must_be_nonzero{$c};
+	}
+
+	# sums per interval add up to the raw history; maxima match the raw maximum
+	my $between = sprintf("ts BETWEEN '%s' AND '%s'", rfc3339nano($t0_ms), rfc3339nano($to_ms));
+	while ($q->{rawSql} =~ /\b(sum|max)\((\w+)\) AS "([^"]+)"/g)
+	{
+		my ($agg, $col, $alias) = ($1, $2, $3);
+		my ($i) = grep { $cols->[$_] eq $alias } 0 .. $#$cols;
+		next unless defined $i;
+		my $got = 0;
+		for my $r (@$rows)
+		{
+			next unless defined $r->[$i];
+			$got = $agg eq 'sum' ? $got + $r->[$i] : ($r->[$i] > $got ? $r->[$i] : $got);
+		}
+		my $want = superuser_value("SELECT coalesce($agg($col), 0) FROM loadguard.history WHERE $between");
+		cmp_ok(abs($got - $want), '<', 1e-6, "$n: $agg of '$alias' over the intervals equals the raw history ($want)");
+		cmp_ok($got, '>=', $induced{$col}, "$n: '$alias' counts all $induced{$col} induced")
+		  if $agg eq 'sum' && $induced{$col};
+	}
+
+	# the same query over a range before the cluster existed: no rows
+	my ($old_sql) = expand_query($q->{rawSql}, %range,
+		from_ms => $t0_ms - 86400000, to_ms => $t0_ms - 86400000 + 3600000,
+		panel_request($p));
+	my ($e2, undef, undef, $rows2) = run_as_grafana($old_sql);
+	ok(!defined $e2 && @$rows2 == 0, "$n: \$__timeFilter excludes other ranges");
+}
+
+# Table panels: generic checks, then what each must show.
+my %table_checks = (
+	'Client connections' => sub {
+		my ($c, $r) = @_;
+		return @$r == 1 && $r->[0][0] > 0 && $r->[0][1] == 7 && $r->[0][2] == 10;
+	},
+	'Connection usage' => sub { my ($c, $r) = @_; @$r == 1 && $r->[0][0] > 0 },
+	'Refused connections' => sub {
+		my ($c, $r) = @_;
+		my $want = 0;
+		$want += $induced{$_} // 0
+		  for qw(rejected_too_many_clients rejected_reserved_slots rejected_database_limit rejected_role_limit);
+		return @$r == 1 && $r->[0][0] >= $want;
+	},
+	'Statement timeouts' => sub { my ($c, $r) = @_; @$r == 1 && $r->[0][0] >= 3 },
+	'Last minute' => sub { my ($c, $r) = @_; @$r == 1 && $r->[0][0] > 0 && $r->[0][1] > 0 },
+	'Readiness for ${users} users' => sub {
+		my ($c, $r) = @_;
+		return @$r == 1 && $r->[0][0] eq 'NOT READY';    # refused connections in the lookback
+	},
+	'Policy actions in the time range' => sub {
+		my ($c, $r) = @_;
+		my ($ai) = grep { $c->[$_] eq 'action' } 0 .. $#$c;
+		my ($pi) = grep { $c->[$_] eq 'pid' } 0 .. $#$c;
+		return scalar grep {
+			$_->[$ai] eq 'terminate' && $_->[$pi] == $victim_pid
+			  && to_epoch($_->[0]) >= $t0_ms / 1000 && to_epoch($_->[0]) <= $to_ms / 1000
+		} @$r;
+	},
+	'Readiness verdict' => sub {
+		my ($c, $r) = @_;
+		return @$r == 1 && $r->[0][0] == 1000 && $r->[0][1] eq 'NOT READY';
+	},
+	'Readiness checks' => sub {
+		my ($c, $r) = @_;
+		return @$r >= 4 && !grep({ $_->[1] !~ /^(pass|warn|fail|skip)$/ } @$r)
+		  && grep({ $_->[1] eq 'fail' } @$r);
+	},
+	'Sessions worth a look' => sub {
+		my ($c, $r) = @_;
+		my %col = map { $c->[$_] => $_ } 0 .. $#$c;
+		my ($h) = grep { $_->[ $col{pid} ] == $holder_pid } @$r;
+		my ($w) = grep { $_->[ $col{pid} ] == $waiter_pid } @$r;
+		return $h && $w
+		  && $h->[ $col{state} ] eq 'idle in transaction'
+		  && $h->[ $col{blocking} ] =~ /\b$waiter_pid\b/
+		  && $w->[ $col{'blocked by'} ] =~ /\b$holder_pid\b/
+		  && $h->[ $col{'transaction age'} ] > 0;
+	},
+	'Totals in the time range' => sub {
+		my ($c, $r) = @_;
+		my %v = map { $c->[$_] => $r->[0][$_] } 0 .. $#$c;
+		my $refused = 0;
+		$refused += $induced{$_}
+		  for qw(rejected_too_many_clients rejected_reserved_slots rejected_database_limit rejected_role_limit);
+		return @$r == 1
+		  && $v{'peak connections'} == 10
+		  && $v{'peak usage'} > 100    # superusers in the reserved slots
+		  && $v{'refused connections'} == $refused
+		  && $v{'statement timeouts'} == $induced{statement_timeout}
+		  && $v{'statements'} >= $induced{statements}
+		  && $v{'policy actions'} == $induced{policy_actions};
+	},
+	'Top connection consumers' => sub {
+		my ($c, $r) = @_;
+		return scalar grep { $_->[0] eq 'role' && $_->[1] eq 'app' && $_->[2] >= 4 } @$r;
+	},
+	'Events since reset' => sub {
+		my ($c, $r) = @_;
+		my %total = map { $_->[0] => $_->[2] } @$r;
+		return !grep { ($total{$_} // 0) < $induced{$_} }
+		  grep { $_ ne 'policy_actions' && $_ ne 'statements' } keys %induced;
+	});
+
+for my $pt (@table_targets)
+{
+	my ($p, $q) = @$pt;
+	my $n = "'$p->{title}'";
+	my ($sql) = expand_query($q->{rawSql}, %range, panel_request($p));
+	unlike($sql, qr/\$/, "$n: nothing left unexpanded");
+	my ($err, $cols, $types, $rows) = run_as_grafana($sql);
+	ok(!defined $err, "$n: runs as the grafana role") or diag("$err\n$sql");
+	next if defined $err;
+	for my $i (0 .. $#$cols)
+	{
+		ok($grafana_types{ $types->[$i] }, "$n: column '$cols->[$i]' has a type Grafana reads ($types->[$i])");
+	}
+	my $check = $table_checks{ $p->{title} };
+	ok($check, "$n: has a content check in this test");
+	ok($check && $check->($cols, $rows), "$n: shows what was induced")
+	  or diag(explain({ columns => $cols, rows => $rows }));
+}
+
+# Readiness with other variable values, and a hostile one.
+my ($ready) = grep { $_->[0]{title} eq 'Readiness verdict' } @table_targets;
+{
+	my ($sql) = expand_query($ready->[1]{rawSql}, %range,
+		vars => { %defaults, users => '50000', baseline_users => '5', lookback => '1 hour', app_role => 'app' },
+		max_data_points => 100);
+	my ($err, $cols, $types, $rows) = run_as_grafana($sql);
+	ok(!defined $err && @$rows == 1 && $rows->[0][0] == 50000,
+		'readiness with users, baseline_users, lookback and app_role set') or diag($err // explain($rows));
+
+	($sql) = expand_query($ready->[1]{rawSql}, %range,
+		vars => { %defaults, users => "1', baseline_users => 2) --" }, max_data_points => 100);
+	($err) = run_as_grafana($sql);
+	like($err // '', qr/invalid input syntax for type integer/,
+		'a quote in the users textbox stays inside the literal (no SQL injection)');
+}
+
+# the holder's disconnect releases the lock, then the waiter can finish
+$holder->quit;
+$waiter->quit;
+$_->quit for @app;
+$node->stop;
+done_testing();
