@@ -12,6 +12,7 @@ TOP=$PWD
 . test/lib.sh
 
 TIERS=${LG_TIERS:-unit regress tap}
+LOGDIR=$(mktemp -d /tmp/loadguard-run.XXXXXX)
 PASSED=0
 FAILED=0
 FAILED_NAMES=()
@@ -38,7 +39,7 @@ finish() {
 	[ $FAILED -eq 0 ]
 	exit
 }
-trap 'lg_cluster_stop; [ -n "${TAPDIR:-}" ] && rm -rf "$TAPDIR"' EXIT
+trap 'lg_cluster_stop; [ -n "${TAPDIR:-}" ] && rm -rf "$TAPDIR"; rm -rf "$LOGDIR"' EXIT
 trap 'echo "interrupted"; FAILED=$((FAILED + 1)); finish' INT TERM
 
 lg_install_packages || { fail packages; finish; }
@@ -58,10 +59,10 @@ fi
 
 lg_say "build (warnings are errors) and install"
 make -s clean >/dev/null 2>&1
-if make -s LG_WERROR=1 LG_SANITIZE="${LG_SANITIZE:-0}" >"${TMPDIR:-/tmp}/lg-build.log" 2>&1 && make -s install >>"${TMPDIR:-/tmp}/lg-build.log" 2>&1; then
+if make -s LG_WERROR=1 LG_SANITIZE="${LG_SANITIZE:-0}" >"$LOGDIR/build.log" 2>&1 && make -s install >>"$LOGDIR/build.log" 2>&1; then
 	pass build
 else
-	cat "${TMPDIR:-/tmp}/lg-build.log"
+	cat "$LOGDIR/build.log"
 	fail build
 	finish
 fi
@@ -77,22 +78,22 @@ case " $TIERS " in *" unit "*)
 		done
 	}
 	if [ "${LG_SANITIZE:-0}" = 1 ]; then
-		if make -s -C test/unit clean all UNIT_CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" >/tmp/lg-unit-build.log 2>&1; then
+		if make -s -C test/unit clean all UNIT_CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" >"$LOGDIR/unit-build.log" 2>&1; then
 			run_units "[asan+ubsan]"
 		else
-			cat /tmp/lg-unit-build.log
+			cat "$LOGDIR/unit-build.log"
 			fail unit-build-sanitizers
 		fi
-		if make -s -C test/unit clean all >/tmp/lg-unit-build.log 2>&1; then
+		if make -s -C test/unit clean all >"$LOGDIR/unit-build.log" 2>&1; then
 			run_units "[valgrind]" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 		else
-			cat /tmp/lg-unit-build.log
+			cat "$LOGDIR/unit-build.log"
 			fail unit-build-valgrind
 		fi
-	elif make -s -C test/unit clean all >/tmp/lg-unit-build.log 2>&1; then
+	elif make -s -C test/unit clean all >"$LOGDIR/unit-build.log" 2>&1; then
 		run_units ""
 	else
-		cat /tmp/lg-unit-build.log
+		cat "$LOGDIR/unit-build.log"
 		fail unit-build
 	fi
 	;;
@@ -101,14 +102,14 @@ esac
 case " $TIERS " in *" regress "*)
 	lg_say "pg_regress (make installcheck)"
 	if lg_cluster_start; then
-		make -s installcheck PGUSER=postgres >/tmp/lg-regress.log 2>&1
+		make -s installcheck PGUSER=postgres >"$LOGDIR/regress.log" 2>&1
 		while read -r name result; do
 			if [ "$result" = ok ]; then pass "regress/$name"; else fail "regress/$name"; fi
-		done < <(awk '/^(test| ) +[^ ]+ +\.\.\. / { for (i = 1; i < NF; i++) if ($i == "...") { print $(i-1), $(i+1); break } }' /tmp/lg-regress.log)
-		if grep -q 'FAILED\|failed' /tmp/lg-regress.log && [ -f regression.diffs ]; then
+		done < <(awk '/^(test| ) +[^ ]+ +\.\.\. / { for (i = 1; i < NF; i++) if ($i == "...") { print $(i-1), $(i+1); break } }' "$LOGDIR/regress.log")
+		if grep -q 'FAILED\|failed' "$LOGDIR/regress.log" && [ -f regression.diffs ]; then
 			head -c 20000 regression.diffs
 		fi
-		grep -qE '^(test| ) +[[:alnum:]_]+ +\.\.\. ' /tmp/lg-regress.log || { cat /tmp/lg-regress.log; fail regress-run; }
+		grep -qE '^(test| ) +[[:alnum:]_]+ +\.\.\. ' "$LOGDIR/regress.log" || { cat "$LOGDIR/regress.log"; fail regress-run; }
 		lg_cluster_stop
 	else
 		fail regress-cluster
