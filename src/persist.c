@@ -40,6 +40,11 @@ typedef struct LgPersistModule
 /* Tags are part of the file format: never reuse one. */
 static const LgPersistModule lg_persist_modules[] = {
 	{1, "core", lg_core_dump, lg_core_load},
+	{2, "events", lg_events_dump, lg_events_load},
+	{3, "statements", lg_statements_dump, lg_statements_load},
+	{4, "history", lg_history_dump, lg_history_load},
+	{5, "audit", lg_audit_dump, lg_audit_load},
+	{6, "connections", lg_names_dump, lg_names_load},
 };
 
 static uint32
