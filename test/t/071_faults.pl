@@ -3,7 +3,8 @@
 # worker is back, no crash loop, no stale state file); SIGHUP with changed
 # settings (taken by the running worker, a bad value rejected by name, a
 # restart-only one left alone); DROP EXTENSION / CREATE EXTENSION while the
-# worker runs (it keeps sampling, counters carry on).
+# worker runs (it keeps sampling, counters carry on); an immediate shutdown
+# saves nothing (crash recovery follows, so state starts fresh).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -163,6 +164,19 @@ is(sql(q{SELECT total FROM loadguard.events WHERE event = 'statement_timeout'}),
 	'counters carry on, including what happened while the extension was dropped');
 $log = slurp_file($node->logfile, $offset);
 unlike($log, qr/(ERROR|FATAL|PANIC):(?!.*statement timeout)/, 'no errors in the log but the timeout');
+
+# ---- immediate shutdown: like a crash, nothing is kept ----------------------------
+ok(lg_wait_for($node, q{SELECT total > 0 FROM loadguard.events WHERE event = 'statement_timeout'},
+		'counted'), 'a counter to lose');
+$offset = -s $node->logfile;
+$node->stop('immediate');
+ok(!-e $state, 'immediate shutdown: no state file written');
+like(slurp_file($node->logfile, $offset),
+	qr/loadguard did not save its state: the server did not shut down cleanly/,
+	'immediate shutdown: the log says why nothing was saved');
+$node->start;
+is(sql(q{SELECT total FROM loadguard.events WHERE event = 'statement_timeout'}), 0,
+	'after an immediate shutdown loadguard starts fresh, as after a crash');
 
 $node->stop;
 done_testing();
