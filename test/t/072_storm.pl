@@ -70,6 +70,10 @@ sub raw_attempt
 		{
 			my ($msg) = $body =~ /(?:^|\0)M([^\0]*)/;
 			$msg //= '';
+			# wait for the backend to close the socket: it has released its
+			# PGPROC by then, so each client has at most one in flight
+			my $rest;
+			1 while sysread($sock, $rest, 8192);
 			return 'reserved' if $msg =~ /remaining connection slots are reserved/;
 			return 'too_many' if $msg =~ /too many clients already/;
 			return "other: $msg";
