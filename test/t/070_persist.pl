@@ -118,10 +118,15 @@ sql(q{ALTER SYSTEM SET loadguard.enabled = off});
 sql('SELECT pg_reload_conf()');
 ok(lg_wait_for($node, q{SELECT current_setting('loadguard.enabled') = 'off'}, 'sampling off'),
 	'sampling turned off');
-# the worker may be mid-tick when the reload arrives: let that tick land
-my $n1 = sql('SELECT count(*) FROM loadguard.history');
-usleep(500_000);
-my $n2 = sql('SELECT count(*) FROM loadguard.history');
+# a new session sees the new value before the worker has taken the reload:
+# wait until no sample arrives for a second (ten intervals)
+my ($n1, $n2) = (-1, sql('SELECT count(*) FROM loadguard.history'));
+for (my $tries = 0; $n1 != $n2 && $tries < 60; $tries++)
+{
+	$n1 = $n2;
+	usleep(1_000_000);
+	$n2 = sql('SELECT count(*) FROM loadguard.history');
+}
 is($n2, $n1, 'no new samples while sampling is off');
 my $all_ts = sql(q{SELECT string_agg(ts::text, ',' ORDER BY ts) FROM loadguard.history});
 my $newest60 = sql(q{SELECT string_agg(ts::text, ',' ORDER BY ts)
