@@ -74,3 +74,42 @@ lg_names_reset(void)
 		lg_names_reset_table(&lg_names->tables[d], now);
 	LWLockRelease(lg_lock(LG_LOCK_NAMES));
 }
+
+/*
+ * Persisted per-name tables (persist.c): names and their peaks.  Current
+ * counts describe sessions that are gone after a restart: zeroed, and the
+ * worker's first tick fills them in again.
+ */
+
+/* Postmaster, at clean shutdown: no other process is left, so no lock. */
+void
+lg_names_dump(StringInfo out)
+{
+	appendBinaryStringInfo(out, (const char *) lg_names, sizeof(LgNamesShared));
+}
+
+/* Postmaster, at startup, into fresh shared memory. */
+void
+lg_names_load(const char *data, Size len)
+{
+	if (len != sizeof(LgNamesShared))
+		return;
+	memcpy(lg_names, data, sizeof(LgNamesShared));
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+	{
+		LgNameTable *t = &lg_names->tables[d];
+
+		if (t->nentries < 0 || t->nentries > LG_NAMES_PER_DIMENSION)
+		{
+			lg_names_init(t);
+			continue;
+		}
+		for (int i = 0; i < t->nentries; i++)
+		{
+			t->entries[i].current = 0;
+			t->entries[i].idle_in_transaction = 0;
+		}
+		t->other.current = 0;
+		t->other.idle_in_transaction = 0;
+	}
+}

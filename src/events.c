@@ -586,3 +586,90 @@ lg_events_check_log_settings(void)
 				 errdetail("No background worker slot was free."),
 				 errhint("Raise max_worker_processes.")));
 }
+
+/*
+ * Persisted event state (persist.c): totals, last-seen times, and the
+ * worker's accounting as of its last sample before shutdown.  Restoring the
+ * accounting is what keeps the first tick after a restart from reporting
+ * the restored totals as one huge delta: it reports only what was counted
+ * after the last sample before shutdown, so history deltas still add up to
+ * the totals.  The reset generation is per server lifetime and restarts at
+ * 0 with the accounting.
+ */
+typedef struct LgEventsPersisted
+{
+	uint64		count[LG_EVENT_COUNT];
+	TimestampTz last_seen[LG_EVENT_COUNT];
+	uint64		failed_after_auth;
+	TimestampTz stats_reset;
+	bool		accounted_valid;
+	uint64		accounted[LG_EVENT_COUNT];
+	uint64		accounted_failed;
+	int64		established_deficit;
+	TimestampTz accounted_at;
+} LgEventsPersisted;
+
+/* Postmaster, at clean shutdown: no other process is left, so no lock. */
+void
+lg_events_dump(StringInfo out)
+{
+	LgEventsPersisted saved;
+	bool		current;
+
+	memset(&saved, 0, sizeof(saved));
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+	{
+		saved.count[k] = pg_atomic_read_u64(&lg_events->count[k]);
+		saved.last_seen[k] = (TimestampTz) pg_atomic_read_u64(&lg_events->last_seen[k]);
+	}
+	saved.failed_after_auth = pg_atomic_read_u64(&lg_events->failed_after_auth);
+	saved.stats_reset = (TimestampTz) pg_atomic_read_u64(&lg_events->stats_reset);
+	current = lg_events->accounted_valid &&
+		lg_events->accounted_generation == pg_atomic_read_u64(&lg_events->generation);
+	saved.accounted_valid = current;
+	if (current)
+	{
+		memcpy(saved.accounted, lg_events->accounted, sizeof(saved.accounted));
+		saved.accounted_failed = lg_events->accounted_failed;
+		saved.established_deficit = lg_events->established_deficit;
+		saved.accounted_at = lg_events->accounted_at;
+	}
+	appendBinaryStringInfo(out, (const char *) &saved, sizeof(saved));
+}
+
+/* Postmaster, at startup, into fresh shared memory. */
+void
+lg_events_load(const char *data, Size len)
+{
+	LgEventsPersisted saved;
+
+	if (len != sizeof(saved))
+		return;
+	memcpy(&saved, data, sizeof(saved));
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+	{
+		pg_atomic_write_u64(&lg_events->count[k], saved.count[k]);
+		pg_atomic_write_u64(&lg_events->last_seen[k], (uint64) saved.last_seen[k]);
+	}
+	pg_atomic_write_u64(&lg_events->failed_after_auth, saved.failed_after_auth);
+	pg_atomic_write_u64(&lg_events->stats_reset, (uint64) saved.stats_reset);
+	pg_atomic_write_u64(&lg_events->generation, 0);
+
+	lg_events->accounted_generation = 0;
+	lg_events->accounted_valid = true;
+	if (saved.accounted_valid)
+	{
+		memcpy(lg_events->accounted, saved.accounted, sizeof(saved.accounted));
+		lg_events->accounted_failed = saved.accounted_failed;
+		lg_events->established_deficit = saved.established_deficit;
+		lg_events->accounted_at = saved.accounted_at;
+	}
+	else
+	{
+		/* no sample since the last reset: the restored totals are the baseline */
+		memcpy(lg_events->accounted, saved.count, sizeof(saved.count));
+		lg_events->accounted_failed = saved.failed_after_auth;
+		lg_events->established_deficit = 0;
+		lg_events->accounted_at = GetCurrentTimestamp();
+	}
+}

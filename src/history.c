@@ -98,3 +98,59 @@ lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts)
 		buf = palloc_extended(sizeof(LgSample) * (Size) room, MCXT_ALLOC_HUGE);
 	}
 }
+
+/*
+ * Persisted history (persist.c): the samples held, oldest first, after a
+ * small header.  A file written with another history_size loads as far as
+ * it fits: the newest samples are kept.
+ */
+typedef struct LgHistoryPersisted
+{
+	uint32		nsamples;
+	uint32		sample_size;	/* sizeof(LgSample) when written */
+} LgHistoryPersisted;
+
+/* Postmaster, at clean shutdown: no other process is left, so no lock. */
+void
+lg_history_dump(StringInfo out)
+{
+	LgHistoryPersisted head;
+	uint32		n = lg_ring_count(&lg_history->ring);
+
+	memset(&head, 0, sizeof(head));
+	head.nsamples = n;
+	head.sample_size = sizeof(LgSample);
+	appendBinaryStringInfo(out, (const char *) &head, sizeof(head));
+	for (uint32 i = 0; i < n; i++)
+		appendBinaryStringInfo(out,
+							   (const char *) &lg_history->slots[lg_ring_slot(&lg_history->ring, i)],
+							   sizeof(LgSample));
+}
+
+/* Postmaster, at startup, into the fresh (empty) ring. */
+void
+lg_history_load(const char *data, Size len)
+{
+	LgHistoryPersisted head;
+	uint32		keep;
+	uint32		skip;
+
+	if (len < sizeof(head))
+		return;
+	memcpy(&head, data, sizeof(head));
+	if (head.sample_size != sizeof(LgSample) ||
+		len - sizeof(head) != (Size) head.nsamples * sizeof(LgSample))
+		return;
+
+	keep = Min(head.nsamples, lg_history->ring.capacity);
+	skip = head.nsamples - keep;
+	lg_ring_init(&lg_history->ring, lg_history->ring.capacity);
+	for (uint32 i = 0; i < keep; i++)
+	{
+		uint32		slot = lg_ring_push(&lg_history->ring);
+
+		memcpy(&lg_history->slots[slot],
+			   data + sizeof(head) + (Size) (skip + i) * sizeof(LgSample),
+			   sizeof(LgSample));
+	}
+}

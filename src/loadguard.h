@@ -142,6 +142,16 @@ extern void lg_policy_counts(uint64 *cancels, uint64 *terminations);
 extern void lg_persist_startup(void);
 extern void lg_core_dump(StringInfo out);
 extern void lg_core_load(const char *data, Size len);
+extern void lg_events_dump(StringInfo out);		/* events.c */
+extern void lg_events_load(const char *data, Size len);
+extern void lg_statements_dump(StringInfo out);	/* statements.c */
+extern void lg_statements_load(const char *data, Size len);
+extern void lg_history_dump(StringInfo out);	/* history.c */
+extern void lg_history_load(const char *data, Size len);
+extern void lg_audit_dump(StringInfo out);		/* terminate.c */
+extern void lg_audit_load(const char *data, Size len);
+extern void lg_names_dump(StringInfo out);		/* connections.c */
+extern void lg_names_load(const char *data, Size len);
 
 /* events.c: everything loadguard.events shows, read at once */
 typedef struct LgEventsSnapshot

@@ -8,13 +8,17 @@
  * start; a truncated, corrupted or foreign file gives one WARNING and a
  * fresh start, never a failed startup.  After a crash the file is gone
  * (removed at load) and the callback runs with a non-zero code: state
- * starts fresh.
+ * starts fresh.  An immediate shutdown (no shutdown checkpoint, crash
+ * recovery at the next start) is treated like a crash: nothing is saved.
  */
 #include "postgres.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/xlog_internal.h"
+#include "catalog/pg_control.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -40,6 +44,11 @@ typedef struct LgPersistModule
 /* Tags are part of the file format: never reuse one. */
 static const LgPersistModule lg_persist_modules[] = {
 	{1, "core", lg_core_dump, lg_core_load},
+	{2, "events", lg_events_dump, lg_events_load},
+	{3, "statements", lg_statements_dump, lg_statements_load},
+	{4, "history", lg_history_dump, lg_history_load},
+	{5, "audit", lg_audit_dump, lg_audit_load},
+	{6, "connections", lg_names_dump, lg_names_load},
 };
 
 static uint32
@@ -59,6 +68,37 @@ lg_pg_major(void)
 	return PG_VERSION_NUM / 10000;
 }
 
+/*
+ * Did the server shut down cleanly?  The postmaster exits with code 0 after
+ * an immediate shutdown too, when children were killed in the middle of
+ * whatever they were doing and crash recovery will run at the next start:
+ * state then starts fresh, as after a crash.  The control file tells, since
+ * the shutdown checkpoint has written it by the time the postmaster exits.
+ * Read by hand (no ereport on this path): any doubt means "not clean".
+ */
+static bool
+lg_shut_down_cleanly(void)
+{
+	ControlFileData control;
+	pg_crc32c	crc;
+	int			fd;
+	ssize_t		len;
+
+	fd = open(XLOG_CONTROL_FILE, O_RDONLY | PG_BINARY, 0);
+	if (fd < 0)
+		return false;
+	len = read(fd, &control, sizeof(control));
+	close(fd);
+	if (len != sizeof(control))
+		return false;
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, &control, offsetof(ControlFileData, crc));
+	FIN_CRC32C(crc);
+	if (!EQ_CRC32C(crc, control.crc))
+		return false;
+	return control.state == DB_SHUTDOWNED || control.state == DB_SHUTDOWNED_IN_RECOVERY;
+}
+
 static void
 lg_persist_save(int code, Datum arg)
 {
@@ -69,6 +109,12 @@ lg_persist_save(int code, Datum arg)
 	/* after a crash or in a failed startup, keep nothing */
 	if (code != 0 || lg_core == NULL)
 		return;
+	if (!lg_shut_down_cleanly())
+	{
+		ereport(LOG,
+				(errmsg("loadguard did not save its state: the server did not shut down cleanly")));
+		return;
+	}
 
 	initStringInfo(&payload);
 	for (int i = 0; i < lengthof(lg_persist_modules); i++)

@@ -571,3 +571,52 @@ lg_statements_reset(void)
 	lg_stmts->minute_p95_ms = 0;
 	SpinLockRelease(&lg_stmts->mutex);
 }
+
+/*
+ * Persisted statement counters (persist.c): the histogram, errors, near
+ * misses and the reset time.  The last-minute figures describe a worker
+ * that is gone and are not kept.  No baseline is needed: every worker's
+ * first tick only takes its snapshot (lg_prev == NULL above), so the
+ * restored counts never appear as one tick's statements.
+ */
+typedef struct LgStatementsPersisted
+{
+	uint64		buckets[LG_HIST_BUCKETS];
+	uint64		errors;
+	uint64		near_miss_50;
+	uint64		near_miss_80;
+	TimestampTz stats_reset;
+} LgStatementsPersisted;
+
+/* Postmaster, at clean shutdown: no other process is left, so no lock. */
+void
+lg_statements_dump(StringInfo out)
+{
+	LgStatementsPersisted saved;
+
+	memset(&saved, 0, sizeof(saved));
+	for (int i = 0; i < LG_HIST_BUCKETS; i++)
+		saved.buckets[i] = pg_atomic_read_u64(&lg_stmts->buckets[i]);
+	saved.errors = pg_atomic_read_u64(&lg_stmts->errors);
+	saved.near_miss_50 = pg_atomic_read_u64(&lg_stmts->near_miss_50);
+	saved.near_miss_80 = pg_atomic_read_u64(&lg_stmts->near_miss_80);
+	saved.stats_reset = lg_stmts->stats_reset;
+	appendBinaryStringInfo(out, (const char *) &saved, sizeof(saved));
+}
+
+/* Postmaster, at startup, into fresh shared memory. */
+void
+lg_statements_load(const char *data, Size len)
+{
+	LgStatementsPersisted saved;
+
+	if (len != sizeof(saved))
+		return;
+	memcpy(&saved, data, sizeof(saved));
+	for (int i = 0; i < LG_HIST_BUCKETS; i++)
+		pg_atomic_write_u64(&lg_stmts->buckets[i], saved.buckets[i]);
+	pg_atomic_write_u64(&lg_stmts->errors, saved.errors);
+	pg_atomic_write_u64(&lg_stmts->near_miss_50, saved.near_miss_50);
+	pg_atomic_write_u64(&lg_stmts->near_miss_80, saved.near_miss_80);
+	lg_stmts->stats_reset = saved.stats_reset;
+}

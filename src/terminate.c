@@ -497,3 +497,60 @@ lg_policy_action_text(const LgSession *session, TimestampTz now, double usage_pc
 	lg_policy_describe(&d, settings.mode, text, LG_POLICY_REASON_LEN + 64);
 	return text;
 }
+
+/*
+ * Persisted audit (persist.c): the per-rule counters and the entries held,
+ * oldest first.  A file written with another audit_size loads as far as it
+ * fits, newest entries kept.  The worker's memo of live backends is not
+ * kept: those backends are gone after a restart.
+ */
+typedef struct LgAuditPersisted
+{
+	uint32		nentries;
+	uint32		entry_size;		/* sizeof(LgAuditEntry) when written */
+	uint64		counts[LG_RULE_COUNT][LG_OUTCOME_COUNT];
+} LgAuditPersisted;
+
+/* Postmaster, at clean shutdown: no other process is left, so no lock. */
+void
+lg_audit_dump(StringInfo out)
+{
+	LgAuditPersisted head;
+	uint64		next = lg_audit->next;
+	uint32		n = (uint32) Min(next, (uint64) lg_audit->size);
+
+	memset(&head, 0, sizeof(head));
+	head.nentries = n;
+	head.entry_size = sizeof(LgAuditEntry);
+	memcpy(head.counts, lg_audit->counts, sizeof(head.counts));
+	appendBinaryStringInfo(out, (const char *) &head, sizeof(head));
+	for (uint32 i = 0; i < n; i++)
+		appendBinaryStringInfo(out,
+							   (const char *) &lg_audit->entries[(next - n + i) % lg_audit->size],
+							   sizeof(LgAuditEntry));
+}
+
+/* Postmaster, at startup, into the fresh (empty) ring. */
+void
+lg_audit_load(const char *data, Size len)
+{
+	LgAuditPersisted head;
+	uint32		keep;
+	uint32		skip;
+
+	if (len < sizeof(head))
+		return;
+	memcpy(&head, data, sizeof(head));
+	if (head.entry_size != sizeof(LgAuditEntry) ||
+		len - sizeof(head) != (Size) head.nentries * sizeof(LgAuditEntry))
+		return;
+
+	keep = Min(head.nentries, (uint32) lg_audit->size);
+	skip = head.nentries - keep;
+	memcpy(lg_audit->counts, head.counts, sizeof(lg_audit->counts));
+	for (uint32 i = 0; i < keep; i++)
+		memcpy(&lg_audit->entries[i],
+			   data + sizeof(head) + (Size) (skip + i) * sizeof(LgAuditEntry),
+			   sizeof(LgAuditEntry));
+	lg_audit->next = keep;
+}
