@@ -27,7 +27,7 @@ lg_say "building and installing loadguard"
 make -s >/dev/null
 make -s install >/dev/null
 
-lg_say "starting a throwaway cluster: max_connections = 15 (12 usable), loadguard preloaded"
+lg_say "starting a throwaway cluster: max_connections = 15 (12 usable)"
 lg_cluster_start "max_connections = 15" "superuser_reserved_connections = 3" \
 	"loadguard.sample_interval = '200ms'"
 BINDIR=$(lg_pg_bindir)
