@@ -26,8 +26,11 @@ SELECT regexp_replace(regexp_replace(line,
 SELECT line FROM loadguard.report() AS line WHERE line ~ 'no target';
 
 -- bad arguments are refused by the readiness functions it calls
+-- (terse: the PL/pgSQL context names a line number of the function)
+\set VERBOSITY terse
 SELECT * FROM loadguard.report(0);
 SELECT * FROM loadguard.report(10, baseline_users => -1);
+\set VERBOSITY default
 
 -- the wrap helper
 SELECT * FROM loadguard.report_wrap('one two three four five six', '> ', '  ', 12);

@@ -5,7 +5,7 @@
  * Plain C (no server headers, no allocation, no globals): the SQL glue in
  * views_readiness.c fills an LgReadinessInput from settings, the machine
  * and the history window, and turns the LgReadinessResult into rows.  The
- * formulas are the SPEC's "Readiness model (v1)"; doc/readiness.md explains
+ * formulas are the SPEC's "Readiness model (v1)"; the README (readiness section) explains
  * them for users.
  */
 #ifndef LG_READINESS_H

@@ -8,7 +8,7 @@
  * copying only the fields loadguard needs.  The copying API
  * (pgstat_fetch_stat_local_beentry) copies every slot with its full query
  * text, SSL and GSS blocks, which costs several times more per tick at a
- * thousand sessions; see doc/sampler.md for the figures.  Wait events come
+ * thousand sessions; see the README (sampler section) for the figures.  Wait events come
  * from PGPROC (as pg_stat_activity does), matched by pid through one sorted
  * pass over the proc array instead of one BackendPidGetProc() per backend.
  *

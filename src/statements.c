@@ -25,7 +25,7 @@
  * catches never reaches us, which is right: the top-level statement goes on.
  * (The cheaper alternative, xact/subxact abort callbacks, cannot tell a
  * procedure's own ROLLBACK from an error ending the CALL.)  The cost is one
- * sigsetjmp per top-level Run, Finish or utility call; see doc/statements.md
+ * sigsetjmp per top-level Run, Finish or utility call; see the README (statement latency section)
  * for the measured instructions.
  *
  * Locking: the histogram buckets and counters are pg_atomic_uint64, bumped
