@@ -73,7 +73,7 @@ BEGIN
                            st.active, st.idle, st.idle_in_transaction,
                            st.idle_in_transaction_aborted);
         RETURN NEXT format('  waiting        %s on a lock', st.waiting_on_lock);
-        RETURN NEXT format('  oldest         idle in transaction %s, query %s, transaction %s',
+        RETURN NEXT format('  oldest         idle in transaction %s, query %s, xact %s',
                            to_char(st.oldest_idle_in_transaction, 'HH24:MI:SS'),
                            to_char(st.longest_running_query, 'HH24:MI:SS'),
                            to_char(st.longest_transaction, 'HH24:MI:SS'));
