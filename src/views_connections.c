@@ -2,12 +2,19 @@
  * views_connections.c — loadguard.connections: one row per tracked name and
  * dimension, plus "(other)" where names overflowed.  Each table is copied out
  * under LG_LOCK_NAMES (shared); role and database Oids are named afterwards.
+ *
+ * Application names and client addresses are not tied to a role here, so,
+ * as in pg_stat_activity for other roles' sessions, only roles with the
+ * privileges of pg_read_all_stats see them; others get the counts under
+ * "<insufficient privilege>".
  */
 #include "postgres.h"
 
+#include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -79,6 +86,7 @@ lg_connections(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	LgNameTable *table = palloc(sizeof(LgNameTable));
 	TimestampTz stats_reset;
+	bool		see_all;
 
 	lg_require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
@@ -86,13 +94,18 @@ lg_connections(PG_FUNCTION_ARGS)
 	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_SHARED);
 	stats_reset = lg_core->stats_reset;
 	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	see_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 	{
+		bool		hidden = !see_all &&
+			(d == LG_DIM_APPLICATION || d == LG_DIM_CLIENT);
+
 		lg_connections_copy((LgDimension) d, table);
 		qsort(table->entries, table->nentries, sizeof(LgNameEntry), entry_order);
 		for (int i = 0; i < table->nentries; i++)
 			lg_connections_put(rsinfo, (LgDimension) d,
+							   hidden ? "<insufficient privilege>" :
 							   lg_name_key_display((LgDimension) d, &table->entries[i].key),
 							   &table->entries[i], stats_reset);
 		if (table->other.peak > 0)

@@ -20,6 +20,6 @@ CREATE VIEW loadguard.connections AS
   SELECT * FROM loadguard.get_connections();
 
 COMMENT ON VIEW loadguard.connections IS
-  'client connections now and at their peak, by database, role, application and client; at most 32 names per dimension, the rest as (other)';
+  'client connections now and at their peak, by database, role, application and client; at most 32 names per dimension, the rest as (other); application and client names only for pg_read_all_stats';
 
 GRANT SELECT ON loadguard.connections TO PUBLIC;

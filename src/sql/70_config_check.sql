@@ -24,7 +24,7 @@ COMMENT ON FUNCTION loadguard.setting_source(text) IS
 
 CREATE FUNCTION loadguard.size_setting(bytes bigint)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN bytes >= 1048576 THEN (bytes / 1048576)::text || 'MB'
