@@ -163,8 +163,13 @@ ok(lg_wait_for($node, "SELECT ($by_app) = 'lg_active=0/0,lg_idle=0/0,lg_iit=0/0'
 	'connections show the sessions gone');
 ok(lg_wait_for($node, "SELECT client_connections < $total FROM loadguard.status", 'status drops'),
 	'client_connections dropped');
-is($node->safe_psql('postgres', 'SELECT peak_connections || \'|\' || peak_at FROM loadguard.status'),
-	"$peak|$peak_at", 'peak_connections and peak_at kept after the sessions closed');
+# A backend exits a moment after its client disconnects, so this test's own
+# short polling connections may overlap and set a new peak while the sessions
+# close: the peak may only grow, and keeps its time unless it grew.
+my ($peak2, $peak_at2) = split /\|/, $node->safe_psql('postgres',
+	'SELECT peak_connections, peak_at FROM loadguard.status');
+ok($peak2 >= $peak && ($peak2 > $peak || $peak_at2 eq $peak_at),
+	"peak_connections and peak_at kept after the sessions closed ($peak at $peak_at, now $peak2 at $peak_at2)");
 is($node->safe_psql('postgres',
 		"SELECT peak || '|' || peak_at FROM loadguard.connections WHERE dimension = 'application' AND name = 'lg_idle'"),
 	$app_peak, 'per-application peak and time kept');
