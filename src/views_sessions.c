@@ -24,6 +24,7 @@
 #include "utils/wait_event.h"
 
 #include "loadguard.h"
+#include "policy.h"
 #include "sampler.h"
 #include "views.h"
 
@@ -59,28 +60,6 @@ pidlist_datum(const LgPidList *list)
 	for (int i = 0; i < list->n; i++)
 		elems[i] = Int32GetDatum(list->pids[i]);
 	return PointerGetDatum(construct_array(elems, list->n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
-}
-
-static const char *
-lg_state_text(LgSessionState state)
-{
-	switch (state)
-	{
-		case LG_STATE_ACTIVE:
-			return "active";
-		case LG_STATE_IDLE:
-			return "idle";
-		case LG_STATE_IDLE_IN_TRANSACTION:
-			return "idle in transaction";
-		case LG_STATE_IDLE_IN_TRANSACTION_ABORTED:
-			return "idle in transaction (aborted)";
-		case LG_STATE_FASTPATH:
-			return "fastpath function call";
-		case LG_STATE_DISABLED:
-			return "disabled";
-		default:
-			return NULL;
-	}
 }
 
 static int
@@ -198,9 +177,9 @@ lg_sessions(PG_FUNCTION_ARGS)
 			values[4] = DirectFunctionCall1(inet_in, CStringGetDatum(s->client_addr));
 		else
 			nulls[4] = true;
-		text = lg_state_text(s->state);
-		if (text)
-			values[5] = CStringGetTextDatum(text);
+		/* like pg_stat_activity, a state not (yet) reported is NULL */
+		if (s->state != LG_STATE_UNKNOWN)
+			values[5] = CStringGetTextDatum(lg_policy_state_name(s->state));
 		else
 			nulls[5] = true;
 		lg_set_age(&values[6], &nulls[6], now, s->state_start);
