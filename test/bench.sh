@@ -92,19 +92,24 @@ bench_reads() {
 	echo "SELECT * FROM loadguard.sessions;" >"$LG_TMP/q_sessions.sql"
 	echo "SELECT * FROM loadguard.readiness_summary(100);" >"$LG_TMP/q_readiness_summary.sql"
 	echo "SELECT * FROM loadguard.history WHERE ts >= now() - interval '1 hour';" >"$LG_TMP/q_history.sql"
+	# references for the history figure: the same rows without sending them,
+	# and the same rows sent from a plain table
+	echo "SELECT count(*) FROM loadguard.history WHERE ts >= now() - interval '1 hour';" >"$LG_TMP/q_history_count.sql"
+	psql_q "CREATE TABLE lg_bench_history AS SELECT * FROM loadguard.history" >/dev/null
+	echo "SELECT * FROM lg_bench_history;" >"$LG_TMP/q_history_table.sql"
 	chmod a+r "$LG_TMP"/q_*.sql
 	echo "history rows read: $(psql_q "SELECT count(*) FROM loadguard.history WHERE ts >= now() - interval '1 hour'");" \
 		"sessions rows: $(psql_q "SELECT count(*) FROM loadguard.sessions")"
 	psql_q "SELECT count(*) FROM loadguard.history WHERE ts >= now() - interval '1 hour'" | lg_bench_record read.history.rows rows >/dev/null
 	for round in $(seq 1 "$READ_ROUNDS"); do
-		for q in status sessions readiness_summary history; do
+		for q in status sessions readiness_summary history history_count history_table; do
 			rm -f "$LG_TMP"/lat.*
 			"$BIN/pgbench" -n -c 1 -j 1 -t "$READ_RUNS" -l --log-prefix="$LG_TMP/lat" \
 				-f "$LG_TMP/q_$q.sql" >/dev/null 2>&1
 			cat "$LG_TMP"/lat.* | awk '{ printf "%.3f\n", $3 / 1000 }' >>"$LG_TMP/read.$q"
 		done
 	done
-	for q in status sessions readiness_summary history; do
+	for q in status sessions readiness_summary history history_count history_table; do
 		lg_bench_record "read.$q.ms" ms <"$LG_TMP/read.$q"
 	done
 }

@@ -30,15 +30,17 @@ lg_bench_record() {
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$1" "$2" "$3" "$4" "$5" "$6" "$unit" >>"$LG_BENCH_RESULTS"
 }
 
-# lg_bench_kill_tree <pid>: stop a background job started as the cluster
-# owner (a subshell, runuser, then the program): signal the deepest child.
+# lg_bench_kill_tree <pid>: stop a background job, perhaps started as the
+# cluster owner (a subshell, runuser, then the program): signal the deepest
+# child.  SIGTERM, because a non-interactive shell starts background jobs
+# with SIGINT ignored.
 lg_bench_kill_tree() {
 	local pid=$1 child
 	[ -n "$pid" ] || return 0
 	while child=$(pgrep -P "$pid" 2>/dev/null | head -n 1) && [ -n "$child" ]; do
 		pid=$child
 	done
-	kill -INT "$pid" 2>/dev/null
+	kill -TERM "$pid" 2>/dev/null
 	wait "$1" 2>/dev/null
 	return 0
 }

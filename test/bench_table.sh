@@ -61,6 +61,8 @@ for q in status sessions readiness_summary history; do
 	[ $q = history ] && label="history, one hour ($(f read.history.rows 1) rows)"
 	row "$label" "$(fig "read.$q.ms" 3)" "ms, $(n "read.$q.ms")"
 done
+row "  reference: count(*) of that history query" "$(fig read.history_count.ms 3)" "ms (no rows sent), $(n read.history_count.ms)"
+row "  reference: the same rows from a plain table" "$(fig read.history_table.ms 3)" "ms, $(n read.history_table.ms)"
 echo "---- 4. footprint"
 row "shared memory, defaults" "$(f footprint.shmem_default_kb 1)" "kB"
 row "shared memory, history_size = 86400" "$(f footprint.shmem_86400_kb 1)" "kB"
