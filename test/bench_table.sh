@@ -67,7 +67,7 @@ echo "---- 4. footprint"
 row "shared memory, defaults" "$(f footprint.shmem_default_kb 1)" "kB"
 row "shared memory, history_size = 86400" "$(f footprint.shmem_86400_kb 1)" "kB"
 row "worker VmRSS at start -> after soak" "$(f footprint.rss_start_kb 1) -> $(f footprint.rss_end_kb 1)" "kB (includes shared pages touched)"
-row "worker RssAnon start -> warm -> after soak" "$(f footprint.rssanon_start_kb 1) -> $(f footprint.rssanon_warm_kb 1) -> $(f footprint.rssanon_end_kb 1)" "kB (private; warm = first tenth of the soak)"
+row "worker RssAnon start -> warm -> after soak" "$(f footprint.rssanon_start_kb 1) -> $(f footprint.rssanon_warm_kb 1) -> $(f footprint.rssanon_end_kb 1)" "kB (private; warm = $(f footprint.warm_s 1) s into the soak)"
 row "connections during the soak" "$(f footprint.soak_connections 1)" "${LG_BENCH_SOAK_SECONDS:-600} s"
 echo "---- 5. reaction (audit age minus idle_in_transaction_limit)"
 for i in 1s 100ms; do
@@ -108,7 +108,9 @@ if has footprint.shmem_default_kb; then
 	if [ "$s" -le 2048 ]; then v=MET; else v=MISSED; fi
 	verdict $v "shared memory at defaults: $s kB (target <= 2048 kB)"
 fi
-if has footprint.rssanon_end_kb; then
+if has footprint.rssanon_end_kb && ! has footprint.rssanon_warm_kb; then
+	verdict "NOT JUDGED" "worker RSS growth: the soak ended before the warm-up (LG_BENCH_WARM_SECONDS) was over"
+elif has footprint.rssanon_end_kb; then
 	w=$(f footprint.rssanon_warm_kb 1) e=$(f footprint.rssanon_end_kb 1)
 	if [ "$((e - w))" -le 0 ]; then v=MET; else v=MISSED; fi
 	verdict $v "worker RssAnon from warm to end of soak: $w -> $e kB (target: no growth)"
