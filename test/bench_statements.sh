@@ -36,7 +36,8 @@ CLIENTS=${LG_BENCH_CLIENTS:-2}
 BINDIR=$(lg_pg_bindir)
 
 command -v valgrind >/dev/null || { echo "valgrind is needed" >&2; exit 1; }
-trap 'lg_cluster_stop' EXIT
+# set +e: the server may already be down, and a failing stop must not skip the clean-up
+trap 'set +e; lg_cluster_stop' EXIT
 
 lg_say "build and install"
 make -s LG_WERROR=1 >/dev/null && make -s install >/dev/null
