@@ -10,7 +10,7 @@
 #   4. footprint       shared memory; worker RSS before and after a soak
 #   5. reaction        idle-in-transaction limit crossed -> session terminated
 #
-# Settings (environment; defaults give the full run, about 35 minutes):
+# Settings (environment; defaults give the full run, roughly 30-45 minutes):
 #   PG_CONFIG                  which PostgreSQL to build and run against
 #   LG_BENCH_PARTS="1 2 3 4 5" which parts to run
 #   LG_BENCH_REPEAT=3          repetitions of each instruction count / sampler level
@@ -25,7 +25,7 @@
 #   LG_BENCH_REACT_REPEAT=7    reaction repetitions per sample_interval
 #   LG_BENCH_REACT_LIMIT_MS=1000  idle_in_transaction_limit for the reaction part
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
 . test/bench_lib.sh
 
@@ -85,7 +85,7 @@ bench_reads() {
 	psql_q "CREATE EXTENSION loadguard" >/dev/null
 	hold_sessions 100
 	lg_say "reads: filling the history (3600 samples at 10ms), 100 sessions held open"
-	local rows=0 q round
+	local rows=0 q
 	for _ in $(seq 1 300); do
 		rows=$(psql_q "SELECT count(*) FROM loadguard.history")
 		[ "$rows" -ge 3600 ] && break
@@ -107,7 +107,7 @@ bench_reads() {
 	echo "history rows read: $(psql_q "SELECT count(*) FROM loadguard.history WHERE ts >= now() - interval '1 hour'");" \
 		"sessions rows: $(psql_q "SELECT count(*) FROM loadguard.sessions")"
 	psql_q "SELECT count(*) FROM loadguard.history WHERE ts >= now() - interval '1 hour'" | lg_bench_record read.history.rows rows >/dev/null
-	for round in $(seq 1 "$READ_ROUNDS"); do
+	for _ in $(seq 1 "$READ_ROUNDS"); do
 		for q in status sessions readiness_summary history history_count history_table; do
 			rm -f "$LG_TMP"/lat.*
 			"$BIN/pgbench" -n -c 1 -j 1 -t "$READ_RUNS" -l --log-prefix="$LG_TMP/lat" \

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # test/bench_lib.sh — helpers shared by the benchmark scripts (`make bench`):
 # order statistics over a list of numbers, and a results file that
 # test/bench.sh turns into its one table.  Source it after test/lib.sh.

@@ -20,7 +20,7 @@
 # (file collecting the figures for test/bench.sh).
 # Run as root or as a user who can run PostgreSQL; needs ~3 minutes.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
 . test/bench_lib.sh
 

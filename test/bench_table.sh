@@ -90,7 +90,10 @@ for k in ratio.select_only.lg ratio.tpcb.lg ratio.select_only.lg10ms ratio.tpcb.
 	elif awk -v h="$hi" 'BEGIN { exit !(h >= 0.99) }'; then v="MET*"
 	else v=MISSED; fi
 	note=
-	if awk -v a="$(f $k 2)" -v b="$hi" 'BEGIN { exit !(b - a > 0.02) }'; then
+	if [ "$(f $k 6)" -lt 5 ]; then
+		v=UNRESOLVED
+		note="; only $(f $k 6) rounds"
+	elif awk -v a="$(f $k 2)" -v b="$hi" 'BEGIN { exit !(b - a > 0.02) }'; then
 		v=UNRESOLVED
 		note="; p25-p75 $(f $k 2)-$hi is too wide to resolve 1 % (rely on the instruction counts)"
 	fi
