@@ -12,14 +12,22 @@
 #   scrape_conn_us  the same with a new connection per scrape (check_postgres style)
 #
 # Sessions are held by pgbench clients: 90 % idle, 10 % idle in transaction.
-# Settings: LG_BENCH_LEVELS="0 100 500 1000", LG_BENCH_WINDOW=5 (seconds).
+# Each level is measured LG_BENCH_REPEAT times (a window for the tick, then
+# scrapes timed one by one from pgbench's per-transaction log); figures are
+# medians with their spread.  Part 2 of `make bench`.
+# Settings: LG_BENCH_LEVELS="0 100 500 1000", LG_BENCH_WINDOW=5 (seconds),
+# LG_BENCH_REPEAT=3, LG_BENCH_SCRAPES=100 (per repetition), LG_BENCH_RESULTS
+# (file collecting the figures for test/bench.sh).
 # Run as root or as a user who can run PostgreSQL; needs ~3 minutes.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
+. test/bench_lib.sh
 
 LEVELS=${LG_BENCH_LEVELS:-"0 100 500 1000"}
 WINDOW=${LG_BENCH_WINDOW:-5}
+REPEAT=${LG_BENCH_REPEAT:-3}
+SCRAPES=${LG_BENCH_SCRAPES:-100}
 
 lg_say "build and install"
 make -s >/tmp/lg-bench-build.log 2>&1 && make -s install >>/tmp/lg-bench-build.log 2>&1 || {
@@ -61,26 +69,26 @@ SQL
 
 HOLDER=
 stop_sessions() {
-	[ -n "$HOLDER" ] || return 0
-	local pid=$HOLDER child
-	# the pgbench we started sits below a subshell and runuser: signal it
-	while child=$(pgrep -P "$pid" 2>/dev/null | head -n 1) && [ -n "$child" ]; do
-		pid=$child
-	done
-	kill -INT "$pid" 2>/dev/null
-	wait "$HOLDER" 2>/dev/null
+	# the pgbench we started sits below a subshell and runuser
+	lg_bench_kill_tree "$HOLDER"
 	HOLDER=
 }
 
 clients() { psql_q "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"; }
 
-# pgbench's "latency average = X ms" over a kept or a new connection per scrape
-scrape_us() {
-	lg_as_owner "$BIN/pgbench" -n "$@" -c 1 -j 1 -f "$LG_TMP/scrape.sql" 2>/dev/null |
+# pgbench's "latency average = X ms" over a new connection per scrape
+scrape_conn_us() {
+	lg_as_owner "$BIN/pgbench" -n -C "$@" -c 1 -j 1 -f "$LG_TMP/scrape.sql" 2>/dev/null |
 		awk '/latency average/ { printf "%.0f", $4 * 1000 }'
 }
+# each scrape's latency (µs) over a kept connection, from pgbench's log
+scrape_each_us() {
+	rm -f "$LG_TMP"/lat.*
+	lg_as_owner "$BIN/pgbench" -n -c 1 -j 1 -t "$SCRAPES" -l --log-prefix="$LG_TMP/lat" \
+		-f "$LG_TMP/scrape.sql" >/dev/null 2>&1
+	cat "$LG_TMP"/lat.* | awk '{ print $3 }'
+}
 
-printf '\n%-9s %10s %10s %14s %8s %8s\n' sessions tick_us scrape_us scrape_conn_us ratio ratio_c
 for n in $LEVELS; do
 	if [ "$n" -gt 0 ]; then
 		iit=$((n / 10))
@@ -93,16 +101,24 @@ for n in $LEVELS; do
 		done
 	fi
 	sleep 1
-	read -r t0 s0 < <(psql_q "SELECT ticks, tick_avg_us * ticks FROM loadguard.status" | tr '|' ' ')
-	sleep "$WINDOW"
-	read -r t1 s1 < <(psql_q "SELECT ticks, tick_avg_us * ticks FROM loadguard.status" | tr '|' ' ')
+	: >"$LG_TMP/ticks" ; : >"$LG_TMP/scrapes" ; : >"$LG_TMP/conns" ; : >"$LG_TMP/ratios"
+	for _ in $(seq 1 "$REPEAT"); do
+		read -r t0 s0 < <(psql_q "SELECT ticks, tick_avg_us * ticks FROM loadguard.status" | tr '|' ' ')
+		sleep "$WINDOW"
+		read -r t1 s1 < <(psql_q "SELECT ticks, tick_avg_us * ticks FROM loadguard.status" | tr '|' ' ')
+		tick=$(awk -v a="$s0" -v b="$s1" -v x="$t0" -v y="$t1" 'BEGIN { printf "%.1f", (b - a) / (y - x) }')
+		echo "$tick" >>"$LG_TMP/ticks"
+		scrape_each_us >"$LG_TMP/one"
+		cat "$LG_TMP/one" >>"$LG_TMP/scrapes"
+		scrape_conn_us -t 20 >>"$LG_TMP/conns"; echo >>"$LG_TMP/conns"
+		awk -v t="$tick" '{ print $1 / t }' <(lg_bench_stats <"$LG_TMP/one") >>"$LG_TMP/ratios"
+	done
 	seen=$(psql_q "SELECT client_connections FROM loadguard.status")
-	tick=$(awk -v a="$s0" -v b="$s1" -v x="$t0" -v y="$t1" 'BEGIN { printf "%.0f", (b - a) / (y - x) }')
-	scrape=$(scrape_us -t 300)
-	scrape_c=$(scrape_us -C -t 50)
-	printf '%-9s %10s %10s %14s %7.0fx %7.0fx\n' "$n ($seen)" "$tick" "$scrape" "$scrape_c" \
-		"$(awk -v a="$scrape" -v b="$tick" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
-		"$(awk -v a="$scrape_c" -v b="$tick" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+	echo "sessions $n (the worker saw $seen client connections):"
+	lg_bench_record "sampler.$n.tick_us" µs <"$LG_TMP/ticks"
+	lg_bench_record "sampler.$n.scrape_us" µs <"$LG_TMP/scrapes"
+	lg_bench_record "sampler.$n.scrape_conn_us" µs <"$LG_TMP/conns"
+	lg_bench_record "sampler.$n.ratio" "scrape / tick" <"$LG_TMP/ratios"
 	stop_sessions
 	for _ in $(seq 1 300); do
 		[ "$(clients)" -le 1 ] && break
@@ -110,4 +126,5 @@ for n in $LEVELS; do
 	done
 done
 echo
-echo "sessions: held open (client_connections the worker saw); ratio = scrape / tick"
+echo "tick_us: the worker's own cost per tick; scrape_us: one scrape over a kept connection;"
+echo "scrape_conn_us: with a new connection per scrape; ratio = median scrape / tick, per repetition"

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# test/bench_table.sh <results> <start> <load at start> <load at end> — the
+# one table `make bench` ends with, and each target met or missed, from the
+# results file the benchmark parts wrote (see test/bench_lib.sh).  Figures
+# are "median [p25-p75]" (the interquartile range as the spread); n is the
+# number of measurements behind each.
+set -u
+RESULTS=$1
+
+# f <key> <field>: field 1 = median, 2 = p25, 3 = p75, 4 = min, 5 = max, 6 = n
+f() { awk -F'\t' -v k="$1" -v i="$2" '$1 == k { v = $(i + 1) } END { print v }' "$RESULTS"; }
+has() { [ -n "$(f "$1" 1)" ]; }
+# fig <key> [decimals]: "median [p25-p75]"
+fig() {
+	has "$1" || { echo "not measured"; return; }
+	awk -v m="$(f "$1" 1)" -v a="$(f "$1" 2)" -v b="$(f "$1" 3)" -v d="${2:-0}" \
+		'BEGIN { fmt = "%." d "f"; printf fmt " [" fmt "-" fmt "]", m, a, b }'
+}
+row() { printf '%-46s %-28s %s\n' "$1" "$2" "${3:-}"; }
+n() { has "$1" && echo "n=$(f "$1" 6)"; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f %%", 100 * a / b }'; }
+
+echo
+echo "================ make bench: $2 · $(nproc) cores · $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM · load average $3 at start, $4 at end"
+row "figure" "median [p25-p75]" "unit, n"
+echo "---- 1. workload cost"
+for s in select1:"SELECT 1" select_only:"pgbench select-only query"; do
+	k=${s%%:*}
+	row "instr/stmt, ${s#*:}: nothing" "$(fig "instr.$k.none")" "$(n "instr.$k.none")"
+	for c in pg_stat_statements loadguard loadguard_off; do
+		label=$c
+		[ "$c" = loadguard_off ] && label="loadguard, track_statements=off"
+		has "instr.$k.$c.added" || continue
+		row "  added by $label" "$(fig "instr.$k.$c.added")" \
+			"instructions ($(pct "$(f "instr.$k.$c.added" 1)" "$(f "instr.$k.none" 1)")), $(n "instr.$k.$c.added")"
+	done
+done
+row "  loadguard, sample_interval=10ms" "as loadguard" "(postgres --single runs no worker; see the worker's CPU below)"
+for w in select_only:select-only tpcb:TPC-B-like; do
+	k=${w%%:*}
+	row "tps ratio to nothing, ${w#*:}: nothing" "$(fig "tps.$k.none")" "tps, $(n "tps.$k.none")"
+	for c in pgss:pg_stat_statements lg:loadguard lg10ms:"loadguard 10ms"; do
+		row "  ${c#*:}" "$(fig "ratio.$k.${c%%:*}" 3)" "ratio, $(n "ratio.$k.${c%%:*}")"
+	done
+done
+if has sampler.0.tick_us; then
+	row "worker CPU at 10ms, 0 sessions" "$(awk -v t="$(f sampler.0.tick_us 1)" 'BEGIN { printf "%.2f %%", t * 100 / 1e4 }')" "of one core (tick_us x 100 ticks/s)"
+fi
+echo "---- 2. sampling: worker tick vs SQL scrape of pg_stat_activity"
+for s in ${LG_BENCH_LEVELS:-0 100 500 1000}; do
+	has "sampler.$s.tick_us" || continue
+	row "$s sessions: tick" "$(fig "sampler.$s.tick_us" 0)" "µs, $(n "sampler.$s.tick_us")"
+	row "  scrape, kept connection" "$(fig "sampler.$s.scrape_us" 0)" "µs, $(n "sampler.$s.scrape_us")"
+	row "  scrape, new connection" "$(fig "sampler.$s.scrape_conn_us" 0)" "µs, $(n "sampler.$s.scrape_conn_us")"
+	row "  ratio scrape / tick" "$(fig "sampler.$s.ratio" 1)" "x, $(n "sampler.$s.ratio")"
+done
+echo "---- 3. reads (pgbench, one client, unix socket, per statement)"
+for q in status sessions readiness_summary history; do
+	label=$q
+	[ $q = readiness_summary ] && label="readiness_summary(100)"
+	[ $q = history ] && label="history, one hour ($(f read.history.rows 1) rows)"
+	row "$label" "$(fig "read.$q.ms" 3)" "ms, $(n "read.$q.ms")"
+done
+row "  reference: count(*) of that history query" "$(fig read.history_count.ms 3)" "ms (no rows sent), $(n read.history_count.ms)"
+row "  reference: the same rows from a plain table" "$(fig read.history_table.ms 3)" "ms, $(n read.history_table.ms)"
+echo "---- 4. footprint"
+row "shared memory, defaults" "$(f footprint.shmem_default_kb 1)" "kB"
+row "shared memory, history_size = 86400" "$(f footprint.shmem_86400_kb 1)" "kB"
+row "worker VmRSS at start -> after soak" "$(f footprint.rss_start_kb 1) -> $(f footprint.rss_end_kb 1)" "kB (includes shared pages touched)"
+row "worker RssAnon start -> warm -> after soak" "$(f footprint.rssanon_start_kb 1) -> $(f footprint.rssanon_warm_kb 1) -> $(f footprint.rssanon_end_kb 1)" "kB (private; warm = $(f footprint.warm_s 1) s into the soak)"
+row "connections during the soak" "$(f footprint.soak_connections 1)" "${LG_BENCH_SOAK_SECONDS:-600} s"
+echo "---- 5. reaction (audit age minus idle_in_transaction_limit)"
+for i in 1s 100ms; do
+	row "sample_interval = $i" "$(fig "react.$i.lag_ms" 0)" "ms, $(n "react.$i.lag_ms"), max $(f "react.$i.lag_ms" 5)"
+done
+
+# ---- targets
+echo
+echo "targets:"
+verdict() { printf '  %-10s %s\n' "$1" "$2"; }
+if has instr.select1.loadguard.added; then
+	lg=$(f instr.select1.loadguard.added 1) base=$(f instr.select1.none 1) pgss=$(f instr.select1.pg_stat_statements.added 1)
+	if awk -v a="$lg" -v b="$base" -v c="$pgss" 'BEGIN { exit !(a < 0.01 * b && a < c) }'; then v=MET; else v=MISSED; fi
+	verdict $v "instructions added per SELECT 1: $lg ($(pct "$lg" "$base")) < 1 % and < pg_stat_statements' $pgss"
+fi
+for k in ratio.select_only.lg ratio.tpcb.lg ratio.select_only.lg10ms ratio.tpcb.lg10ms; do
+	has $k || continue
+	m=$(f $k 1) hi=$(f $k 3)
+	if awk -v m="$m" 'BEGIN { exit !(m >= 0.99) }'; then v=MET
+	elif awk -v h="$hi" 'BEGIN { exit !(h >= 0.99) }'; then v="MET*"
+	else v=MISSED; fi
+	note=
+	if [ "$(f $k 6)" -lt 5 ]; then
+		v=UNRESOLVED
+		note="; only $(f $k 6) rounds"
+	elif awk -v a="$(f $k 2)" -v b="$hi" 'BEGIN { exit !(b - a > 0.02) }'; then
+		v=UNRESOLVED
+		note="; p25-p75 $(f $k 2)-$hi is too wide to resolve 1 % (rely on the instruction counts)"
+	fi
+	verdict "$v" "throughput ${k#ratio.}: median $m (target >= 0.99; * = only within the spread)$note"
+done
+if has sampler.1000.ratio; then
+	r=$(f sampler.1000.ratio 1)
+	if awk -v r="$r" 'BEGIN { exit !(r >= 20) }'; then v=MET; else v=MISSED; fi
+	verdict $v "tick at 1000 sessions ${r}x cheaper than the scrape (target >= 20x)"
+fi
+for q in status sessions readiness_summary history; do
+	has "read.$q.ms" || continue
+	lim=1; [ $q = history ] && lim=5
+	m=$(f "read.$q.ms" 1)
+	if awk -v m="$m" -v l="$lim" 'BEGIN { exit !(m < l) }'; then v=MET; else v=MISSED; fi
+	verdict $v "read $q: median $m ms (target < $lim ms)"
+done
+if has footprint.shmem_default_kb; then
+	s=$(f footprint.shmem_default_kb 1)
+	if [ "$s" -le 2048 ]; then v=MET; else v=MISSED; fi
+	verdict $v "shared memory at defaults: $s kB (target <= 2048 kB)"
+fi
+if has footprint.rssanon_end_kb && ! has footprint.rssanon_warm_kb; then
+	verdict "NOT JUDGED" "worker RSS growth: the soak ended before the warm-up (LG_BENCH_WARM_SECONDS) was over"
+elif has footprint.rssanon_end_kb; then
+	w=$(f footprint.rssanon_warm_kb 1) e=$(f footprint.rssanon_end_kb 1)
+	if [ "$((e - w))" -le 0 ]; then v=MET; else v=MISSED; fi
+	verdict $v "worker RssAnon from warm to end of soak: $w -> $e kB (target: no growth)"
+fi
+for i in 1s 100ms; do
+	has "react.$i.lag_ms" || continue
+	lim=$(( $(f "react.$i.interval_ms" 1) + 50 )) mx=$(f "react.$i.lag_ms" 5)
+	if awk -v m="$mx" -v l="$lim" 'BEGIN { exit !(m <= l) }'; then v=MET; else v=MISSED; fi
+	verdict $v "reaction at $i: median $(f "react.$i.lag_ms" 1) ms, max $mx ms (target: every one <= $lim ms)"
+done
