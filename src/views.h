@@ -10,6 +10,8 @@
 #include "datatype/timestamp.h"
 #include "utils/timestamp.h"
 
+#include "sample.h"
+
 /* An interval of the given seconds, for columns meant for people. */
 static inline Datum
 lg_interval_datum(double seconds)
@@ -18,6 +20,30 @@ lg_interval_datum(double seconds)
 
 	result->time = (TimeOffset) (seconds * USECS_PER_SEC);
 	return IntervalPGetDatum(result);
+}
+
+/*
+ * The sampled counts that loadguard.status and loadguard.history both start
+ * with, in the same column order: ts, max_connections, usable_connections,
+ * client_connections, usage_pct, active, idle, idle_in_transaction,
+ * idle_in_transaction_aborted, waiting_on_lock.  Returns the columns filled.
+ */
+static inline int
+lg_sample_count_datums(const LgSample *s, Datum *values)
+{
+	int			i = 0;
+
+	values[i++] = TimestampTzGetDatum(s->ts);
+	values[i++] = Int32GetDatum(s->max_connections);
+	values[i++] = Int32GetDatum(s->usable_connections);
+	values[i++] = Int32GetDatum(s->client_connections);
+	values[i++] = Float8GetDatum(s->usage_pct);
+	values[i++] = Int32GetDatum(s->active);
+	values[i++] = Int32GetDatum(s->idle);
+	values[i++] = Int32GetDatum(s->idle_in_transaction);
+	values[i++] = Int32GetDatum(s->idle_in_transaction_aborted);
+	values[i++] = Int32GetDatum(s->waiting_on_lock);
+	return i;
 }
 
 #endif							/* LG_VIEWS_H */

@@ -10,6 +10,7 @@
 #include "utils/timestamp.h"
 
 #include "loadguard.h"
+#include "views.h"
 
 PG_FUNCTION_INFO_V1(lg_history);
 
@@ -54,16 +55,7 @@ lg_history(PG_FUNCTION_ARGS)
 		int			i = 0;
 
 		memset(nulls, 0, sizeof(nulls));
-		values[i++] = TimestampTzGetDatum(s->ts);
-		values[i++] = Int32GetDatum(s->max_connections);
-		values[i++] = Int32GetDatum(s->usable_connections);
-		values[i++] = Int32GetDatum(s->client_connections);
-		values[i++] = Float8GetDatum(s->usage_pct);
-		values[i++] = Int32GetDatum(s->active);
-		values[i++] = Int32GetDatum(s->idle);
-		values[i++] = Int32GetDatum(s->idle_in_transaction);
-		values[i++] = Int32GetDatum(s->idle_in_transaction_aborted);
-		values[i++] = Int32GetDatum(s->waiting_on_lock);
+		i += lg_sample_count_datums(s, &values[i]);
 		values[i++] = Float8GetDatum(s->oldest_idle_in_transaction_s);
 		values[i++] = Float8GetDatum(s->longest_running_query_s);
 		values[i++] = Float8GetDatum(s->longest_transaction_s);

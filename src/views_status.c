@@ -54,16 +54,7 @@ lg_status(PG_FUNCTION_ARGS)
 	{
 		LgSample   *s = &core.current;
 
-		values[i++] = TimestampTzGetDatum(s->ts);
-		values[i++] = Int32GetDatum(s->max_connections);
-		values[i++] = Int32GetDatum(s->usable_connections);
-		values[i++] = Int32GetDatum(s->client_connections);
-		values[i++] = Float8GetDatum(s->usage_pct);
-		values[i++] = Int32GetDatum(s->active);
-		values[i++] = Int32GetDatum(s->idle);
-		values[i++] = Int32GetDatum(s->idle_in_transaction);
-		values[i++] = Int32GetDatum(s->idle_in_transaction_aborted);
-		values[i++] = Int32GetDatum(s->waiting_on_lock);
+		i += lg_sample_count_datums(s, &values[i]);
 		values[i++] = lg_interval_datum(s->oldest_idle_in_transaction_s);
 		values[i++] = lg_interval_datum(s->longest_running_query_s);
 		values[i++] = lg_interval_datum(s->longest_transaction_s);
