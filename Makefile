@@ -7,7 +7,7 @@
 EXTENSION = loadguard
 MODULE_big = loadguard
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
-DATA_built = loadguard--1.0.sql
+DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=.
 EXTRA_CLEAN = test/unit/bin
@@ -33,9 +33,6 @@ all:
 	@echo "run 'make test' or 'make demo' as root, which install them, or install them yourself." >&2
 	@exit 1
 endif
-
-loadguard--1.0.sql: $(sort $(wildcard src/sql/*.sql))
-	cat $^ > $@
 
 .PHONY: test demo bench unit
 test:
