@@ -123,8 +123,9 @@ case " $TIERS " in *" tap "*)
 	PGXSDIR=$(dirname "$(dirname "$(dirname "$("${PG_CONFIG:-pg_config}" --pgxs)")")")
 	TAPDIR=$(mktemp -d /tmp/loadguard-tap.XXXXXX)
 	cp -r test/t test/perl "$TAPDIR/"
-	# the Grafana test (060) reads the shipped dashboard and provisioning files
+	# the Grafana (060) and Prometheus (090) tests read the shipped files
 	[ -d grafana ] && cp -r grafana "$TAPDIR/"
+	[ -d integrations ] && cp -r integrations "$TAPDIR/"
 	chmod -R a+rX "$TAPDIR"
 	[ "$(id -u)" = 0 ] && chown -R postgres: "$TAPDIR"
 	TAPPATH="$BINDIR:$PATH"
