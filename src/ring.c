@@ -82,3 +82,66 @@ lg_ring_copy_since(const LgRing *ring, const LgSample *slots,
 	}
 	return copied;
 }
+
+/* ts of the i-th oldest entry of a ring of stride-byte entries led by ts */
+static int64_t
+lg_ring_ts(const LgRing *ring, const void *slots, size_t stride, uint32_t i)
+{
+	int64_t		ts;
+
+	memcpy(&ts, (const char *) slots + (size_t) lg_ring_slot(ring, i) * stride, sizeof(ts));
+	return ts;
+}
+
+uint32_t
+lg_ring_lower_bound(const LgRing *ring, const void *slots, size_t stride, int64_t ts)
+{
+	uint32_t	lo = 0;
+	uint32_t	hi = lg_ring_count(ring);
+
+	while (lo < hi)
+	{
+		uint32_t	mid = lo + (hi - lo) / 2;
+
+		if (lg_ring_ts(ring, slots, stride, mid) < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint32_t
+lg_ring_range(const LgRing *ring, const void *slots, size_t stride,
+			  int64_t from, int64_t to, uint32_t *first)
+{
+	uint32_t	lo = lg_ring_lower_bound(ring, slots, stride, from);
+	uint32_t	hi;
+
+	*first = lo;
+	if (to < from)
+		return 0;
+	/* first entry after to; to + 1 cannot overflow past the largest ts */
+	hi = to == INT64_MAX ? lg_ring_count(ring) : lg_ring_lower_bound(ring, slots, stride, to + 1);
+	return hi > lo ? hi - lo : 0;
+}
+
+void
+lg_ring_copy_out(const LgRing *ring, const void *slots, size_t stride,
+				 uint32_t first, uint32_t n, void *out)
+{
+	uint32_t	copied = 0;
+
+	/* at most two contiguous runs: up to the end of the array, then from 0 */
+	while (copied < n)
+	{
+		uint32_t	slot = lg_ring_slot(ring, first + copied);
+		uint32_t	run = ring->capacity - slot;
+
+		if (run > n - copied)
+			run = n - copied;
+		memcpy((char *) out + (size_t) copied * stride,
+			   (const char *) slots + (size_t) slot * stride, stride * run);
+		copied += run;
+	}
+}

@@ -9,6 +9,7 @@
 #ifndef LG_RING_H
 #define LG_RING_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sample.h"
@@ -44,5 +45,26 @@ extern uint32_t lg_ring_count_since(const LgRing *ring, const LgSample *slots,
  */
 extern uint32_t lg_ring_copy_since(const LgRing *ring, const LgSample *slots,
 								   int64_t since, LgSample *out, uint32_t max);
+
+/*
+ * The same for any ring whose entries are `stride` bytes and start with an
+ * int64_t ts, appended in ts order (the samples, the minute rollup).
+ *
+ * lg_ring_lower_bound: logical index (0 = oldest) of the first entry with
+ * ts >= ts, lg_ring_count() when none; a binary search.
+ */
+extern uint32_t lg_ring_lower_bound(const LgRing *ring, const void *slots,
+									size_t stride, int64_t ts);
+
+/*
+ * Entries with from <= ts <= to: the count, and in *first the logical index
+ * of the oldest of them.
+ */
+extern uint32_t lg_ring_range(const LgRing *ring, const void *slots, size_t stride,
+							  int64_t from, int64_t to, uint32_t *first);
+
+/* Copy n entries from logical index first on into out, oldest first. */
+extern void lg_ring_copy_out(const LgRing *ring, const void *slots, size_t stride,
+							 uint32_t first, uint32_t n, void *out);
 
 #endif							/* LG_RING_H */

@@ -172,6 +172,61 @@ test_reader_during_wrap(void **state)
 	assert_int_equal(out[2].ts, 5);
 }
 
+/* the generic range functions on a ring of minute-sized entries */
+typedef struct Wide
+{
+	int64_t		ts;
+	char		payload[160];
+} Wide;
+
+static void
+test_range_generic(void **state)
+{
+	LgRing		r;
+	Wide		w[CAP];
+	Wide		out[CAP];
+	uint32_t	first;
+	uint32_t	n;
+
+	(void) state;
+	lg_ring_init(&r, CAP);
+	assert_int_equal(lg_ring_range(&r, w, sizeof(Wide), INT64_MIN, INT64_MAX, &first), 0);
+	assert_int_equal(first, 0);
+	/* ts 10..80 step 10 into 5 slots: holds 40..80, wrapped */
+	for (int64_t ts = 10; ts <= 80; ts += 10)
+	{
+		uint32_t	slot = lg_ring_push(&r);
+
+		w[slot].ts = ts;
+		memset(w[slot].payload, (int) ts, sizeof(w[slot].payload));
+	}
+	assert_int_equal(lg_ring_lower_bound(&r, w, sizeof(Wide), 0), 0);
+	assert_int_equal(lg_ring_lower_bound(&r, w, sizeof(Wide), 41), 1);
+	assert_int_equal(lg_ring_lower_bound(&r, w, sizeof(Wide), 80), 4);
+	assert_int_equal(lg_ring_lower_bound(&r, w, sizeof(Wide), 81), 5);
+
+	/* both bounds inclusive */
+	n = lg_ring_range(&r, w, sizeof(Wide), 50, 70, &first);
+	assert_int_equal(n, 3);
+	assert_int_equal(first, 1);
+	lg_ring_copy_out(&r, w, sizeof(Wide), first, n, out);
+	assert_int_equal(out[0].ts, 50);
+	assert_int_equal(out[1].ts, 60);	/* across the wrap */
+	assert_int_equal(out[2].ts, 70);
+	assert_int_equal((unsigned char) out[2].payload[159], 70);
+
+	/* between two entries, before all, after all, reversed, everything */
+	assert_int_equal(lg_ring_range(&r, w, sizeof(Wide), 51, 59, &first), 0);
+	assert_int_equal(lg_ring_range(&r, w, sizeof(Wide), 0, 39, &first), 0);
+	assert_int_equal(lg_ring_range(&r, w, sizeof(Wide), 81, 1000, &first), 0);
+	assert_int_equal(lg_ring_range(&r, w, sizeof(Wide), 70, 50, &first), 0);
+	n = lg_ring_range(&r, w, sizeof(Wide), INT64_MIN, INT64_MAX, &first);
+	assert_int_equal(n, 5);
+	lg_ring_copy_out(&r, w, sizeof(Wide), first, n, out);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(out[i].ts, 40 + 10 * i);
+}
+
 int
 main(void)
 {
@@ -181,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_size_one),
 		cmocka_unit_test(test_reader_during_wrap),
+		cmocka_unit_test(test_range_generic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,160 @@
+/*
+ * rollup.c — building one-minute rows from samples.  Plain C: see rollup.h.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rollup.h"
+
+int64_t
+lg_minute_start(int64_t ts)
+{
+	int64_t		r = ts % LG_MINUTE_US;
+
+	return r < 0 ? ts - r - LG_MINUTE_US : ts - r;
+}
+
+void
+lg_rollup_init(LgMinuteBuilder *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->rng = 0x9E3779B97F4A7C15ULL;
+}
+
+/* Start an empty minute; last_ts and the reservoir's state carry over. */
+static void
+lg_rollup_begin(LgMinuteBuilder *b, int64_t minute)
+{
+	memset(&b->row, 0, sizeof(b->row));
+	b->row.ts = minute;
+	b->sum_connections = 0;
+	b->sum_usage = 0;
+	b->covered_us = 0;
+	b->seen = 0;
+	b->nbusy = 0;
+	lg_hist_clear(&b->latency);
+}
+
+/* xorshift64*: deterministic, so a restored builder behaves the same */
+static uint64_t
+lg_rollup_random(LgMinuteBuilder *b)
+{
+	b->rng ^= b->rng >> 12;
+	b->rng ^= b->rng << 25;
+	b->rng ^= b->rng >> 27;
+	return b->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static void
+lg_rollup_keep_busy(LgMinuteBuilder *b, int32_t busy)
+{
+	uint64_t	j;
+
+	b->seen++;
+	if (b->nbusy < LG_ROLLUP_MAX_VALUES)
+	{
+		b->busy[b->nbusy++] = busy;
+		return;
+	}
+	/* reservoir sampling (Algorithm R): each value kept with p = max/seen */
+	j = lg_rollup_random(b) % b->seen;
+	if (j < LG_ROLLUP_MAX_VALUES)
+		b->busy[j] = busy;
+}
+
+#define KEEP_MAX(field, value) \
+	do { if ((value) > (field)) (field) = (value); } while (0)
+
+bool
+lg_rollup_add(LgMinuteBuilder *b, const LgSample *s,
+			  const LgHistogram *latency, LgMinute *finished)
+{
+	int64_t		minute = lg_minute_start(s->ts);
+	bool		done = false;
+	LgMinute   *r = &b->row;
+
+	if (r->samples > 0 && minute > r->ts)
+	{
+		done = lg_rollup_peek(b, finished);
+		lg_rollup_begin(b, minute);
+	}
+	else if (r->samples == 0)
+		lg_rollup_begin(b, minute);
+
+	if (b->last_ts != 0 && s->ts > b->last_ts)
+		b->covered_us += s->ts - b->last_ts;
+	if (s->ts > b->last_ts)
+		b->last_ts = s->ts;
+
+	r->samples++;
+	KEEP_MAX(r->max_connections, s->max_connections);
+	KEEP_MAX(r->usable_connections, s->usable_connections);
+	KEEP_MAX(r->client_connections_max, s->client_connections);
+	KEEP_MAX(r->usage_pct_max, (float) s->usage_pct);
+	KEEP_MAX(r->active_max, s->active);
+	KEEP_MAX(r->idle_max, s->idle);
+	KEEP_MAX(r->idle_in_transaction_max, s->idle_in_transaction);
+	KEEP_MAX(r->idle_in_transaction_aborted_max, s->idle_in_transaction_aborted);
+	KEEP_MAX(r->waiting_on_lock_max, s->waiting_on_lock);
+	KEEP_MAX(r->busy_connections_max, s->busy_connections);
+	KEEP_MAX(r->oldest_idle_in_transaction_s, (float) s->oldest_idle_in_transaction_s);
+	KEEP_MAX(r->longest_running_query_s, (float) s->longest_running_query_s);
+	KEEP_MAX(r->longest_transaction_s, (float) s->longest_transaction_s);
+	b->sum_connections += s->client_connections;
+	b->sum_usage += s->usage_pct;
+	lg_rollup_keep_busy(b, s->busy_connections);
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+		r->events[k] += s->events[k];
+	r->statements += s->statements;
+	r->policy_actions += s->policy_actions;
+	if (latency != NULL)
+		lg_hist_merge(&b->latency, latency);
+	return done;
+}
+
+bool
+lg_rollup_peek(const LgMinuteBuilder *b, LgMinute *out)
+{
+	static const double qs[3] = {0.50, 0.95, 0.99};
+	double		pct_us[3];
+	int32_t		busy[LG_ROLLUP_MAX_VALUES];
+
+	if (b->row.samples == 0)
+		return false;
+	*out = b->row;
+	out->client_connections_avg = (float) (b->sum_connections / b->row.samples);
+	out->usage_pct_avg = (float) (b->sum_usage / b->row.samples);
+	out->covered_s = (float) ((double) b->covered_us / 1e6);
+	memcpy(busy, b->busy, sizeof(int32_t) * b->nbusy);
+	out->busy_connections_p95 = lg_percentile_int32(busy, b->nbusy, 0.95);
+	lg_hist_percentiles(&b->latency, qs, 3, pct_us);
+	out->latency_p50_ms = (float) (pct_us[0] / 1000.0);
+	out->latency_p95_ms = (float) (pct_us[1] / 1000.0);
+	out->latency_p99_ms = (float) (pct_us[2] / 1000.0);
+	return true;
+}
+
+static int
+lg_cmp_int32(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a;
+	int32_t		y = *(const int32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+int32_t
+lg_percentile_int32(int32_t *values, uint32_t n, double q)
+{
+	double		rank;
+	uint32_t	k;
+
+	if (n == 0)
+		return 0;
+	qsort(values, n, sizeof(int32_t), lg_cmp_int32);
+	/* nearest rank: ceil(q·n), 1-based; the epsilon keeps 0.95·20 at 19 */
+	rank = ceil(q * n - 1e-9);
+	k = rank < 1 ? 1 : (rank > n ? n : (uint32_t) rank);
+	return values[k - 1];
+}
