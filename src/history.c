@@ -99,6 +99,64 @@ lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts)
 	}
 }
 
+TimestampTz
+lg_history_oldest(void)
+{
+	TimestampTz oldest = 0;
+
+	lg_require_shmem();
+	LWLockAcquire(lg_lock(LG_LOCK_HISTORY), LW_SHARED);
+	if (lg_ring_count(&lg_history->ring) > 0)
+		oldest = lg_history->slots[lg_ring_slot(&lg_history->ring, 0)].ts;
+	LWLockRelease(lg_lock(LG_LOCK_HISTORY));
+	return oldest;
+}
+
+/*
+ * Only the range is located (binary search) and copied: the lock is held for
+ * O(log n) comparisons plus one memcpy of the rows asked for.  As in
+ * lg_history_copy, the buffer is sized under one shared lock and filled
+ * under a second; samples that arrive in between are either left out (the
+ * buffer has room for 64 more) or make one more round.
+ */
+int
+lg_history_copy_range(LgSample **samples, TimestampTz from, TimestampTz to,
+					  TimestampTz *prev_ts, TimestampTz *oldest_ts)
+{
+	LgSample   *buf = NULL;
+	uint32		room = 0;
+
+	lg_require_shmem();
+	for (;;)
+	{
+		LgRing	   *ring = &lg_history->ring;
+		uint32		first;
+		uint32		n;
+
+		LWLockAcquire(lg_lock(LG_LOCK_HISTORY), LW_SHARED);
+		n = lg_ring_range(ring, lg_history->slots, sizeof(LgSample), from, to, &first);
+		if (n <= room)
+		{
+			lg_ring_copy_out(ring, lg_history->slots, sizeof(LgSample), first, n, buf);
+			*prev_ts = first > 0 ?
+				lg_history->slots[lg_ring_slot(ring, first - 1)].ts : 0;
+			*oldest_ts = lg_ring_count(ring) > 0 ?
+				lg_history->slots[lg_ring_slot(ring, 0)].ts : 0;
+		}
+		LWLockRelease(lg_lock(LG_LOCK_HISTORY));
+
+		if (n <= room)
+		{
+			*samples = buf;
+			return (int) n;
+		}
+		if (buf)
+			pfree(buf);
+		room = n + 64;
+		buf = palloc_extended(sizeof(LgSample) * (Size) room, MCXT_ALLOC_HUGE);
+	}
+}
+
 /*
  * Persisted history (persist.c): the samples held, oldest first, after a
  * small header.  A file written with another history_size loads as far as

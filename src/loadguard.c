@@ -28,6 +28,7 @@ bool		lg_preloaded = false;
 bool		lg_enabled = true;
 int			lg_sample_interval_ms = 1000;
 int			lg_history_size = 3600;
+int			lg_rollup_size = 10080;
 int			lg_audit_size = 1000;
 int			lg_log_pressure = 90;
 bool		lg_track_statements = true;
@@ -133,6 +134,11 @@ define_settings(void)
 	DefineCustomIntVariable("loadguard.history_size",
 							"Number of samples kept in shared memory.",
 							NULL, &lg_history_size, 3600, 60, 1000000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("loadguard.rollup_size",
+							"Number of one-minute rows kept in shared memory (loadguard.history_minutes).",
+							"The default, 10080, is 7 days.",
+							&lg_rollup_size, 10080, 60, 527040,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.audit_size",
 							"Number of policy actions kept in shared memory.",

@@ -15,7 +15,9 @@
 #include "storage/lwlock.h"
 #include "utils/timestamp.h"
 
+#include "histogram.h"
 #include "lists.h"
+#include "rollup.h"
 #include "sample.h"
 #include "session.h"
 
@@ -30,6 +32,7 @@ typedef enum LgTerminateMode
 extern bool lg_enabled;
 extern int	lg_sample_interval_ms;
 extern int	lg_history_size;
+extern int	lg_rollup_size;
 extern int	lg_audit_size;
 extern int	lg_log_pressure;
 extern bool lg_track_statements;
@@ -59,6 +62,7 @@ typedef enum LgLockId
 	LG_LOCK_HISTORY,			/* the history ring */
 	LG_LOCK_NAMES,				/* per-name connection table */
 	LG_LOCK_AUDIT,				/* the policy's audit ring */
+	LG_LOCK_MINUTES,			/* the minute rollup ring */
 	LG_LOCK_COUNT
 } LgLockId;
 
@@ -109,6 +113,8 @@ extern Size lg_names_shmem_size(void);
 extern void lg_names_shmem_init(void);
 extern Size lg_audit_shmem_size(void);
 extern void lg_audit_shmem_init(void);
+extern Size lg_minutes_shmem_size(void);
+extern void lg_minutes_shmem_init(void);
 
 /* ---- hooks installed by _PG_init ---- */
 extern void lg_events_install_hooks(void);		/* events.c */
@@ -128,6 +134,10 @@ extern void lg_statements_fill_sample(LgSample *sample);
 extern void lg_policy_tick(LgSample *sample, TimestampTz now);
 /* history.c: append a finished sample to the ring */
 extern void lg_history_append(const LgSample *sample);
+/* statements.c: histogram of the statements in the newest sample (or NULL) */
+extern const LgHistogram *lg_statements_sample_histogram(void);
+/* history_minutes.c: feed a finished sample to the minute rollup */
+extern void lg_minutes_add(const LgSample *sample, const LgHistogram *latency);
 /* pressure.c: the once-a-minute pressure line */
 extern void lg_pressure_maybe_log(const LgSample *sample, TimestampTz now);
 /* called by the worker at start and after each reload */
@@ -152,6 +162,8 @@ extern void lg_audit_dump(StringInfo out);		/* terminate.c */
 extern void lg_audit_load(const char *data, Size len);
 extern void lg_names_dump(StringInfo out);		/* connections.c */
 extern void lg_names_load(const char *data, Size len);
+extern void lg_minutes_dump(StringInfo out);	/* history_minutes.c */
+extern void lg_minutes_load(const char *data, Size len);
 
 /* events.c: everything loadguard.events shows, read at once */
 typedef struct LgEventsSnapshot
@@ -198,6 +210,26 @@ extern bool lg_sampler_reread_session(int pid, LgSession *session);
  * tell when a lookback reaches past the history.
  */
 extern int	lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts);
+
+/*
+ * history.c: copy the samples with from <= ts <= to (oldest first) into a
+ * palloc'd array, finding them by binary search; returns the count.
+ * *prev_ts receives the ts of the sample just before the first one copied
+ * (0 when none), *oldest_ts that of the oldest sample held (0 when empty).
+ */
+extern int	lg_history_copy_range(LgSample **samples, TimestampTz from, TimestampTz to,
+								  TimestampTz *prev_ts, TimestampTz *oldest_ts);
+
+/* history.c / history_minutes.c: ts of the oldest entry held, 0 when empty */
+extern TimestampTz lg_history_oldest(void);
+extern TimestampTz lg_minutes_oldest(void);
+
+/*
+ * history_minutes.c: copy the finished minutes with from <= ts <= to (oldest
+ * first) into a palloc'd array; returns the count.  The minute in progress
+ * is not included.
+ */
+extern int	lg_minutes_copy_range(LgMinute **rows, TimestampTz from, TimestampTz to);
 
 /*
  * terminate.c: what the policy would do to this session now and why, or why

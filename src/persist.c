@@ -49,6 +49,7 @@ static const LgPersistModule lg_persist_modules[] = {
 	{4, "history", lg_history_dump, lg_history_load},
 	{5, "audit", lg_audit_dump, lg_audit_load},
 	{6, "connections", lg_names_dump, lg_names_load},
+	{7, "minutes", lg_minutes_dump, lg_minutes_load},
 };
 
 static uint32

@@ -10,9 +10,9 @@
 int64_t
 lg_minute_start(int64_t ts)
 {
-	int64_t		r = ts % LG_MINUTE_US;
+	int64_t		r = ts % LG_ROLLUP_MINUTE_US;
 
-	return r < 0 ? ts - r - LG_MINUTE_US : ts - r;
+	return r < 0 ? ts - r - LG_ROLLUP_MINUTE_US : ts - r;
 }
 
 void

@@ -22,7 +22,7 @@
 #include "histogram.h"
 #include "sample.h"
 
-#define LG_MINUTE_US		(60 * 1000000LL)
+#define LG_ROLLUP_MINUTE_US		(60 * 1000000LL)
 
 /*
  * Busy-connection counts kept per minute for its p95: every sample's at a

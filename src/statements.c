@@ -435,6 +435,18 @@ lg_minute_base(TimestampTz now)
 }
 
 /*
+ * Worker-local: the histogram of the statements counted in the newest sample
+ * (its delta), for the minute rollup; NULL before the second tick.
+ */
+static LgHistogram *lg_sample_hist = NULL;
+
+const LgHistogram *
+lg_statements_sample_histogram(void)
+{
+	return lg_sample_hist;
+}
+
+/*
  * Worker, once per tick: the statements finished since the previous tick
  * and their percentiles into *sample, and the last minute's rate and p95
  * into shared memory for loadguard.status.
@@ -475,6 +487,9 @@ lg_statements_fill_sample(LgSample *sample)
 	else
 		was_reset = lg_hist_delta(&cur, lg_prev, &delta);
 
+	if (lg_sample_hist == NULL)
+		lg_sample_hist = MemoryContextAlloc(TopMemoryContext, sizeof(LgHistogram));
+	memcpy(lg_sample_hist, &delta, sizeof(delta));
 	sample->statements = lg_hist_total(&delta);
 	lg_hist_percentiles(&delta, qs, 3, pct_us);
 	sample->latency_p50_ms = pct_us[0] / 1000.0;

@@ -72,3 +72,200 @@ lg_history(PG_FUNCTION_ARGS)
 	}
 	return (Datum) 0;
 }
+
+/*
+ * loadguard.history_minutes and loadguard.history_range share one column
+ * layout (the names differ: _max in the view, the raw history's names in the
+ * range function): ts, samples, covered_s, max_connections,
+ * usable_connections, 11 connection figures, 3 ages, the events, statements,
+ * 3 percentiles, policy_actions.
+ */
+#define RANGE_FIRST_EVENT_COL	19
+#define RANGE_COLS				(RANGE_FIRST_EVENT_COL + LG_EVENT_COUNT + 5)
+
+static void
+lg_range_check_tupdesc(TupleDesc tupdesc, const char *func)
+{
+	if (tupdesc->natts != RANGE_COLS)
+		elog(ERROR, "%s returns %d columns, expected %d", func, tupdesc->natts, RANGE_COLS);
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+	{
+		const char *attname = NameStr(TupleDescAttr(tupdesc, RANGE_FIRST_EVENT_COL + k)->attname);
+
+		if (strcmp(attname, lg_event_names[k]) != 0)
+			elog(ERROR, "%s column \"%s\" should be \"%s\"", func, attname, lg_event_names[k]);
+	}
+}
+
+static void
+lg_put_minute(ReturnSetInfo *rsinfo, const LgMinute *m)
+{
+	Datum		values[RANGE_COLS];
+	bool		nulls[RANGE_COLS];
+	int			i = 0;
+
+	memset(nulls, 0, sizeof(nulls));
+	values[i++] = TimestampTzGetDatum(m->ts);
+	values[i++] = Int32GetDatum((int32) m->samples);
+	values[i++] = Float8GetDatum(m->covered_s);
+	values[i++] = Int32GetDatum(m->max_connections);
+	values[i++] = Int32GetDatum(m->usable_connections);
+	values[i++] = Int32GetDatum(m->client_connections_max);
+	values[i++] = Float8GetDatum(m->client_connections_avg);
+	values[i++] = Float8GetDatum(m->usage_pct_max);
+	values[i++] = Float8GetDatum(m->usage_pct_avg);
+	values[i++] = Int32GetDatum(m->active_max);
+	values[i++] = Int32GetDatum(m->idle_max);
+	values[i++] = Int32GetDatum(m->idle_in_transaction_max);
+	values[i++] = Int32GetDatum(m->idle_in_transaction_aborted_max);
+	values[i++] = Int32GetDatum(m->waiting_on_lock_max);
+	values[i++] = Int32GetDatum(m->busy_connections_max);
+	values[i++] = Int32GetDatum(m->busy_connections_p95);
+	values[i++] = Float8GetDatum(m->oldest_idle_in_transaction_s);
+	values[i++] = Float8GetDatum(m->longest_running_query_s);
+	values[i++] = Float8GetDatum(m->longest_transaction_s);
+	Assert(i == RANGE_FIRST_EVENT_COL);
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+		values[i++] = Int64GetDatum((int64) m->events[k]);
+	values[i++] = Int64GetDatum((int64) m->statements);
+	values[i++] = Float8GetDatum(m->latency_p50_ms);
+	values[i++] = Float8GetDatum(m->latency_p95_ms);
+	values[i++] = Float8GetDatum(m->latency_p99_ms);
+	values[i++] = Int64GetDatum((int64) m->policy_actions);
+	Assert(i == RANGE_COLS);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/* A raw sample in the same layout: one sample, its own max, avg and p95. */
+static void
+lg_put_sample(ReturnSetInfo *rsinfo, const LgSample *s, TimestampTz prev_ts)
+{
+	Datum		values[RANGE_COLS];
+	bool		nulls[RANGE_COLS];
+	int			i = 0;
+
+	memset(nulls, 0, sizeof(nulls));
+	values[i++] = TimestampTzGetDatum(s->ts);
+	values[i++] = Int32GetDatum(1);
+	if (prev_ts != 0 && prev_ts < s->ts)
+		values[i++] = Float8GetDatum((double) (s->ts - prev_ts) / USECS_PER_SEC);
+	else
+		nulls[i++] = true;
+	values[i++] = Int32GetDatum(s->max_connections);
+	values[i++] = Int32GetDatum(s->usable_connections);
+	values[i++] = Int32GetDatum(s->client_connections);
+	values[i++] = Float8GetDatum((double) s->client_connections);
+	values[i++] = Float8GetDatum(s->usage_pct);
+	values[i++] = Float8GetDatum(s->usage_pct);
+	values[i++] = Int32GetDatum(s->active);
+	values[i++] = Int32GetDatum(s->idle);
+	values[i++] = Int32GetDatum(s->idle_in_transaction);
+	values[i++] = Int32GetDatum(s->idle_in_transaction_aborted);
+	values[i++] = Int32GetDatum(s->waiting_on_lock);
+	values[i++] = Int32GetDatum(s->busy_connections);
+	values[i++] = Int32GetDatum(s->busy_connections);
+	values[i++] = Float8GetDatum(s->oldest_idle_in_transaction_s);
+	values[i++] = Float8GetDatum(s->longest_running_query_s);
+	values[i++] = Float8GetDatum(s->longest_transaction_s);
+	Assert(i == RANGE_FIRST_EVENT_COL);
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+		values[i++] = Int64GetDatum((int64) s->events[k]);
+	values[i++] = Int64GetDatum((int64) s->statements);
+	values[i++] = Float8GetDatum(s->latency_p50_ms);
+	values[i++] = Float8GetDatum(s->latency_p95_ms);
+	values[i++] = Float8GetDatum(s->latency_p99_ms);
+	values[i++] = Int64GetDatum((int64) s->policy_actions);
+	Assert(i == RANGE_COLS);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+PG_FUNCTION_INFO_V1(lg_history_minutes_1_1);
+
+Datum
+lg_history_minutes_1_1(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LgMinute   *rows;
+	int			n;
+
+	lg_require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.get_history_minutes()");
+
+	n = lg_minutes_copy_range(&rows, DT_NOBEGIN, DT_NOEND);
+	for (int r = 0; r < n; r++)
+		lg_put_minute(rsinfo, &rows[r]);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(lg_history_range_1_1);
+
+/*
+ * loadguard.history_range(from, to, resolution): raw samples when the raw
+ * ring reaches back to `from`, or when the minutes hold nothing older than
+ * the raw ring does (a server younger than the ring); minutes otherwise, or
+ * whenever resolution is a minute or more.
+ */
+Datum
+lg_history_range_1_1(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TimestampTz from;
+	TimestampTz to;
+	bool		want_minutes = false;
+	bool		use_raw;
+	TimestampTz raw_oldest;
+	TimestampTz minutes_oldest;
+
+	lg_require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.history_range()");
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	from = PG_GETARG_TIMESTAMPTZ(0);
+	to = PG_GETARG_TIMESTAMPTZ(1);
+	if (!PG_ARGISNULL(2))
+	{
+		Interval   *res = PG_GETARG_INTERVAL_P(2);
+		double		res_us = (double) res->time +
+			((double) res->day + (double) res->month * DAYS_PER_MONTH) * USECS_PER_DAY;
+
+		if (res_us <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("resolution must be positive"),
+					 errhint("Pass NULL to choose raw samples or minutes from the range.")));
+		want_minutes = res_us >= (double) LG_ROLLUP_MINUTE_US;
+	}
+	if (to < from)
+		return (Datum) 0;
+
+	raw_oldest = lg_history_oldest();
+	minutes_oldest = lg_minutes_oldest();
+	use_raw = !want_minutes && raw_oldest != 0 &&
+		(raw_oldest <= from || minutes_oldest == 0 ||
+		 minutes_oldest + LG_ROLLUP_MINUTE_US > raw_oldest);
+
+	if (use_raw)
+	{
+		LgSample   *samples;
+		TimestampTz prev_ts;
+		TimestampTz oldest_ts;
+		int			n = lg_history_copy_range(&samples, from, to, &prev_ts, &oldest_ts);
+
+		for (int r = 0; r < n; r++)
+		{
+			lg_put_sample(rsinfo, &samples[r], prev_ts);
+			prev_ts = samples[r].ts;
+		}
+	}
+	else
+	{
+		LgMinute   *rows;
+		int			n = lg_minutes_copy_range(&rows, from, to);
+
+		for (int r = 0; r < n; r++)
+			lg_put_minute(rsinfo, &rows[r]);
+	}
+	return (Datum) 0;
+}

@@ -95,6 +95,7 @@ lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 	lg_statements_fill_sample(&sample);
 	lg_policy_tick(&sample, now);
 	lg_history_append(&sample);
+	lg_minutes_add(&sample, lg_statements_sample_histogram());
 	lg_pressure_maybe_log(&sample, now);
 
 	MemoryContextSwitchTo(oldcontext);

@@ -1,0 +1,168 @@
+/*
+ * history_minutes.c — the shared ring of one-minute rows behind
+ * loadguard.history_minutes and loadguard.history_range, and the builder of
+ * the minute in progress (rollup.c does the arithmetic).
+ *
+ * Locking: the ring header and its rows are protected by LG_LOCK_MINUTES.
+ * The worker is the only writer: it feeds every sample to the builder, which
+ * lives in shared memory only so that it is saved at shutdown; no backend
+ * reads it, so the worker updates it without a lock and takes the lock
+ * exclusively only to append a finished row.  Readers locate a range by
+ * binary search and copy it out under a shared lock, sized as in history.c
+ * so nothing allocates while the lock is held.  The postmaster dumps and
+ * loads everything when no other process runs.
+ */
+#include "postgres.h"
+
+#include "storage/shmem.h"
+#include "utils/memutils.h"
+
+#include "loadguard.h"
+#include "ring.h"
+#include "rollup.h"
+
+typedef struct LgMinutes
+{
+	LgRing		ring;
+	LgMinuteBuilder builder;	/* worker-owned, see above */
+	LgMinute	rows[FLEXIBLE_ARRAY_MEMBER];
+} LgMinutes;
+
+static LgMinutes *lg_minutes = NULL;
+
+Size
+lg_minutes_shmem_size(void)
+{
+	return add_size(offsetof(LgMinutes, rows),
+					mul_size(sizeof(LgMinute), (Size) lg_rollup_size));
+}
+
+void
+lg_minutes_shmem_init(void)
+{
+	bool		found;
+
+	lg_minutes = ShmemInitStruct("loadguard history minutes", lg_minutes_shmem_size(), &found);
+	if (!found)
+	{
+		lg_ring_init(&lg_minutes->ring, (uint32) lg_rollup_size);
+		lg_rollup_init(&lg_minutes->builder);
+	}
+}
+
+/* Worker, once per tick, after the sample went into the raw history. */
+void
+lg_minutes_add(const LgSample *sample, const LgHistogram *latency)
+{
+	LgMinute	finished;
+
+	if (!lg_rollup_add(&lg_minutes->builder, sample, latency, &finished))
+		return;
+	LWLockAcquire(lg_lock(LG_LOCK_MINUTES), LW_EXCLUSIVE);
+	lg_minutes->rows[lg_ring_push(&lg_minutes->ring)] = finished;
+	LWLockRelease(lg_lock(LG_LOCK_MINUTES));
+}
+
+TimestampTz
+lg_minutes_oldest(void)
+{
+	TimestampTz oldest = 0;
+
+	lg_require_shmem();
+	LWLockAcquire(lg_lock(LG_LOCK_MINUTES), LW_SHARED);
+	if (lg_ring_count(&lg_minutes->ring) > 0)
+		oldest = lg_minutes->rows[lg_ring_slot(&lg_minutes->ring, 0)].ts;
+	LWLockRelease(lg_lock(LG_LOCK_MINUTES));
+	return oldest;
+}
+
+int
+lg_minutes_copy_range(LgMinute **rows, TimestampTz from, TimestampTz to)
+{
+	LgMinute   *buf = NULL;
+	uint32		room = 0;
+
+	lg_require_shmem();
+	for (;;)
+	{
+		uint32		first;
+		uint32		n;
+
+		LWLockAcquire(lg_lock(LG_LOCK_MINUTES), LW_SHARED);
+		n = lg_ring_range(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute),
+						  from, to, &first);
+		if (n <= room)
+			lg_ring_copy_out(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute),
+							 first, n, buf);
+		LWLockRelease(lg_lock(LG_LOCK_MINUTES));
+
+		if (n <= room)
+		{
+			*rows = buf;
+			return (int) n;
+		}
+		if (buf)
+			pfree(buf);
+		room = n + 4;
+		buf = palloc_extended(sizeof(LgMinute) * (Size) room, MCXT_ALLOC_HUGE);
+	}
+}
+
+/*
+ * Persisted (persist.c): a header, the builder, then the rows, oldest first.
+ * A file written with another rollup_size loads as far as it fits (the
+ * newest rows are kept); one whose row or builder layout differs is skipped.
+ */
+typedef struct LgMinutesPersisted
+{
+	uint32		nrows;
+	uint32		row_size;		/* sizeof(LgMinute) when written */
+	uint32		builder_size;	/* sizeof(LgMinuteBuilder) when written */
+	uint32		reserved;
+} LgMinutesPersisted;
+
+/* Postmaster, at clean shutdown: no other process is left, so no lock. */
+void
+lg_minutes_dump(StringInfo out)
+{
+	LgMinutesPersisted head;
+	uint32		n = lg_ring_count(&lg_minutes->ring);
+
+	memset(&head, 0, sizeof(head));
+	head.nrows = n;
+	head.row_size = sizeof(LgMinute);
+	head.builder_size = sizeof(LgMinuteBuilder);
+	appendBinaryStringInfo(out, (const char *) &head, sizeof(head));
+	appendBinaryStringInfo(out, (const char *) &lg_minutes->builder, sizeof(LgMinuteBuilder));
+	for (uint32 i = 0; i < n; i++)
+		appendBinaryStringInfo(out,
+							   (const char *) &lg_minutes->rows[lg_ring_slot(&lg_minutes->ring, i)],
+							   sizeof(LgMinute));
+}
+
+/* Postmaster, at startup, into the fresh ring. */
+void
+lg_minutes_load(const char *data, Size len)
+{
+	LgMinutesPersisted head;
+	const char *rows;
+	uint32		keep;
+	uint32		skip;
+
+	if (len < sizeof(head))
+		return;
+	memcpy(&head, data, sizeof(head));
+	if (head.row_size != sizeof(LgMinute) ||
+		head.builder_size != sizeof(LgMinuteBuilder) ||
+		len - sizeof(head) != sizeof(LgMinuteBuilder) + (Size) head.nrows * sizeof(LgMinute))
+		return;
+
+	memcpy(&lg_minutes->builder, data + sizeof(head), sizeof(LgMinuteBuilder));
+	rows = data + sizeof(head) + sizeof(LgMinuteBuilder);
+	keep = Min(head.nrows, lg_minutes->ring.capacity);
+	skip = head.nrows - keep;
+	lg_ring_init(&lg_minutes->ring, lg_minutes->ring.capacity);
+	for (uint32 i = 0; i < keep; i++)
+		memcpy(&lg_minutes->rows[lg_ring_push(&lg_minutes->ring)],
+			   rows + (Size) (skip + i) * sizeof(LgMinute), sizeof(LgMinute));
+}
