@@ -7,19 +7,21 @@
 
 -- loadguard.history_minutes: one row per minute (loadguard.rollup_size kept,
 -- 7 days by default), built by the worker from the samples of that minute.
+-- Averages, ages and percentiles are stored as float4 (168-byte rows, 1.7 MB
+-- for a week) and shown as real.
 -- The event columns follow lg_event_names[] in src/classify.c, in order; the
 -- C function checks the names at run time.
 
 CREATE FUNCTION loadguard.get_history_minutes(
     OUT ts timestamptz,
     OUT samples integer,
-    OUT covered_s double precision,
+    OUT covered_s real,
     OUT max_connections integer,
     OUT usable_connections integer,
     OUT client_connections_max integer,
-    OUT client_connections_avg double precision,
-    OUT usage_pct_max double precision,
-    OUT usage_pct_avg double precision,
+    OUT client_connections_avg real,
+    OUT usage_pct_max real,
+    OUT usage_pct_avg real,
     OUT active_max integer,
     OUT idle_max integer,
     OUT idle_in_transaction_max integer,
@@ -27,9 +29,9 @@ CREATE FUNCTION loadguard.get_history_minutes(
     OUT waiting_on_lock_max integer,
     OUT busy_connections_max integer,
     OUT busy_connections_p95 integer,
-    OUT oldest_idle_in_transaction_s double precision,
-    OUT longest_running_query_s double precision,
-    OUT longest_transaction_s double precision,
+    OUT oldest_idle_in_transaction_s real,
+    OUT longest_running_query_s real,
+    OUT longest_transaction_s real,
     OUT rejected_too_many_clients bigint,
     OUT rejected_reserved_slots bigint,
     OUT rejected_database_limit bigint,
@@ -47,9 +49,9 @@ CREATE FUNCTION loadguard.get_history_minutes(
     OUT lock_table_full bigint,
     OUT connections_established bigint,
     OUT statements bigint,
-    OUT latency_p50_ms double precision,
-    OUT latency_p95_ms double precision,
-    OUT latency_p99_ms double precision,
+    OUT latency_p50_ms real,
+    OUT latency_p95_ms real,
+    OUT latency_p99_ms real,
     OUT policy_actions bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lg_history_minutes_1_1'

@@ -113,48 +113,28 @@ lg_history_oldest(void)
 }
 
 /*
- * Only the range is located (binary search) and copied: the lock is held for
- * O(log n) comparisons plus one memcpy of the rows asked for.  As in
- * lg_history_copy, the buffer is sized under one shared lock and filled
- * under a second; samples that arrive in between are either left out (the
- * buffer has room for 64 more) or make one more round.
+ * Only the range is located (binary search) and copied, a chunk at a time
+ * into the caller's buffer: the lock is held for O(log n) comparisons plus
+ * one memcpy of at most max samples, and the reader needs no buffer the
+ * size of the range.
  */
 int
-lg_history_copy_range(LgSample **samples, TimestampTz from, TimestampTz to,
-					  TimestampTz *prev_ts, TimestampTz *oldest_ts)
+lg_history_copy_chunk(LgSample *buf, int max, TimestampTz from, TimestampTz to,
+					  TimestampTz *prev_ts)
 {
-	LgSample   *buf = NULL;
-	uint32		room = 0;
+	LgRing	   *ring = &lg_history->ring;
+	uint32		first;
+	uint32		n;
 
 	lg_require_shmem();
-	for (;;)
-	{
-		LgRing	   *ring = &lg_history->ring;
-		uint32		first;
-		uint32		n;
-
-		LWLockAcquire(lg_lock(LG_LOCK_HISTORY), LW_SHARED);
-		n = lg_ring_range(ring, lg_history->slots, sizeof(LgSample), from, to, &first);
-		if (n <= room)
-		{
-			lg_ring_copy_out(ring, lg_history->slots, sizeof(LgSample), first, n, buf);
-			*prev_ts = first > 0 ?
-				lg_history->slots[lg_ring_slot(ring, first - 1)].ts : 0;
-			*oldest_ts = lg_ring_count(ring) > 0 ?
-				lg_history->slots[lg_ring_slot(ring, 0)].ts : 0;
-		}
-		LWLockRelease(lg_lock(LG_LOCK_HISTORY));
-
-		if (n <= room)
-		{
-			*samples = buf;
-			return (int) n;
-		}
-		if (buf)
-			pfree(buf);
-		room = n + 64;
-		buf = palloc_extended(sizeof(LgSample) * (Size) room, MCXT_ALLOC_HUGE);
-	}
+	LWLockAcquire(lg_lock(LG_LOCK_HISTORY), LW_SHARED);
+	n = lg_ring_range(ring, lg_history->slots, sizeof(LgSample), from, to, &first);
+	n = Min(n, (uint32) max);
+	lg_ring_copy_out(ring, lg_history->slots, sizeof(LgSample), first, n, buf);
+	if (prev_ts)
+		*prev_ts = first > 0 ? lg_history->slots[lg_ring_slot(ring, first - 1)].ts : 0;
+	LWLockRelease(lg_lock(LG_LOCK_HISTORY));
+	return (int) n;
 }
 
 /*

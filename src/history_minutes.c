@@ -8,8 +8,8 @@
  * lives in shared memory only so that it is saved at shutdown; no backend
  * reads it, so the worker updates it without a lock and takes the lock
  * exclusively only to append a finished row.  Readers locate a range by
- * binary search and copy it out under a shared lock, sized as in history.c
- * so nothing allocates while the lock is held.  The postmaster dumps and
+ * binary search and copy it out a chunk at a time into their own buffer
+ * under a shared lock, so nothing allocates while the lock is held.  The postmaster dumps and
  * loads everything when no other process runs.
  */
 #include "postgres.h"
@@ -76,36 +76,21 @@ lg_minutes_oldest(void)
 	return oldest;
 }
 
+/* As lg_history_copy_chunk: at most max rows of the range, oldest first. */
 int
-lg_minutes_copy_range(LgMinute **rows, TimestampTz from, TimestampTz to)
+lg_minutes_copy_chunk(LgMinute *buf, int max, TimestampTz from, TimestampTz to)
 {
-	LgMinute   *buf = NULL;
-	uint32		room = 0;
+	uint32		first;
+	uint32		n;
 
 	lg_require_shmem();
-	for (;;)
-	{
-		uint32		first;
-		uint32		n;
-
-		LWLockAcquire(lg_lock(LG_LOCK_MINUTES), LW_SHARED);
-		n = lg_ring_range(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute),
-						  from, to, &first);
-		if (n <= room)
-			lg_ring_copy_out(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute),
-							 first, n, buf);
-		LWLockRelease(lg_lock(LG_LOCK_MINUTES));
-
-		if (n <= room)
-		{
-			*rows = buf;
-			return (int) n;
-		}
-		if (buf)
-			pfree(buf);
-		room = n + 4;
-		buf = palloc_extended(sizeof(LgMinute) * (Size) room, MCXT_ALLOC_HUGE);
-	}
+	LWLockAcquire(lg_lock(LG_LOCK_MINUTES), LW_SHARED);
+	n = lg_ring_range(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute),
+					  from, to, &first);
+	n = Min(n, (uint32) max);
+	lg_ring_copy_out(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute), first, n, buf);
+	LWLockRelease(lg_lock(LG_LOCK_MINUTES));
+	return (int) n;
 }
 
 /*

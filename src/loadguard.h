@@ -212,24 +212,24 @@ extern bool lg_sampler_reread_session(int pid, LgSession *session);
 extern int	lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts);
 
 /*
- * history.c: copy the samples with from <= ts <= to (oldest first) into a
- * palloc'd array, finding them by binary search; returns the count.
- * *prev_ts receives the ts of the sample just before the first one copied
- * (0 when none), *oldest_ts that of the oldest sample held (0 when empty).
+ * history.c: copy at most max of the samples with from <= ts <= to into
+ * buf, oldest first (binary search, then one memcpy under the lock);
+ * returns the count.  To read a long range, call again with from = the last
+ * ts copied + 1.  *prev_ts (when not NULL) receives the ts of the sample
+ * just before the first one copied, 0 when none.
  */
-extern int	lg_history_copy_range(LgSample **samples, TimestampTz from, TimestampTz to,
-								  TimestampTz *prev_ts, TimestampTz *oldest_ts);
+extern int	lg_history_copy_chunk(LgSample *buf, int max, TimestampTz from,
+								  TimestampTz to, TimestampTz *prev_ts);
 
 /* history.c / history_minutes.c: ts of the oldest entry held, 0 when empty */
 extern TimestampTz lg_history_oldest(void);
 extern TimestampTz lg_minutes_oldest(void);
 
 /*
- * history_minutes.c: copy the finished minutes with from <= ts <= to (oldest
- * first) into a palloc'd array; returns the count.  The minute in progress
- * is not included.
+ * history_minutes.c: the same for the finished minutes (the minute in
+ * progress is not included).
  */
-extern int	lg_minutes_copy_range(LgMinute **rows, TimestampTz from, TimestampTz to);
+extern int	lg_minutes_copy_chunk(LgMinute *buf, int max, TimestampTz from, TimestampTz to);
 
 /*
  * terminate.c: what the policy would do to this session now and why, or why

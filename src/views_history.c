@@ -97,8 +97,14 @@ lg_range_check_tupdesc(TupleDesc tupdesc, const char *func)
 	}
 }
 
+/*
+ * A minute's float fields go out as real in history_minutes (what they hold)
+ * and as double precision in history_range (the raw history's type).
+ */
+#define FLOAT_DATUM(f) (as_real ? Float4GetDatum(f) : Float8GetDatum((double) (f)))
+
 static void
-lg_put_minute(ReturnSetInfo *rsinfo, const LgMinute *m)
+lg_put_minute(ReturnSetInfo *rsinfo, const LgMinute *m, bool as_real)
 {
 	Datum		values[RANGE_COLS];
 	bool		nulls[RANGE_COLS];
@@ -107,13 +113,13 @@ lg_put_minute(ReturnSetInfo *rsinfo, const LgMinute *m)
 	memset(nulls, 0, sizeof(nulls));
 	values[i++] = TimestampTzGetDatum(m->ts);
 	values[i++] = Int32GetDatum((int32) m->samples);
-	values[i++] = Float8GetDatum(m->covered_s);
+	values[i++] = FLOAT_DATUM(m->covered_s);
 	values[i++] = Int32GetDatum(m->max_connections);
 	values[i++] = Int32GetDatum(m->usable_connections);
 	values[i++] = Int32GetDatum(m->client_connections_max);
-	values[i++] = Float8GetDatum(m->client_connections_avg);
-	values[i++] = Float8GetDatum(m->usage_pct_max);
-	values[i++] = Float8GetDatum(m->usage_pct_avg);
+	values[i++] = FLOAT_DATUM(m->client_connections_avg);
+	values[i++] = FLOAT_DATUM(m->usage_pct_max);
+	values[i++] = FLOAT_DATUM(m->usage_pct_avg);
 	values[i++] = Int32GetDatum(m->active_max);
 	values[i++] = Int32GetDatum(m->idle_max);
 	values[i++] = Int32GetDatum(m->idle_in_transaction_max);
@@ -121,16 +127,16 @@ lg_put_minute(ReturnSetInfo *rsinfo, const LgMinute *m)
 	values[i++] = Int32GetDatum(m->waiting_on_lock_max);
 	values[i++] = Int32GetDatum(m->busy_connections_max);
 	values[i++] = Int32GetDatum(m->busy_connections_p95);
-	values[i++] = Float8GetDatum(m->oldest_idle_in_transaction_s);
-	values[i++] = Float8GetDatum(m->longest_running_query_s);
-	values[i++] = Float8GetDatum(m->longest_transaction_s);
+	values[i++] = FLOAT_DATUM(m->oldest_idle_in_transaction_s);
+	values[i++] = FLOAT_DATUM(m->longest_running_query_s);
+	values[i++] = FLOAT_DATUM(m->longest_transaction_s);
 	Assert(i == RANGE_FIRST_EVENT_COL);
 	for (int k = 0; k < LG_EVENT_COUNT; k++)
 		values[i++] = Int64GetDatum((int64) m->events[k]);
 	values[i++] = Int64GetDatum((int64) m->statements);
-	values[i++] = Float8GetDatum(m->latency_p50_ms);
-	values[i++] = Float8GetDatum(m->latency_p95_ms);
-	values[i++] = Float8GetDatum(m->latency_p99_ms);
+	values[i++] = FLOAT_DATUM(m->latency_p50_ms);
+	values[i++] = FLOAT_DATUM(m->latency_p95_ms);
+	values[i++] = FLOAT_DATUM(m->latency_p99_ms);
 	values[i++] = Int64GetDatum((int64) m->policy_actions);
 	Assert(i == RANGE_COLS);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -179,22 +185,68 @@ lg_put_sample(ReturnSetInfo *rsinfo, const LgSample *s, TimestampTz prev_ts)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
+/*
+ * Rows are copied out of shared memory a chunk at a time into one small
+ * buffer: a week of minutes needs no 1.7 MB copy (and its page faults)
+ * before the first tuple.
+ */
+#define RANGE_CHUNK 128
+
+static void
+lg_put_minutes(ReturnSetInfo *rsinfo, TimestampTz from, TimestampTz to, bool as_real)
+{
+	LgMinute   *buf = palloc(sizeof(LgMinute) * RANGE_CHUNK);
+
+	for (;;)
+	{
+		int			n = lg_minutes_copy_chunk(buf, RANGE_CHUNK, from, to);
+
+		for (int r = 0; r < n; r++)
+			lg_put_minute(rsinfo, &buf[r], as_real);
+		if (n < RANGE_CHUNK || buf[n - 1].ts >= to)
+			break;
+		from = buf[n - 1].ts + 1;
+	}
+	pfree(buf);
+}
+
+static void
+lg_put_samples(ReturnSetInfo *rsinfo, TimestampTz from, TimestampTz to)
+{
+	LgSample   *buf = palloc(sizeof(LgSample) * RANGE_CHUNK);
+	TimestampTz prev_ts;
+	bool		first = true;
+
+	for (;;)
+	{
+		int			n = lg_history_copy_chunk(buf, RANGE_CHUNK, from, to,
+											  first ? &prev_ts : NULL);
+
+		first = false;
+		for (int r = 0; r < n; r++)
+		{
+			lg_put_sample(rsinfo, &buf[r], prev_ts);
+			prev_ts = buf[r].ts;
+		}
+		if (n < RANGE_CHUNK || buf[n - 1].ts >= to)
+			break;
+		from = buf[n - 1].ts + 1;
+	}
+	pfree(buf);
+}
+
 PG_FUNCTION_INFO_V1(lg_history_minutes_1_1);
 
 Datum
 lg_history_minutes_1_1(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	LgMinute   *rows;
-	int			n;
 
 	lg_require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
 	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.get_history_minutes()");
 
-	n = lg_minutes_copy_range(&rows, DT_NOBEGIN, DT_NOEND);
-	for (int r = 0; r < n; r++)
-		lg_put_minute(rsinfo, &rows[r]);
+	lg_put_minutes(rsinfo, DT_NOBEGIN, DT_NOEND, true);
 	return (Datum) 0;
 }
 
@@ -247,25 +299,8 @@ lg_history_range_1_1(PG_FUNCTION_ARGS)
 		 minutes_oldest + LG_ROLLUP_MINUTE_US > raw_oldest);
 
 	if (use_raw)
-	{
-		LgSample   *samples;
-		TimestampTz prev_ts;
-		TimestampTz oldest_ts;
-		int			n = lg_history_copy_range(&samples, from, to, &prev_ts, &oldest_ts);
-
-		for (int r = 0; r < n; r++)
-		{
-			lg_put_sample(rsinfo, &samples[r], prev_ts);
-			prev_ts = samples[r].ts;
-		}
-	}
+		lg_put_samples(rsinfo, from, to);
 	else
-	{
-		LgMinute   *rows;
-		int			n = lg_minutes_copy_range(&rows, from, to);
-
-		for (int r = 0; r < n; r++)
-			lg_put_minute(rsinfo, &rows[r]);
-	}
+		lg_put_minutes(rsinfo, from, to, false);
 	return (Datum) 0;
 }

@@ -9,7 +9,10 @@
 # termination, statements and stuck sessions were induced.  Time-series
 # results must have a "time" column sorted ascending inside the time range,
 # numeric value columns, and non-zero values where events were induced; the
-# per-interval sums must equal the raw history in the same range.
+# per-interval sums must equal the raw history in the same range.  Then the
+# node restarts and every time series is read again over 5 minutes to 7
+# days: from the restored minute rollup where the range or the interval
+# calls for it, with sums and maxima equal to loadguard.history_minutes.
 #
 # The emulation follows Grafana's source: macros from
 # pkg/tsdb/grafana-postgresql-datasource/macros.go, $__interval from
@@ -391,8 +394,11 @@ for my $p (@query_panels)
 		if ($q->{format} eq 'time_series')
 		{
 			is($p->{type}, 'timeseries', "$n: time_series format in a timeseries panel");
-			like($q->{rawSql}, qr/\bFROM loadguard\.history\b/, "$n: reads loadguard.history");
-			like($q->{rawSql}, qr/WHERE \$__timeFilter\(ts\)/, "$n: WHERE \$__timeFilter(ts)");
+			like($q->{rawSql},
+				qr/\bFROM loadguard\.history_range\(\$__timeFrom\(\), \$__timeTo\(\), '\$__interval'\)/,
+				"$n: reads loadguard.history_range(\$__timeFrom(), \$__timeTo(), '\$__interval')");
+			unlike($q->{rawSql}, qr/\bloadguard\.history\b(?!_)/,
+				"$n: never the whole loadguard.history");
 			like($q->{rawSql}, qr/\$__timeGroupAlias\(ts, \$__interval\)|\bAS "time"/,
 				"$n: time column aliased \"time\"");
 			like($q->{rawSql}, qr/ORDER BY 1\s*$/, "$n: ORDER BY 1");
@@ -699,7 +705,7 @@ for my $pt (@series_targets)
 		from_ms => $t0_ms - 86400000, to_ms => $t0_ms - 86400000 + 3600000,
 		panel_request($p));
 	my ($e2, undef, undef, $rows2) = run_as_grafana($old_sql);
-	ok(!defined $e2 && @$rows2 == 0, "$n: \$__timeFilter excludes other ranges");
+	ok(!defined $e2 && @$rows2 == 0, "$n: a range before the cluster existed has no rows");
 }
 
 # Table panels: generic checks, then what each must show.
@@ -816,5 +822,124 @@ my ($ready) = grep { $_->[0]{title} eq 'Readiness verdict' } @table_targets;
 $holder->quit;
 $waiter->quit;
 $_->quit for @app;
+
+###########################################################################
+# Longer ranges after a restart: the minute rollup, restored
+###########################################################################
+
+# Every panel reads loadguard.history_range($__timeFrom(), $__timeTo(),
+# '$__interval'): raw samples while the raw history covers the range and the
+# interval is under a minute, else the minutes.  Wait until the minute of
+# the last induced event is rolled up, restart, and read again over ranges
+# from 5 minutes to 7 days.
+my $events_minute = floor($events_done / 60) * 60;
+ok(lg_wait_for($node,
+		"SELECT max(ts) >= to_timestamp($events_minute) FROM loadguard.history_minutes",
+		'the minute of the induced events is rolled up', 150),
+	'minute rollup caught up');
+my $minutes_before = superuser_value(
+	"SELECT string_agg(m::text, E'\\n' ORDER BY ts) FROM loadguard.history_minutes m");
+my $minutes_max_ts = superuser_value('SELECT max(ts) FROM loadguard.history_minutes');
+my $log_offset = -s $node->logfile;
+$node->restart;
+ok(lg_wait_for($node, 'SELECT last_tick_at > pg_postmaster_start_time() FROM loadguard.status',
+		'worker ticking after the restart'), 'worker ticking after the restart');
+like(slurp_file($node->logfile, $log_offset), qr/loadguard restored its state/,
+	'state restored at start');
+is(superuser_value(
+		"SELECT string_agg(m::text, E'\\n' ORDER BY ts) FROM loadguard.history_minutes m WHERE ts <= '$minutes_max_ts'"),
+	$minutes_before, 'history_minutes rows are the same after the restart');
+
+# history_minutes names a minute's maxima *_max; history_range uses the raw names
+my %minute_col = map { $_ => "${_}_max" } qw(client_connections usage_pct active idle
+  idle_in_transaction idle_in_transaction_aborted waiting_on_lock busy_connections);
+my $now_ms = int(time() * 1000);
+my @ranges = (
+	[ '5 minutes', 5 * 60 ],
+	[ '6 hours', 6 * 3600 ],
+	[ '24 hours', 86400 ],
+	[ '7 days', 7 * 86400 ]);
+for my $rg (@ranges)
+{
+	my ($label, $span) = @$rg;
+	my %r = (%range, from_ms => $now_ms - $span * 1000, to_ms => $now_ms);
+	my $between = sprintf("ts BETWEEN '%s' AND '%s'", rfc3339nano($r{from_ms}), rfc3339nano($r{to_ms}));
+	my $covers_events = $r{from_ms} <= $t0_ms;
+	for my $pt (@series_targets)
+	{
+		my ($p, $q) = @$pt;
+		my $n = "'$p->{title}' over $label after restart";
+		my ($sql, $iv_ms) = expand_query($q->{rawSql}, %r, panel_request($p));
+		my $minutes = $iv_ms >= 60000 || $span > 3600;    # the raw ring holds 33 minutes
+		my ($err, $cols, $types, $rows) = run_as_grafana($sql);
+		ok(!defined $err, "$n: runs") or diag("$err\n$sql");
+		next if defined $err;
+		ok(@$rows > 0, "$n: rows");
+		my ($prev, $sorted, $inside) = (undef, 1, 1);
+		my $low = floor($r{from_ms} / $iv_ms) * $iv_ms / 1000;
+		for my $row (@$rows)
+		{
+			my $t = to_epoch($row->[0]);
+			$sorted = 0 if defined $prev && $t <= $prev;
+			$inside = 0 if $t < $low - 0.001 || $t > $r{to_ms} / 1000 + 0.001;
+			$prev = $t;
+		}
+		ok($sorted && $inside, "$n: time ascending, inside the range");
+
+		# which resolution history_range chose, against both sources
+		my $want_rows = $minutes
+		  ? superuser_value("SELECT count(*) FROM loadguard.history_minutes WHERE $between")
+		  : superuser_value("SELECT count(*) FROM loadguard.history WHERE $between");
+		(my $range_args = $sql) =~ /history_range\(([^)]*)\)/;
+		is(superuser_value("SELECT count(*) FROM loadguard.history_range($1)"), $want_rows,
+			"$n: " . ($minutes ? 'minutes' : 'raw samples') . " in the range");
+
+		while ($q->{rawSql} =~ /\b(sum|max)\((\w+)\) AS "([^"]+)"/g)
+		{
+			my ($agg, $col, $alias) = ($1, $2, $3);
+			my ($i) = grep { $cols->[$_] eq $alias } 0 .. $#$cols;
+			next unless defined $i;
+			my $got = 0;
+			for my $row (@$rows)
+			{
+				next unless defined $row->[$i];
+				$got = $agg eq 'sum' ? $got + $row->[$i] : ($row->[$i] > $got ? $row->[$i] : $got);
+			}
+			my $want = $minutes
+			  ? superuser_value("SELECT coalesce($agg(" . ($minute_col{$col} // $col)
+				  . "), 0) FROM loadguard.history_minutes WHERE $between")
+			  : superuser_value("SELECT coalesce($agg($col), 0) FROM loadguard.history WHERE $between");
+			cmp_ok(abs($got - $want), '<', 1e-3 * (1 + abs($want)),
+				"$n: $agg of '$alias' equals the " . ($minutes ? 'minutes' : 'raw history') . " ($want)");
+			cmp_ok($got, '>=', $induced{$col}, "$n: '$alias' counts all $induced{$col} induced")
+			  if $agg eq 'sum' && $induced{$col} && $covers_events;
+			ok($got > 0, "$n: '$alias' is non-zero")
+			  if $agg eq 'max' && $must_be_nonzero{$alias} && $covers_events;
+		}
+	}
+
+	# the totals panel, over the same range
+	my ($totals) = grep { $_->[0]{title} eq 'Totals in the time range' } @table_targets;
+	my ($sql) = expand_query($totals->[1]{rawSql}, %r, panel_request($totals->[0]));
+	my ($err, $cols, $types, $rows) = run_as_grafana($sql);
+	ok(!defined $err, "'Totals' over $label after restart: runs") or diag($err);
+	ok($table_checks{'Totals in the time range'}->($cols, $rows),
+		"'Totals' over $label after restart: shows what was induced")
+	  or diag(explain({ columns => $cols, rows => $rows }))
+	  if $covers_events;
+}
+
+# a range inside the raw ring, at one-minute resolution: minutes
+{
+	my $from = rfc3339nano($t0_ms);
+	my $to = rfc3339nano($now_ms);
+	is(superuser_value("SELECT count(*) FROM loadguard.history_range('$from', '$to', '1 minute')"),
+		superuser_value("SELECT count(*) FROM loadguard.history_minutes WHERE ts BETWEEN '$from' AND '$to'"),
+		'resolution of a minute reads the minutes');
+	is(superuser_value("SELECT count(*) FROM loadguard.history_range('$from', '$to')"),
+		superuser_value("SELECT count(*) FROM loadguard.history WHERE ts BETWEEN '$from' AND '$to'"),
+		'no resolution, range inside the raw history: raw samples');
+}
+
 $node->stop;
 done_testing();
