@@ -28,7 +28,7 @@ lg_view_check_columns(FunctionCallInfo fcinfo, TupleDesc tupdesc, LgApiVersion a
 						format_procedure(fcinfo->flinfo->fn_oid)),
 				 errdetail("The function is declared with %d output columns; its C entry point, of API version %s, returns %d.",
 						   tupdesc->natts, lg_api_version_name(api), expected),
-				 errhint("Create the function with the script of the installed loadguard version, or run ALTER EXTENSION loadguard UPDATE.")));
+				 errhint("Define the function as the loadguard extension scripts do.")));
 
 	for (int i = 0; i < ncolumns; i++)
 	{
@@ -44,7 +44,7 @@ lg_view_check_columns(FunctionCallInfo fcinfo, TupleDesc tupdesc, LgApiVersion a
 							format_procedure(fcinfo->flinfo->fn_oid)),
 					 errdetail("Its output column %d is named \"%s\"; its C entry point, of API version %s, returns \"%s\" there.",
 							   attno + 1, attname, lg_api_version_name(api), columns[i].name),
-					 errhint("Create the function with the script of the installed loadguard version, or run ALTER EXTENSION loadguard UPDATE.")));
+					 errhint("Define the function as the loadguard extension scripts do.")));
 		attno++;
 	}
 	return expected;
