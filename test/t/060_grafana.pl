@@ -854,6 +854,10 @@ is(superuser_value(
 my %minute_col = map { $_ => "${_}_max" } qw(client_connections usage_pct active idle
   idle_in_transaction idle_in_transaction_aborted waiting_on_lock busy_connections);
 my $now_ms = int(time() * 1000);
+my ($raw_oldest, $minutes_oldest) = split /\|/, superuser_value(
+	q{SELECT extract(epoch FROM (SELECT min(ts) FROM loadguard.history)),
+	         coalesce(extract(epoch FROM (SELECT min(ts) FROM loadguard.history_minutes)), 0)});
+my %resolutions;
 my @ranges = (
 	[ '5 minutes', 5 * 60 ],
 	[ '6 hours', 6 * 3600 ],
@@ -870,7 +874,12 @@ for my $rg (@ranges)
 		my ($p, $q) = @$pt;
 		my $n = "'$p->{title}' over $label after restart";
 		my ($sql, $iv_ms) = expand_query($q->{rawSql}, %r, panel_request($p));
-		my $minutes = $iv_ms >= 60000 || $span > 3600;    # the raw ring holds 33 minutes
+		# the documented choice: minutes for an interval of a minute or more,
+		# or when the raw ring starts after "from" while the minutes reach further back
+		my $minutes = $iv_ms >= 60000
+		  || ($raw_oldest > $r{from_ms} / 1000 && $minutes_oldest > 0
+			&& $minutes_oldest + 60 <= $raw_oldest);
+		$resolutions{ $minutes ? 'minutes' : 'raw' }++;
 		my ($err, $cols, $types, $rows) = run_as_grafana($sql);
 		ok(!defined $err, "$n: runs") or diag("$err\n$sql");
 		next if defined $err;
@@ -928,6 +937,9 @@ for my $rg (@ranges)
 	  or diag(explain({ columns => $cols, rows => $rows }))
 	  if $covers_events;
 }
+
+ok($resolutions{minutes} && $resolutions{raw}, 'ranges read both raw samples and minutes')
+  or diag(explain(\%resolutions));
 
 # a range inside the raw ring, at one-minute resolution: minutes
 {
