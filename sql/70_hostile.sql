@@ -105,8 +105,23 @@ SELECT loadguard.size_setting(NULL) IS NULL AS null_size,
        loadguard.size_setting(-9223372036854775808),
        loadguard.size_setting(9223372036854775807);
 
+-- history_range: NULL, reversed, infinite and extreme bounds, bad resolutions
+SELECT count(*) AS null_from FROM loadguard.history_range(NULL, now());
+SELECT count(*) AS null_to FROM loadguard.history_range(now(), NULL);
+SELECT count(*) AS reversed FROM loadguard.history_range(now(), now() - interval '1 hour');
+SELECT count(*) >= 0 AS everything FROM loadguard.history_range('-infinity', 'infinity');
+SELECT count(*) >= 0 AS everything_minutes FROM loadguard.history_range('-infinity', 'infinity', '1 minute');
+SELECT count(*) AS before_2000
+  FROM loadguard.history_range('4713-01-01 BC', '1999-12-31 23:59:59.999999+00');
+SELECT count(*) AS far_future FROM loadguard.history_range('294276-12-31', 'infinity', '1000 years');
+SELECT count(*) >= 0 AS month_resolution FROM loadguard.history_range(now() - interval '1 day', now(), '1 mon');
+SELECT count(*) FROM loadguard.history_range(now(), now(), '0');
+SELECT count(*) FROM loadguard.history_range(now(), now(), '-1 s');
+SELECT count(*) FROM loadguard.history_range(now(), now(), '1 mon -31 days');
+
 -- the functions behind the views take no arguments
 SELECT loadguard.get_status(NULL);
+SELECT loadguard.get_history_minutes(NULL);
 
 -- none of the failed calls acted or audited anything
 SELECT count(*) = :audit_before AS no_audit_rows FROM loadguard.terminations;

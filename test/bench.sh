@@ -9,6 +9,7 @@
 #   3. reads           latency of the views a dashboard polls
 #   4. footprint       shared memory; worker RSS before and after a soak
 #   5. reaction        idle-in-transaction limit crossed -> session terminated
+#   6. ranges          history_range: one hour of raw samples, 7 days of minutes
 #
 # Settings (environment; defaults give the full run, roughly 30-45 minutes):
 #   PG_CONFIG                  which PostgreSQL to build and run against
@@ -24,12 +25,13 @@
 #   LG_BENCH_WARM_SECONDS=90   RSS growth is judged from this point of the soak on
 #   LG_BENCH_REACT_REPEAT=7    reaction repetitions per sample_interval
 #   LG_BENCH_REACT_LIMIT_MS=1000  idle_in_transaction_limit for the reaction part
+#   LG_BENCH_RANGE_ROUNDS=5, LG_BENCH_RANGE_RUNS=50   ranges: rounds x runs per query
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
 . test/bench_lib.sh
 
-PARTS=${LG_BENCH_PARTS:-"1 2 3 4 5"}
+PARTS=${LG_BENCH_PARTS:-"1 2 3 4 5 6"}
 READ_ROUNDS=${LG_BENCH_READ_ROUNDS:-5}
 READ_RUNS=${LG_BENCH_READ_RUNS:-100}
 SOAK=${LG_BENCH_SOAK_SECONDS:-600}
@@ -222,6 +224,66 @@ bench_reaction() {
 	done
 }
 
+# ---- 6. ranges
+# history_range reads only the rows of its range.  One hour of raw samples is
+# 3600 of them (filled at 10ms: the count is what costs, not the span); a
+# week of minutes is 10080 rows, which cannot be waited for: a state file
+# holding them is written by test/bench_minutes_state.c (built against src/,
+# rows made by the server's own rollup code) and loaded at start.  Each
+# query is count(*) over the function, so the figure is the server's work
+# with no rows sent; interleaved with two references: the 1.0 way (the whole
+# ring filtered) and the same rows from a plain table.
+bench_ranges() {
+	trap 'lg_cluster_stop' EXIT
+	local gen from to q rows
+	gen=$LG_BENCH_GEN
+	lg_cluster_start "loadguard.sample_interval = '10ms'" "log_min_messages = warning" || return 1
+	psql_q "CREATE EXTENSION loadguard" >/dev/null
+	lg_as_owner "$BIN/pg_ctl" -D "$LG_PGDATA" -m fast -w stop >/dev/null
+	# 7: the minutes section's tag in the state file format (doc/persistence.md)
+	"$gen" "$LG_TMP/minutes.stat" 10080 "$("${PG_CONFIG:-pg_config}" --version | awk '{ print int($2) }')" 7 |
+		sed 's/^/  /'
+	install -m 600 "$LG_TMP/minutes.stat" "$LG_PGDATA/pg_stat/loadguard.stat"
+	[ "$(id -u)" = 0 ] && chown postgres: "$LG_PGDATA/pg_stat/loadguard.stat"
+	lg_as_owner "$BIN/pg_ctl" -D "$LG_PGDATA" -l "$LG_LOG" -w -t 60 start >/dev/null || return 1
+	lg_say "ranges: 10080 minutes loaded; filling the raw history (3600 samples at 10ms)"
+	for _ in $(seq 1 300); do
+		[ "$(psql_q "SELECT count(*) FROM loadguard.history")" -ge 3600 ] && break
+		sleep 1
+	done
+	psql_q "ALTER SYSTEM SET loadguard.sample_interval = '1s'" >/dev/null
+	psql_q "SELECT pg_reload_conf()" >/dev/null
+	from=$(psql_q "SELECT min(ts) FROM loadguard.history")
+	to=$(psql_q "SELECT max(ts) FROM loadguard.history")
+	echo "SELECT count(*) FROM loadguard.history_range('$from', '$to');" >"$LG_TMP/q_range_raw.sql"
+	echo "SELECT count(*) FROM loadguard.history_range(now() - interval '7 days', now(), '10 minutes');" >"$LG_TMP/q_range_minutes.sql"
+	echo "SELECT count(*) FROM loadguard.history WHERE ts BETWEEN '$from' AND '$to';" >"$LG_TMP/q_range_history_filter.sql"
+	psql_q "CREATE TABLE lg_bench_minutes AS SELECT * FROM loadguard.history_range(now() - interval '7 days', now(), '10 minutes')" >/dev/null
+	echo "SELECT count(*) FROM lg_bench_minutes;" >"$LG_TMP/q_range_minutes_table.sql"
+	chmod a+r "$LG_TMP"/q_*.sql
+	for q in range_raw range_minutes range_history_filter range_minutes_table; do
+		rows=$(psql_q "$(sed 's/;$//' "$LG_TMP/q_$q.sql")")
+		echo "  $q: $rows rows"
+		echo "$rows" | lg_bench_record "read.$q.rows" rows >/dev/null
+	done
+	for _ in $(seq 1 "${LG_BENCH_RANGE_ROUNDS:-5}"); do
+		for q in range_raw range_minutes range_history_filter range_minutes_table; do
+			rm -f "$LG_TMP"/lat.*
+			"$BIN/pgbench" -n -c 1 -j 1 -t "${LG_BENCH_RANGE_RUNS:-50}" -l --log-prefix="$LG_TMP/lat" \
+				-f "$LG_TMP/q_$q.sql" >/dev/null 2>&1
+			cat "$LG_TMP"/lat.* | awk '{ printf "%.3f\n", $3 / 1000 }' >>"$LG_TMP/read.$q"
+		done
+	done
+	for q in range_raw range_minutes range_history_filter range_minutes_table; do
+		lg_bench_record "read.$q.ms" ms <"$LG_TMP/read.$q"
+	done
+}
+build_state_generator() {
+	LG_BENCH_GEN=$(mktemp /tmp/lg-bench-gen.XXXXXX)
+	cc -O2 -Wall -Isrc -DLG_LAYOUT="$(awk '/#define LG_SHMEM_VERSION/ { print $3 }' src/*.h src/*/*.h 2>/dev/null | head -n 1)" \
+		-o "$LG_BENCH_GEN" test/bench_minutes_state.c src/rollup.c src/histogram.c src/persist_format.c -lm
+}
+
 for part in $PARTS; do
 	case $part in
 	1) LG_BENCH_ROUNDS=${LG_BENCH_ROUNDS:-10} bash test/bench_statements.sh || FAILED="$FAILED 1" ;;
@@ -229,6 +291,8 @@ for part in $PARTS; do
 	3) (bench_reads) || FAILED="$FAILED 3" ;;
 	4) (bench_footprint) || FAILED="$FAILED 4" ;;
 	5) (bench_reaction) || FAILED="$FAILED 5" ;;
+	6) build_state_generator && (LG_BENCH_GEN=$LG_BENCH_GEN bench_ranges) || FAILED="$FAILED 6"
+		rm -f "${LG_BENCH_GEN:-}" ;;
 	esac
 done
 
