@@ -232,7 +232,8 @@ bench_reaction() {
 # rows made by the server's own rollup code) and loaded at start.  Each
 # query is count(*) over the function, so the figure is the server's work
 # with no rows sent; interleaved with two references: the 1.0 way (the whole
-# ring filtered) and the same rows from a plain table.
+# ring filtered) and the same rows from a plain table.  Sampling is switched
+# off (loadguard.enabled) while reading, so every run reads the same rows.
 bench_ranges() {
 	trap 'lg_cluster_stop' EXIT
 	local gen from to q rows
@@ -251,8 +252,16 @@ bench_ranges() {
 		[ "$(psql_q "SELECT count(*) FROM loadguard.history")" -ge 3600 ] && break
 		sleep 1
 	done
-	psql_q "ALTER SYSTEM SET loadguard.sample_interval = '1s'" >/dev/null
+	# stop sampling: the raw ring and the minutes then hold still while they
+	# are read (a moving ring would drop the oldest samples of the range)
+	psql_q "ALTER SYSTEM SET loadguard.enabled = off" >/dev/null
 	psql_q "SELECT pg_reload_conf()" >/dev/null
+	local ticks=-1
+	for _ in $(seq 1 100); do
+		[ "$(psql_q "SELECT ticks FROM loadguard.status")" = "$ticks" ] && break
+		ticks=$(psql_q "SELECT ticks FROM loadguard.status")
+		sleep 0.2
+	done
 	from=$(psql_q "SELECT min(ts) FROM loadguard.history")
 	to=$(psql_q "SELECT max(ts) FROM loadguard.history")
 	echo "SELECT count(*) FROM loadguard.history_range('$from', '$to');" >"$LG_TMP/q_range_raw.sql"
