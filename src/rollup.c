@@ -135,6 +135,66 @@ lg_rollup_peek(const LgMinuteBuilder *b, LgMinute *out)
 	return true;
 }
 
+/* 2000-01-01 (PostgreSQL's epoch) in Unix microseconds */
+#define LG_UNIX_TO_PG_US (946684800LL * 1000000LL)
+
+int64_t
+lg_bucket_start(int64_t ts, int64_t width)
+{
+	int64_t		unix_us = ts + LG_UNIX_TO_PG_US;
+	int64_t		r;
+
+	if (width <= 0)
+		return ts;
+	r = unix_us % width;
+	if (r < 0)
+		r += width;
+	return unix_us - r - LG_UNIX_TO_PG_US;
+}
+
+#define WEIGHTED(a, na, b, nb) \
+	((float) (((double) (a) * (na) + (double) (b) * (nb)) / ((double) (na) + (nb))))
+
+void
+lg_minute_merge(LgMinute *dst, const LgMinute *src)
+{
+	int64_t		ts = dst->ts;
+
+	if (dst->samples == 0)
+	{
+		*dst = *src;
+		dst->ts = ts;
+		return;
+	}
+	dst->client_connections_avg = WEIGHTED(dst->client_connections_avg, dst->samples,
+										   src->client_connections_avg, src->samples);
+	dst->usage_pct_avg = WEIGHTED(dst->usage_pct_avg, dst->samples,
+								  src->usage_pct_avg, src->samples);
+	dst->samples += src->samples;
+	dst->covered_s += src->covered_s;
+	KEEP_MAX(dst->max_connections, src->max_connections);
+	KEEP_MAX(dst->usable_connections, src->usable_connections);
+	KEEP_MAX(dst->client_connections_max, src->client_connections_max);
+	KEEP_MAX(dst->usage_pct_max, src->usage_pct_max);
+	KEEP_MAX(dst->active_max, src->active_max);
+	KEEP_MAX(dst->idle_max, src->idle_max);
+	KEEP_MAX(dst->idle_in_transaction_max, src->idle_in_transaction_max);
+	KEEP_MAX(dst->idle_in_transaction_aborted_max, src->idle_in_transaction_aborted_max);
+	KEEP_MAX(dst->waiting_on_lock_max, src->waiting_on_lock_max);
+	KEEP_MAX(dst->busy_connections_max, src->busy_connections_max);
+	KEEP_MAX(dst->busy_connections_p95, src->busy_connections_p95);
+	KEEP_MAX(dst->oldest_idle_in_transaction_s, src->oldest_idle_in_transaction_s);
+	KEEP_MAX(dst->longest_running_query_s, src->longest_running_query_s);
+	KEEP_MAX(dst->longest_transaction_s, src->longest_transaction_s);
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+		dst->events[k] += src->events[k];
+	dst->statements += src->statements;
+	KEEP_MAX(dst->latency_p50_ms, src->latency_p50_ms);
+	KEEP_MAX(dst->latency_p95_ms, src->latency_p95_ms);
+	KEEP_MAX(dst->latency_p99_ms, src->latency_p99_ms);
+	dst->policy_actions += src->policy_actions;
+}
+
 static int
 lg_cmp_int32(const void *a, const void *b)
 {

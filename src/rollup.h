@@ -97,6 +97,21 @@ extern bool lg_rollup_add(LgMinuteBuilder *b, const LgSample *s,
 extern bool lg_rollup_peek(const LgMinuteBuilder *b, LgMinute *out);
 
 /*
+ * Start of the bucket of `width` microseconds holding ts, buckets aligned on
+ * the Unix epoch like Grafana's $__timeGroup (floor(epoch / width) * width).
+ */
+extern int64_t lg_bucket_start(int64_t ts, int64_t width);
+
+/*
+ * Fold minute row src into dst, a row spanning several minutes: sums add
+ * up, maxima stay maxima, averages are weighted by samples.  A percentile of
+ * several minutes cannot be rebuilt from theirs: dst keeps the highest (the
+ * worst minute's p95 and latency percentiles, an upper bound).  dst->ts is
+ * the caller's; dst->samples = 0 means dst is empty.
+ */
+extern void lg_minute_merge(LgMinute *dst, const LgMinute *src);
+
+/*
  * The q-quantile (0 < q <= 1) of n values by the nearest-rank method: the
  * smallest value with at least q·n values at or below it.  Sorts values in
  * place.  0 for n = 0.

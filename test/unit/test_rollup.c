@@ -233,6 +233,72 @@ test_reservoir(void **state)
 	assert_float_equal(row.covered_s, 59.99, 1e-3);
 }
 
+static void
+test_bucket_start(void **state)
+{
+	/* 2000-01-01 00:00 UTC is Unix 946684800: a multiple of 60, 600, 86400 */
+	int64_t		unix0 = -946684800LL * SEC;	/* 1970-01-01 as a TimestampTz */
+
+	(void) state;
+	assert_int_equal(lg_bucket_start(0, 10 * MIN), 0);
+	assert_int_equal(lg_bucket_start(10 * MIN - 1, 10 * MIN), 0);
+	assert_int_equal(lg_bucket_start(25 * MIN, 10 * MIN), 20 * MIN);
+	assert_int_equal(lg_bucket_start(-1, 10 * MIN), -10 * MIN);
+	/* 7 s buckets do not divide 946684800 s: aligned on the Unix epoch */
+	assert_int_equal(lg_bucket_start(unix0 + 15 * SEC, 7 * SEC), unix0 + 14 * SEC);
+	assert_int_equal(lg_bucket_start(0, 7 * SEC), -(946684800LL % 7) * SEC);
+	assert_int_equal(lg_bucket_start(123, 0), 123);
+}
+
+static void
+test_minute_merge(void **state)
+{
+	LgMinute	a;
+	LgMinute	b;
+	LgMinute	dst;
+
+	(void) state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.ts = 10 * MIN;
+	a.samples = 60;
+	a.covered_s = 60;
+	a.client_connections_max = 30;
+	a.client_connections_avg = 10;
+	a.usage_pct_avg = 20;
+	a.busy_connections_p95 = 4;
+	a.events[LG_EV_STATEMENT_TIMEOUT] = 2;
+	a.statements = 100;
+	a.latency_p95_ms = 5;
+	a.policy_actions = 1;
+	b = a;
+	b.ts = 11 * MIN;
+	b.samples = 20;
+	b.covered_s = 20;
+	b.client_connections_max = 12;
+	b.client_connections_avg = 30;
+	b.usage_pct_avg = 60;
+	b.busy_connections_p95 = 9;
+	b.latency_p95_ms = 2;
+
+	memset(&dst, 0, sizeof(dst));
+	dst.ts = 0;
+	lg_minute_merge(&dst, &a);
+	assert_int_equal(dst.ts, 0);		/* the bucket's, not the minute's */
+	assert_int_equal(dst.samples, 60);
+	lg_minute_merge(&dst, &b);
+	assert_int_equal(dst.samples, 80);
+	assert_float_equal(dst.covered_s, 80, 1e-6);
+	assert_int_equal(dst.client_connections_max, 30);
+	assert_float_equal(dst.client_connections_avg, 15, 1e-5);	/* (60*10 + 20*30) / 80 */
+	assert_float_equal(dst.usage_pct_avg, 30, 1e-5);
+	assert_int_equal(dst.busy_connections_p95, 9);
+	assert_int_equal(dst.events[LG_EV_STATEMENT_TIMEOUT], 4);
+	assert_int_equal(dst.statements, 200);
+	assert_float_equal(dst.latency_p95_ms, 5, 1e-6);
+	assert_int_equal(dst.policy_actions, 2);
+}
+
 int
 main(void)
 {
@@ -243,6 +309,8 @@ main(void)
 		cmocka_unit_test(test_merged_percentiles),
 		cmocka_unit_test(test_gaps_and_clock),
 		cmocka_unit_test(test_reservoir),
+		cmocka_unit_test(test_bucket_start),
+		cmocka_unit_test(test_minute_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
