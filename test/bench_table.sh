@@ -66,6 +66,7 @@ row "  reference: the same rows from a plain table" "$(fig read.history_table.ms
 echo "---- 6. ranges: history_range, count(*) (server-side, no rows sent)"
 row "one hour of raw samples ($(f read.range_raw.rows 1) rows)" "$(fig read.range_raw.ms 3)" "ms, $(n read.range_raw.ms)"
 row "7 days of minutes ($(f read.range_minutes.rows 1) rows)" "$(fig read.range_minutes.ms 3)" "ms, $(n read.range_minutes.ms)"
+row "7 days at 10 minutes, the dashboard ($(f read.range_minutes_10m.rows 1) rows)" "$(fig read.range_minutes_10m.ms 3)" "ms, $(n read.range_minutes_10m.ms)"
 row "  reference: 1.0 way, whole history filtered" "$(fig read.range_history_filter.ms 3)" "ms, $(n read.range_history_filter.ms)"
 row "  reference: 7 days of minutes from a plain table" "$(fig read.range_minutes_table.ms 3)" "ms, $(n read.range_minutes_table.ms)"
 echo "---- 4. footprint"
