@@ -1,5 +1,5 @@
 /*
- * test_classify.c — cmocka tests for the event classifier (src/classify.c):
+ * test_classify.c — cmocka tests for the event classifier (src/model/classify.c):
  * the whole table of SQLSTATE + message_id -> kind, the context flags, and
  * codes and messages that must count as nothing.
  */

@@ -1,5 +1,5 @@
 /*
- * test_histogram.c — cmocka tests for the latency histogram (src/histogram.c):
+ * test_histogram.c — cmocka tests for the latency histogram (src/model/histogram.c):
  * bucket layout and boundaries, percentiles of known distributions, empty
  * and single-bucket histograms, deltas across a reset, merges.
  */

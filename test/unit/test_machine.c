@@ -1,5 +1,5 @@
 /*
- * test_machine.c — cmocka tests for the machine facts (src/machine.c):
+ * test_machine.c — cmocka tests for the machine facts (src/model/machine.c):
  * cgroup limit parsing, /proc/self/cgroup parsing, and the v2 / v1 / none
  * cases on fake /proc and /sys trees.
  */

@@ -1,6 +1,6 @@
 /*
  * test_policy.c — cmocka tests for the stuck-session policy's decisions
- * (src/policy.c): rules, limits, the cancel grace, exemptions and the
+ * (src/model/policy.c): rules, limits, the cancel grace, exemptions and the
  * terminate_min_usage hold-back, on sessions built by hand.
  */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * test_readiness.c — cmocka tests for the readiness model (src/readiness.c):
+ * test_readiness.c — cmocka tests for the readiness model (src/model/readiness.c):
  * every pass/warn/fail boundary, the score, verdict, max_users, bottleneck,
  * the lower-bound flag, the pooler fix and the CPU skip.
  */

@@ -1,5 +1,5 @@
 /*
- * test_ring.c — cmocka tests for the history ring arithmetic (src/ring.c).
+ * test_ring.c — cmocka tests for the history ring arithmetic (src/model/ring.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
