@@ -10,10 +10,12 @@ PGFILEDESC = "loadguard - connection readiness, failure counters and stuck-sessi
 # Server glue in src/, the plain-C core (no postgres.h) in src/model/.
 OBJS = \
 	src/admin.o \
+	src/audit.o \
 	src/connections.o \
 	src/events.o \
 	src/history.o \
 	src/loadguard.o \
+	src/modules.o \
 	src/persist.o \
 	src/pressure.o \
 	src/sampler.o \

@@ -9,7 +9,8 @@
  * no lock, allocate nothing and never ereport: they classify the report
  * (classify.c) and update pg_atomic_uint64 counters in LgEventsShared.
  * The worker alone writes the "accounted" fields (what it has already put
- * into samples), under LG_LOCK_CORE; readers take that lock shared.
+ * into samples), under this module's own lock (from the module table);
+ * readers take that lock shared.
  *
  * connections_established: ClientAuthentication_hook runs for failed logins
  * too, and the reserved-slot, role-limit and database-limit refusals (and
@@ -47,6 +48,7 @@
 #include "utils/pidfile.h"
 #include "utils/timestamp.h"
 
+#include "events.h"
 #include "loadguard.h"
 
 /*
@@ -77,7 +79,7 @@ typedef struct LgEventsShared
 	pg_atomic_uint64 generation;	/* bumped by every reset */
 	pg_atomic_uint64 stats_reset;	/* TimestampTz */
 
-	/* the worker's bookkeeping, under LG_LOCK_CORE */
+	/* the worker's bookkeeping, under lg_events_lock */
 	bool		accounted_valid;
 	uint64		accounted_generation;
 	uint64		accounted[LG_EVENT_COUNT];	/* established = authenticated */
@@ -87,6 +89,7 @@ typedef struct LgEventsShared
 } LgEventsShared;
 
 static LgEventsShared *lg_events = NULL;
+static LWLock *lg_events_lock = NULL;
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 static lg_client_auth_hook_type prev_ClientAuthentication_hook = NULL;
@@ -102,10 +105,11 @@ lg_events_shmem_size(void)
 }
 
 void
-lg_events_shmem_init(void)
+lg_events_shmem_init(LWLock *lock)
 {
 	bool		found;
 
+	lg_events_lock = lock;
 	lg_events = ShmemInitStruct("loadguard events", lg_events_shmem_size(), &found);
 	if (!found)
 	{
@@ -276,7 +280,7 @@ lg_events_fill_sample(LgSample *sample)
 	pg_memory_barrier();
 	read_counters(cur, &cur_failed);
 
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_EXCLUSIVE);
+	LWLockAcquire(lg_events_lock, LW_EXCLUSIVE);
 	if (!lg_events->accounted_valid || lg_events->accounted_generation != generation)
 	{
 		memset(lg_events->accounted, 0, sizeof(lg_events->accounted));
@@ -304,7 +308,7 @@ lg_events_fill_sample(LgSample *sample)
 	lg_events->accounted_generation = generation;
 	lg_events->accounted_valid = true;
 	lg_events->accounted_at = (TimestampTz) sample->ts;
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	LWLockRelease(lg_events_lock);
 }
 
 uint64
@@ -319,6 +323,19 @@ lg_events_total(LgEventKind kind)
 	if (kind == LG_EV_CONNECTIONS_ESTABLISHED)
 		return counts[kind] > failed ? counts[kind] - failed : 0;
 	return counts[kind];
+}
+
+uint64
+lg_events_refused_total(void)
+{
+	uint64		refused = 0;
+
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+	{
+		if (lg_event_is_refusal((LgEventKind) k))
+			refused += lg_events_total((LgEventKind) k);
+	}
+	return refused;
 }
 
 void
@@ -342,7 +359,7 @@ lg_events_read(LgEventsSnapshot *snap)
 	snap->stats_reset = (TimestampTz) pg_atomic_read_u64(&lg_events->stats_reset);
 
 	/* what happened after the worker's last sample, not in history yet */
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_SHARED);
+	LWLockAcquire(lg_events_lock, LW_SHARED);
 	if (lg_events->accounted_valid &&
 		lg_events->accounted_generation == pg_atomic_read_u64(&lg_events->generation))
 	{
@@ -364,11 +381,11 @@ lg_events_read(LgEventsSnapshot *snap)
 		memcpy(snap->pending, snap->total, sizeof(snap->pending));
 		snap->pending_since = snap->stats_reset;
 	}
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	LWLockRelease(lg_events_lock);
 }
 
 void
-lg_events_reset(void)
+lg_events_reset(TimestampTz now)
 {
 	if (lg_events == NULL)
 		return;
@@ -380,20 +397,13 @@ lg_events_reset(void)
 		pg_atomic_write_u64(&lg_events->last_seen[k], 0);
 	}
 	pg_atomic_write_u64(&lg_events->failed_after_auth, 0);
-	pg_atomic_write_u64(&lg_events->stats_reset, (uint64) GetCurrentTimestamp());
+	pg_atomic_write_u64(&lg_events->stats_reset, (uint64) now);
 }
 
-/*
- * Does this log_min_messages value keep ERROR reports out of the log (and
- * so away from emit_log_hook)?  "log" does too: for the server log, LOG
- * ranks between ERROR and FATAL.
- */
-static bool
-level_hides_errors(const char *value)
+bool
+lg_log_level_hides_errors(int level)
 {
-	return pg_strcasecmp(value, "log") == 0 ||
-		pg_strcasecmp(value, "fatal") == 0 ||
-		pg_strcasecmp(value, "panic") == 0;
+	return level == LOG || level == LOG_SERVER_ONLY || level > ERROR;
 }
 
 static void
@@ -460,7 +470,7 @@ check_role_database_settings(void)
 			if (pg_strncasecmp(item, prefix, strlen(prefix)) != 0)
 				continue;
 			value = item + strlen(prefix);
-			if (!level_hides_errors(value))
+			if (!lg_log_level_name_hides_errors(value))
 				continue;
 
 			if (OidIsValid(form->setrole))
@@ -563,7 +573,7 @@ lg_events_check_log_settings(void)
 	BackgroundWorker worker;
 	Oid			dboid;
 
-	if (log_min_messages == LOG || log_min_messages > ERROR)
+	if (lg_log_level_hides_errors(log_min_messages))
 		warn_undercount(GetConfigOption("log_min_messages", false, false), "",
 						"ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
 

@@ -17,7 +17,11 @@
 #include "utils/varlena.h"
 
 #include "compat.h"
+#include "events.h"
 #include "loadguard.h"
+#include "shmem.h"
+#include "statements.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -69,6 +73,7 @@ check_name_list(char **newval, void **extra, GucSource source)
 	List	   *names;
 	ListCell   *lc;
 	LgNameList *parsed;
+	LgNameList *result;
 
 	if (!SplitGUCList(raw, ',', &names))
 	{
@@ -78,18 +83,17 @@ check_name_list(char **newval, void **extra, GucSource source)
 		return false;
 	}
 
-	parsed = lg_guc_extra_alloc(sizeof(LgNameList));
-	if (parsed == NULL)
-		return false;
+	/* parse in our own memory; the GUC machinery gets only a complete list */
+	parsed = palloc(sizeof(LgNameList));
 	lg_namelist_init(parsed);
 	foreach(lc, names)
 	{
-		LgListResult result = lg_namelist_add(parsed, (char *) lfirst(lc));
+		LgListResult added = lg_namelist_add(parsed, (char *) lfirst(lc));
 
-		if (result != LG_LIST_OK)
+		if (added != LG_LIST_OK)
 		{
-			GUC_check_errdetail("%s", lg_list_result_detail(result));
-			free(parsed);
+			GUC_check_errdetail("%s", lg_list_result_detail(added));
+			pfree(parsed);
 			pfree(raw);
 			list_free(names);
 			return false;
@@ -97,7 +101,17 @@ check_name_list(char **newval, void **extra, GucSource source)
 	}
 	pfree(raw);
 	list_free(names);
-	*extra = parsed;
+
+	result = lg_guc_extra_alloc(sizeof(LgNameList));
+	if (result == NULL)
+	{
+		GUC_check_errdetail("Out of memory.");
+		pfree(parsed);
+		return false;
+	}
+	memcpy(result, parsed, sizeof(LgNameList));
+	pfree(parsed);
+	*extra = result;
 	return true;
 }
 

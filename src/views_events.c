@@ -13,6 +13,8 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "events.h"
+#include "history.h"
 #include "loadguard.h"
 
 PG_FUNCTION_INFO_V1(lg_events_view);

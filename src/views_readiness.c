@@ -28,6 +28,8 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "events.h"
+#include "history.h"
 #include "loadguard.h"
 #include "machine.h"
 #include "readiness.h"
@@ -203,13 +205,6 @@ apply_role_settings(const ReadinessArgs *args, LgReadinessInput *in)
 	SPI_finish();
 }
 
-/* log_min_messages hides ERROR-level events when set to log, fatal or panic */
-static bool
-level_hides_errors(int level)
-{
-	return level == LOG || level == LOG_SERVER_ONLY || level > ERROR;
-}
-
 /*
  * Is log_min_messages above error anywhere (globally, or for a role or
  * database)?  Builds the statements that bring each one back.
@@ -221,7 +216,7 @@ check_log_min_messages(LgReadinessInput *in)
 	int			ret;
 
 	initStringInfo(&fix);
-	if (level_hides_errors(log_min_messages))
+	if (lg_log_level_hides_errors(log_min_messages))
 		appendStringInfoString(&fix, "ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
 
 	SPI_connect();
@@ -338,10 +333,7 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		in->oldest_idle_in_transaction_s = Max(in->oldest_idle_in_transaction_s,
 											   s->oldest_idle_in_transaction_s);
 
-		in->refused_connections += (int64) s->events[LG_EV_REJECTED_TOO_MANY_CLIENTS] +
-			s->events[LG_EV_REJECTED_RESERVED_SLOTS] +
-			s->events[LG_EV_REJECTED_DATABASE_LIMIT] +
-			s->events[LG_EV_REJECTED_ROLE_LIMIT];
+		in->refused_connections += (int64) lg_sample_refused(s);
 		in->statement_timeouts += s->events[LG_EV_STATEMENT_TIMEOUT];
 		in->lock_timeouts += s->events[LG_EV_LOCK_TIMEOUT];
 		in->deadlocks += s->events[LG_EV_DEADLOCK];

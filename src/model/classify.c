@@ -4,6 +4,7 @@
  * Plain C: unit-tested by test/unit/test_classify.c.
  */
 #include <stddef.h>
+#include <strings.h>
 
 #include "classify.h"
 
@@ -200,4 +201,21 @@ lg_classify_error(const LgErrorReport *r)
 		default:
 			return LG_EV_NONE;
 	}
+}
+
+bool
+lg_event_is_refusal(LgEventKind kind)
+{
+	return kind == LG_EV_REJECTED_TOO_MANY_CLIENTS ||
+		kind == LG_EV_REJECTED_RESERVED_SLOTS ||
+		kind == LG_EV_REJECTED_DATABASE_LIMIT ||
+		kind == LG_EV_REJECTED_ROLE_LIMIT;
+}
+
+bool
+lg_log_level_name_hides_errors(const char *name)
+{
+	return strcasecmp(name, "log") == 0 ||
+		strcasecmp(name, "fatal") == 0 ||
+		strcasecmp(name, "panic") == 0;
 }
