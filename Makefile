@@ -2,6 +2,7 @@
 #   make demo    build, install, and replay a load test on a throwaway cluster
 #   make test    every test tier (cmocka, pg_regress, cluster); ends "N passed, M failed"
 #   make bench   benchmarks that print figures (not part of make test)
+#   make indent-check / make indent   pg_bsd_indent layout: check it / apply it
 # Both demo and test install the Debian packages they need when run as root.
 
 EXTENSION = loadguard
@@ -68,7 +69,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo bench unit
+.PHONY: test demo bench unit indent indent-check
 test:
 	@bash test/run.sh
 
@@ -80,3 +81,10 @@ bench:
 
 unit:
 	$(MAKE) -C test/unit
+
+# pg_bsd_indent with pgindent's options over the C sources (test/indent.sh)
+indent-check:
+	@bash test/indent.sh check
+
+indent:
+	@bash test/indent.sh fix
