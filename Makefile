@@ -16,6 +16,7 @@ OBJS = \
 	src/events.o \
 	src/history.o \
 	src/loadguard.o \
+	src/overrides.o \
 	src/modules.o \
 	src/persist.o \
 	src/pressure.o \

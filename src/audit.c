@@ -172,8 +172,6 @@ void
 lg_audit_load(const char *data, Size len)
 {
 	LgAuditPersisted head;
-	uint32		keep;
-	uint32		skip;
 
 	if (len < sizeof(head))
 		return;
@@ -182,12 +180,7 @@ lg_audit_load(const char *data, Size len)
 		len - sizeof(head) != (Size) head.nentries * sizeof(LgAuditEntry))
 		return;
 
-	keep = Min(head.nentries, lg_audit->ring.capacity);
-	skip = head.nentries - keep;
 	memcpy(lg_audit->counts, head.counts, sizeof(lg_audit->counts));
-	lg_ring_init(&lg_audit->ring, lg_audit->ring.capacity);
-	for (uint32 i = 0; i < keep; i++)
-		memcpy(&lg_audit->entries[lg_ring_push(&lg_audit->ring)],
-			   data + sizeof(head) + (Size) (skip + i) * sizeof(LgAuditEntry),
-			   sizeof(LgAuditEntry));
+	lg_ring_restore(&lg_audit->ring, lg_audit->entries, sizeof(LgAuditEntry),
+					data + sizeof(head), head.nentries);
 }

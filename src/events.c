@@ -50,6 +50,7 @@
 
 #include "events.h"
 #include "loadguard.h"
+#include "overrides.h"
 
 /*
  * ClientAuthentication_hook from libpq/auth.h, declared here because that
@@ -406,8 +407,14 @@ lg_log_level_hides_errors(int level)
 	return level == LOG || level == LOG_SERVER_ONLY || level > ERROR;
 }
 
+/*
+ * The undercount warning for log_min_messages = value, set globally (o is
+ * NULL) or by an override of the given scope; fix is the statement that
+ * removes the problem.
+ */
 static void
-warn_undercount(const char *value, const char *where, const char *fix)
+warn_undercount(const char *value, const LgOverride *o, LgOverrideScope scope,
+				const char *role, const char *db, const char *fix)
 {
 	/*
 	 * The worker's log_min_messages is the global one, and when that is the
@@ -415,14 +422,28 @@ warn_undercount(const char *value, const char *where, const char *fix)
 	 * the server log): let it through, only here.
 	 */
 	int			saved_log_min_messages = log_min_messages;
+	bool		panic = pg_strcasecmp(value, "panic") == 0;
 
 	if (log_min_messages == LOG || log_min_messages > WARNING)
 		log_min_messages = WARNING;
 	ereport(WARNING,
-			(errmsg("loadguard will undercount events: log_min_messages is \"%s\"%s",
-					value, where),
-			 errdetail("Only logged errors reach loadguard, so statement timeouts, cancels, lock timeouts, deadlocks and lock table overflows%s are not counted in loadguard.events.",
-					   pg_strcasecmp(value, "panic") == 0 ? ", and refused connections and failed logins," : ""),
+			(o == NULL ?
+			 errmsg("loadguard will undercount events: log_min_messages is \"%s\"",
+					value) :
+			 scope == LG_OVERRIDE_ROLE_IN_DATABASE ?
+			 errmsg("loadguard will undercount events: log_min_messages is \"%s\" for role \"%s\" in database \"%s\"",
+					value, role, db) :
+			 scope == LG_OVERRIDE_ROLE ?
+			 errmsg("loadguard will undercount events: log_min_messages is \"%s\" for role \"%s\"",
+					value, role) :
+			 scope == LG_OVERRIDE_DATABASE ?
+			 errmsg("loadguard will undercount events: log_min_messages is \"%s\" for database \"%s\"",
+					value, db) :
+			 errmsg("loadguard will undercount events: log_min_messages is \"%s\" for all roles",
+					value),
+			 panic ?
+			 errdetail("Only logged errors reach loadguard, so statement timeouts, cancels, lock timeouts, deadlocks and lock table overflows, and refused connections and failed logins, are not counted in loadguard.events.") :
+			 errdetail("Only logged errors reach loadguard, so statement timeouts, cancels, lock timeouts, deadlocks and lock table overflows are not counted in loadguard.events."),
 			 errhint("Set log_min_messages to \"error\" or lower: %s", fix)));
 	log_min_messages = saved_log_min_messages;
 }
@@ -436,75 +457,24 @@ warn_undercount(const char *value, const char *where, const char *fix)
 static void
 check_role_database_settings(void)
 {
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tup;
+	LgOverride *overrides;
+	int			n;
 
 	StartTransactionCommand();
-	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
-	scan = table_beginscan_catalog(rel, 0, NULL);
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	n = lg_overrides_read(&overrides);
+	for (int i = 0; i < n; i++)
 	{
-		Form_pg_db_role_setting form = (Form_pg_db_role_setting) GETSTRUCT(tup);
-		bool		isnull;
-		Datum		config;
-		Datum	   *elems;
-		int			nelems;
+		LgOverrideScope scope;
+		char	   *role;
+		char	   *db;
+		char	   *fix;
 
-		config = heap_getattr(tup, Anum_pg_db_role_setting_setconfig,
-							  RelationGetDescr(rel), &isnull);
-		if (isnull)
+		if (pg_strcasecmp(overrides[i].name, "log_min_messages") != 0 ||
+			!lg_log_level_name_hides_errors(overrides[i].value))
 			continue;
-		deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false,
-						  TYPALIGN_INT, &elems, NULL, &nelems);
-		for (int i = 0; i < nelems; i++)
-		{
-			char	   *item = TextDatumGetCString(elems[i]);
-			const char *prefix = "log_min_messages=";
-			const char *value;
-			char	   *role = NULL;
-			char	   *db = NULL;
-			char	   *where;
-			char	   *fix;
-
-			if (pg_strncasecmp(item, prefix, strlen(prefix)) != 0)
-				continue;
-			value = item + strlen(prefix);
-			if (!lg_log_level_name_hides_errors(value))
-				continue;
-
-			if (OidIsValid(form->setrole))
-				role = GetUserNameFromId(form->setrole, true);
-			if (OidIsValid(form->setdatabase))
-				db = get_database_name(form->setdatabase);
-			if (role != NULL && db != NULL)
-			{
-				where = psprintf(" for role \"%s\" in database \"%s\"", role, db);
-				fix = psprintf("ALTER ROLE %s IN DATABASE %s RESET log_min_messages;",
-							   quote_identifier(role), quote_identifier(db));
-			}
-			else if (role != NULL && !OidIsValid(form->setdatabase))
-			{
-				where = psprintf(" for role \"%s\"", role);
-				fix = psprintf("ALTER ROLE %s RESET log_min_messages;", quote_identifier(role));
-			}
-			else if (db != NULL && !OidIsValid(form->setrole))
-			{
-				where = psprintf(" for database \"%s\"", db);
-				fix = psprintf("ALTER DATABASE %s RESET log_min_messages;", quote_identifier(db));
-			}
-			else if (!OidIsValid(form->setrole) && !OidIsValid(form->setdatabase))
-			{
-				where = pstrdup(" for all roles");
-				fix = pstrdup("ALTER ROLE ALL RESET log_min_messages;");
-			}
-			else
-				continue;		/* the role or database was dropped meanwhile */
-			warn_undercount(value, where, fix);
-		}
+		if (lg_override_describe(&overrides[i], &scope, &role, &db, &fix))
+			warn_undercount(overrides[i].value, &overrides[i], scope, role, db, fix);
 	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
 	CommitTransactionCommand();
 }
 
@@ -574,7 +544,8 @@ lg_events_check_log_settings(void)
 	Oid			dboid;
 
 	if (lg_log_level_hides_errors(log_min_messages))
-		warn_undercount(GetConfigOption("log_min_messages", false, false), "",
+		warn_undercount(GetConfigOption("log_min_messages", false, false),
+						NULL, LG_OVERRIDE_ALL_ROLES, NULL, NULL,
 						"ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
 
 	dboid = pick_database();

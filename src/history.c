@@ -141,8 +141,6 @@ void
 lg_history_load(const char *data, Size len)
 {
 	LgHistoryPersisted head;
-	uint32		keep;
-	uint32		skip;
 
 	if (len < sizeof(head))
 		return;
@@ -151,17 +149,8 @@ lg_history_load(const char *data, Size len)
 		len - sizeof(head) != (Size) head.nsamples * sizeof(LgSample))
 		return;
 
-	keep = Min(head.nsamples, lg_history->ring.capacity);
-	skip = head.nsamples - keep;
-	lg_ring_init(&lg_history->ring, lg_history->ring.capacity);
-	for (uint32 i = 0; i < keep; i++)
-	{
-		uint32		slot = lg_ring_push(&lg_history->ring);
-
-		memcpy(&lg_history->slots[slot],
-			   data + sizeof(head) + (Size) (skip + i) * sizeof(LgSample),
-			   sizeof(LgSample));
-	}
+	lg_ring_restore(&lg_history->ring, lg_history->slots, sizeof(LgSample),
+					data + sizeof(head), head.nsamples);
 }
 
 /* ---- the newest sample and the peaks (the "current" module) ---- */

@@ -10,6 +10,9 @@
  * (removed at load) and the callback runs with a non-zero code: state
  * starts fresh.  An immediate shutdown (no shutdown checkpoint, crash
  * recovery at the next start) is treated like a crash: nothing is saved.
+ *
+ * The sections are the modules of the module table (modules.c) that have a
+ * persist tag; each module dumps and loads its own.
  */
 #include "postgres.h"
 
@@ -175,8 +178,9 @@ lg_persist_load(void)
 	{
 		ereport(WARNING,
 				(errcode_for_file_access(),
-				 errmsg("could not read loadguard state file \"%s\": %m; starting fresh",
-						LG_STATE_FILE)));
+				 errmsg("could not read loadguard state file \"%s\": %m",
+						LG_STATE_FILE),
+				 errdetail("loadguard starts with fresh state.")));
 		unlink(LG_STATE_FILE);
 		return;
 	}
