@@ -427,8 +427,8 @@ lg_minute_base(TimestampTz now)
 {
 	for (int k = lg_minute_count; k >= 1; k--)
 	{
-		const LgSnapshot *snap =
-			&lg_minute[(lg_minute_next + LG_MINUTE_SNAPSHOTS - k) % LG_MINUTE_SNAPSHOTS];
+		int			slot = (lg_minute_next + LG_MINUTE_SNAPSHOTS - k) % LG_MINUTE_SNAPSHOTS;
+		const LgSnapshot *snap = &lg_minute[slot];
 
 		if (snap->ts >= now - LG_MINUTE_US)
 			return snap;

@@ -100,8 +100,9 @@ lg_connections(PG_FUNCTION_ARGS)
 
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 	{
-		bool		hidden = !see_all &&
-			(d == LG_DIM_APPLICATION || d == LG_DIM_CLIENT);
+		bool		hidden;
+
+		hidden = !see_all && (d == LG_DIM_APPLICATION || d == LG_DIM_CLIENT);
 
 		lg_connections_copy((LgDimension) d, table);
 		qsort(table->entries, table->nentries, sizeof(LgNameEntry), entry_order);
