@@ -29,7 +29,8 @@ typedef struct LgAuditEntry
 	TimestampTz at;
 	int32		pid;
 	Oid			roleid;
-	Oid			requested_by;	/* terminate_stuck's caller; InvalidOid: the worker */
+	Oid			requested_by;	/* terminate_stuck's caller; InvalidOid: the
+								 * worker */
 	char		role_name[NAMEDATALEN];
 	char		database_name[NAMEDATALEN];
 	char		application_name[NAMEDATALEN];

@@ -75,7 +75,7 @@ typedef struct LgEventsShared
 	 * successful authentications of client backends; see failed_after_auth.
 	 */
 	pg_atomic_uint64 count[LG_EVENT_COUNT];
-	pg_atomic_uint64 last_seen[LG_EVENT_COUNT];	/* TimestampTz, 0 = never */
+	pg_atomic_uint64 last_seen[LG_EVENT_COUNT]; /* TimestampTz, 0 = never */
 	pg_atomic_uint64 failed_after_auth;
 	pg_atomic_uint64 generation;	/* bumped by every reset */
 	pg_atomic_uint64 stats_reset;	/* TimestampTz */
@@ -647,7 +647,10 @@ lg_events_load(const char *data, Size len)
 	}
 	else
 	{
-		/* no sample since the last reset: the restored totals are the baseline */
+		/*
+		 * no sample since the last reset: the restored totals are the
+		 * baseline
+		 */
 		memcpy(lg_events->accounted, saved.count, sizeof(saved.count));
 		lg_events->accounted_failed = saved.failed_after_auth;
 		lg_events->established_deficit = 0;

@@ -61,10 +61,14 @@ extern void lg_require_shmem(void);
 typedef struct LgModule
 {
 	const char *name;
-	uint32		persist_tag;	/* state file section; 0: not persisted.
-								 * Part of the file format: never reuse one. */
+	uint32		persist_tag;	/* state file section; 0: not persisted. Part
+								 * of the file format: never reuse one. */
 	Size		(*shmem_size) (void);
-	/* under AddinShmemInitLock, in the postmaster (and each EXEC_BACKEND child) */
+
+	/*
+	 * under AddinShmemInitLock, in the postmaster (and each EXEC_BACKEND
+	 * child)
+	 */
 	void		(*shmem_init) (LWLock *lock);
 	/* the postmaster at clean shutdown, every other process gone: no lock */
 	void		(*dump) (StringInfo out);

@@ -233,8 +233,8 @@ lg_ExecutorFinish(QueryDesc *queryDesc)
 	/*
 	 * A SELECT without data-modifying CTEs queues no AFTER triggers and has
 	 * no ModifyTable to finish (see standard_ExecutorStart): its Finish runs
-	 * nothing that could nest or take time, so it is not timed.  That saves
-	 * a PG_TRY and two clock reads on the most common statement.
+	 * nothing that could nest or take time, so it is not timed.  That saves a
+	 * PG_TRY and two clock reads on the most common statement.
 	 */
 	if (lg_in_top || !lg_tracking() ||
 		(queryDesc->operation == CMD_SELECT && !queryDesc->plannedstmt->hasModifyingCTE))

@@ -18,7 +18,8 @@ typedef struct LgStatementTotals
 {
 	LgHistogram hist;			/* every recorded top-level statement */
 	uint64		errors;			/* of which ended in an error */
-	uint64		near_miss_50;	/* ran longer than 50 % of their statement_timeout */
+	uint64		near_miss_50;	/* ran longer than 50 % of their
+								 * statement_timeout */
 	uint64		near_miss_80;	/* ran longer than 80 % of it */
 	TimestampTz stats_reset;
 } LgStatementTotals;

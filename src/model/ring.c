@@ -23,7 +23,10 @@ lg_ring_count(const LgRing *ring)
 uint32_t
 lg_ring_slot(const LgRing *ring, uint32_t i)
 {
-	/* the oldest entry sits at slot 0 until the first wrap, then at total % capacity */
+	/*
+	 * the oldest entry sits at slot 0 until the first wrap, then at total %
+	 * capacity
+	 */
 	uint64_t	oldest = ring->total < ring->capacity ? 0 : ring->total % ring->capacity;
 
 	return (uint32_t) ((oldest + i) % ring->capacity);
