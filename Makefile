@@ -16,14 +16,15 @@ OBJS = \
 	src/events.o \
 	src/history.o \
 	src/loadguard.o \
-	src/overrides.o \
 	src/modules.o \
+	src/overrides.o \
 	src/persist.o \
 	src/pressure.o \
 	src/sampler.o \
 	src/shmem.o \
 	src/statements.o \
 	src/terminate.o \
+	src/views_api.o \
 	src/views_connections.o \
 	src/views_events.o \
 	src/views_history.o \
@@ -53,7 +54,7 @@ PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifeq ($(LG_WERROR),1)
 PG_CFLAGS += -Werror
 endif
-# Sanitizer build of the module (see README, "Testing"): UBSan in the server;
+# Sanitizer build of the module (see doc/testing.md): UBSan in the server;
 # ASan cannot be preloaded into Debian's uninstrumented postgres.
 ifeq ($(LG_SANITIZE),1)
 PG_CFLAGS += -fsanitize=undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
