@@ -3,7 +3,8 @@
  * loadguard.history_minutes and loadguard.history_range, and the builder of
  * the minute in progress (rollup.c does the arithmetic).
  *
- * Locking: the ring header and its rows are protected by LG_LOCK_MINUTES.
+ * Locking: the ring header and its rows are protected by the "minutes"
+ * module's lock (modules.c).
  * The worker is the only writer: it feeds every sample to the builder, which
  * lives in shared memory only so that it is saved at shutdown; no backend
  * reads it, so the worker updates it without a lock and takes the lock
@@ -17,6 +18,7 @@
 #include "storage/shmem.h"
 #include "utils/memutils.h"
 
+#include "history_minutes.h"
 #include "loadguard.h"
 #include "ring.h"
 #include "rollup.h"
@@ -29,6 +31,7 @@ typedef struct LgMinutes
 } LgMinutes;
 
 static LgMinutes *lg_minutes = NULL;
+static LWLock *lg_minutes_lock = NULL;
 
 Size
 lg_minutes_shmem_size(void)
@@ -38,10 +41,11 @@ lg_minutes_shmem_size(void)
 }
 
 void
-lg_minutes_shmem_init(void)
+lg_minutes_shmem_init(LWLock *lock)
 {
 	bool		found;
 
+	lg_minutes_lock = lock;
 	lg_minutes = ShmemInitStruct("loadguard history minutes", lg_minutes_shmem_size(), &found);
 	if (!found)
 	{
@@ -58,9 +62,9 @@ lg_minutes_add(const LgSample *sample, const LgHistogram *latency)
 
 	if (!lg_rollup_add(&lg_minutes->builder, sample, latency, &finished))
 		return;
-	LWLockAcquire(lg_lock(LG_LOCK_MINUTES), LW_EXCLUSIVE);
+	LWLockAcquire(lg_minutes_lock, LW_EXCLUSIVE);
 	lg_minutes->rows[lg_ring_push(&lg_minutes->ring)] = finished;
-	LWLockRelease(lg_lock(LG_LOCK_MINUTES));
+	LWLockRelease(lg_minutes_lock);
 }
 
 TimestampTz
@@ -69,10 +73,10 @@ lg_minutes_oldest(void)
 	TimestampTz oldest = 0;
 
 	lg_require_shmem();
-	LWLockAcquire(lg_lock(LG_LOCK_MINUTES), LW_SHARED);
+	LWLockAcquire(lg_minutes_lock, LW_SHARED);
 	if (lg_ring_count(&lg_minutes->ring) > 0)
 		oldest = lg_minutes->rows[lg_ring_slot(&lg_minutes->ring, 0)].ts;
-	LWLockRelease(lg_lock(LG_LOCK_MINUTES));
+	LWLockRelease(lg_minutes_lock);
 	return oldest;
 }
 
@@ -84,12 +88,12 @@ lg_minutes_copy_chunk(LgMinute *buf, int max, TimestampTz from, TimestampTz to)
 	uint32		n;
 
 	lg_require_shmem();
-	LWLockAcquire(lg_lock(LG_LOCK_MINUTES), LW_SHARED);
+	LWLockAcquire(lg_minutes_lock, LW_SHARED);
 	n = lg_ring_range(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute),
 					  from, to, &first);
 	n = Min(n, (uint32) max);
 	lg_ring_copy_out(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute), first, n, buf);
-	LWLockRelease(lg_lock(LG_LOCK_MINUTES));
+	LWLockRelease(lg_minutes_lock);
 	return (int) n;
 }
 
@@ -131,8 +135,6 @@ lg_minutes_load(const char *data, Size len)
 {
 	LgMinutesPersisted head;
 	const char *rows;
-	uint32		keep;
-	uint32		skip;
 
 	if (len < sizeof(head))
 		return;
@@ -144,10 +146,6 @@ lg_minutes_load(const char *data, Size len)
 
 	memcpy(&lg_minutes->builder, data + sizeof(head), sizeof(LgMinuteBuilder));
 	rows = data + sizeof(head) + sizeof(LgMinuteBuilder);
-	keep = Min(head.nrows, lg_minutes->ring.capacity);
-	skip = head.nrows - keep;
-	lg_ring_init(&lg_minutes->ring, lg_minutes->ring.capacity);
-	for (uint32 i = 0; i < keep; i++)
-		memcpy(&lg_minutes->rows[lg_ring_push(&lg_minutes->ring)],
-			   rows + (Size) (skip + i) * sizeof(LgMinute), sizeof(LgMinute));
+	lg_ring_restore(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute),
+					rows, head.nrows);
 }

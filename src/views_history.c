@@ -9,6 +9,8 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "history.h"
+#include "history_minutes.h"
 #include "loadguard.h"
 #include "views.h"
 

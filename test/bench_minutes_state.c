@@ -7,8 +7,8 @@
  * and file format the server uses; rows made by the server's own
  * lg_rollup_add from synthetic samples), with the layout version and the
  * section tag passed on the command line:
- *   cc -Isrc -DLG_LAYOUT=<LG_SHMEM_VERSION> test/bench_minutes_state.c \
- *      src/rollup.c src/histogram.c src/persist_format.c -lm
+ *   cc -Isrc/model -DLG_LAYOUT=<LG_SHMEM_VERSION> test/bench_minutes_state.c \
+ *      src/model/rollup.c src/model/histogram.c src/model/persist_format.c -lm
  *   ./a.out <file> <rows> <pg_major> <section tag>
  * Only the minutes section is written: the other modules start fresh.
  */
