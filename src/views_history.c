@@ -361,7 +361,7 @@ lg_history_range_1_1(PG_FUNCTION_ARGS)
 	{
 		Interval   *res = PG_GETARG_INTERVAL_P(2);
 		double		res_us = (double) res->time +
-			((double) res->day + (double) res->month * DAYS_PER_MONTH) * USECS_PER_DAY;
+		((double) res->day + (double) res->month * DAYS_PER_MONTH) * USECS_PER_DAY;
 
 		if (res_us <= 0)
 			ereport(ERROR,

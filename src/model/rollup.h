@@ -36,7 +36,8 @@ typedef struct LgMinute
 {
 	int64_t		ts;				/* TimestampTz of the minute's start */
 	uint32_t	samples;		/* samples aggregated */
-	float		covered_s;		/* seconds covered: sum of the samples' intervals */
+	float		covered_s;		/* seconds covered: sum of the samples'
+								 * intervals */
 	int32_t		max_connections;
 	int32_t		usable_connections;
 	int32_t		client_connections_max;
@@ -53,7 +54,7 @@ typedef struct LgMinute
 	float		oldest_idle_in_transaction_s;	/* maxima */
 	float		longest_running_query_s;
 	float		longest_transaction_s;
-	uint32_t	events[LG_EVENT_COUNT];	/* sums of the samples' deltas */
+	uint32_t	events[LG_EVENT_COUNT]; /* sums of the samples' deltas */
 	uint64_t	statements;
 	float		latency_p50_ms; /* from the minute's merged histogram */
 	float		latency_p95_ms;
@@ -63,13 +64,16 @@ typedef struct LgMinute
 
 typedef struct LgMinuteBuilder
 {
-	LgMinute	row;			/* maxima and sums so far; row.samples = 0: empty */
+	LgMinute	row;			/* maxima and sums so far; row.samples = 0:
+								 * empty */
 	double		sum_connections;
 	double		sum_usage;
 	int64_t		covered_us;		/* sum of the samples' intervals */
-	int64_t		last_ts;		/* ts of the previous sample (any minute); 0 = none */
+	int64_t		last_ts;		/* ts of the previous sample (any minute); 0 =
+								 * none */
 	uint32_t	seen;			/* busy counts offered this minute */
-	uint32_t	nbusy;			/* busy counts kept, at most LG_ROLLUP_MAX_VALUES */
+	uint32_t	nbusy;			/* busy counts kept, at most
+								 * LG_ROLLUP_MAX_VALUES */
 	uint64_t	rng;			/* reservoir sampling state */
 	int32_t		busy[LG_ROLLUP_MAX_VALUES];
 	LgHistogram latency;		/* statements finished this minute */

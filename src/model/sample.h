@@ -35,7 +35,11 @@ typedef struct LgSample
 	int32_t		idle_in_transaction;
 	int32_t		idle_in_transaction_aborted;
 	int32_t		waiting_on_lock;
-	/* active, idle in transaction (aborted too), fastpath, or waiting on a lock */
+
+	/*
+	 * active, idle in transaction (aborted too), fastpath, or waiting on a
+	 * lock
+	 */
 	int32_t		busy_connections;
 	double		usage_pct;
 	double		oldest_idle_in_transaction_s;

@@ -118,13 +118,18 @@ test_one_minute(void **state)
 	assert_float_equal(row.usage_pct_avg, 14.5 * 100.0 / 97, 1e-3);
 	assert_int_equal(row.active_max, 9);
 	assert_int_equal(row.busy_connections_max, 90);
-	assert_int_equal(row.busy_connections_p95, 3);	/* one spike in 60 is not the p95 */
+	assert_int_equal(row.busy_connections_p95, 3);	/* one spike in 60 is not
+													 * the p95 */
 	assert_float_equal(row.oldest_idle_in_transaction_s, 59, 1e-6);
 	assert_int_equal(row.events[LG_EV_STATEMENT_TIMEOUT], 3);
 	assert_int_equal(row.events[LG_EV_REJECTED_TOO_MANY_CLIENTS], 120);
 	assert_int_equal(row.statements, 300);
 	assert_int_equal(row.policy_actions, 1);
-	/* 59 intervals of 1 s inside the minute (the first sample had no predecessor) */
+
+	/*
+	 * 59 intervals of 1 s inside the minute (the first sample had no
+	 * predecessor)
+	 */
 	assert_float_equal(row.covered_s, 59, 1e-4);
 
 	/* the next minute started with that sample; its interval counts there */
@@ -188,7 +193,11 @@ test_gaps_and_clock(void **state)
 	lg_rollup_init(&b);
 	s = sample_at(t0 + 10 * SEC, 4);
 	assert_false(lg_rollup_add(&b, &s, NULL, &row));
-	/* the server was down for 5 minutes: the gap counts in the next row's coverage */
+
+	/*
+	 * the server was down for 5 minutes: the gap counts in the next row's
+	 * coverage
+	 */
 	s = sample_at(t0 + 5 * MIN + 10 * SEC, 6);
 	assert_true(lg_rollup_add(&b, &s, NULL, &row));
 	assert_int_equal(row.ts, t0);
@@ -237,7 +246,7 @@ static void
 test_bucket_start(void **state)
 {
 	/* 2000-01-01 00:00 UTC is Unix 946684800: a multiple of 60, 600, 86400 */
-	int64_t		unix0 = -946684800LL * SEC;	/* 1970-01-01 as a TimestampTz */
+	int64_t		unix0 = -946684800LL * SEC; /* 1970-01-01 as a TimestampTz */
 
 	(void) state;
 	assert_int_equal(lg_bucket_start(0, 10 * MIN), 0);
@@ -284,7 +293,7 @@ test_minute_merge(void **state)
 	memset(&dst, 0, sizeof(dst));
 	dst.ts = 0;
 	lg_minute_merge(&dst, &a);
-	assert_int_equal(dst.ts, 0);		/* the bucket's, not the minute's */
+	assert_int_equal(dst.ts, 0);	/* the bucket's, not the minute's */
 	assert_int_equal(dst.samples, 60);
 	lg_minute_merge(&dst, &b);
 	assert_int_equal(dst.samples, 80);
