@@ -8,6 +8,7 @@
 
 EXTENSION = loadguard
 MODULE_big = loadguard
+PGFILEDESC = "loadguard - connection readiness, failure counters and stuck-session policy"
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
