@@ -7,7 +7,7 @@
 #      clean; the build itself runs the regression suite through pg_buildext);
 #   3. install the .deb with dpkg, check that it owns the files, preload it on a
 #      throwaway cluster, CREATE EXTENSION, and query loadguard.status until the
-#      worker reports;
+#      worker reports; then run the package's autopkgtest (debian/tests);
 #   4. on every exit path: stop the cluster, remove the package, put the moved
 #      files back byte for byte (the rest of the suite expects them).
 # Exit 0 passes, 77 skips (last line says why), anything else fails.
@@ -113,6 +113,14 @@ if [ "$worker" != t ] || [ "${mine:-}" != t ]; then
 fi
 echo "CREATE EXTENSION loadguard (version $ver); loadguard.status answers: worker running, max_connections $maxconn"
 lg_cluster_stop
+
+# the package's own autopkgtest (debian/tests): pg_regress against the
+# installed package, on a pg_virtualenv cluster
+if ! (cd "$WORK/src/loadguard" && debian/tests/installcheck) >"$WORK/autopkgtest.log" 2>&1; then
+	tail -n 80 "$WORK/autopkgtest.log"
+	die "debian/tests/installcheck against the installed package"
+fi
+echo "debian/tests/installcheck: $(grep -cE '^(test| ) +[[:alnum:]_]+ +\.\.\. ok' "$WORK/autopkgtest.log") regression tests ok against the installed package"
 
 # 4. remove the package now (restore() puts back the earlier files)
 dpkg -r "$PKG" >"$WORK/remove.log" 2>&1 || { cat "$WORK/remove.log"; die "dpkg -r $PKG"; }
