@@ -1,6 +1,6 @@
 /*
  * admin.c — loadguard.reset(): zero counters and peaks in every module
- * (history and the audit ring are kept).
+ * (history and the audit ring are kept); loadguard.require_preloaded().
  */
 #include "postgres.h"
 
@@ -20,5 +20,19 @@ lg_reset(PG_FUNCTION_ARGS)
 	lg_names_reset();
 	lg_policy_reset();
 	lg_core_reset(GetCurrentTimestamp());
+	PG_RETURN_VOID();
+}
+
+/*
+ * loadguard.require_preloaded(): the not-preloaded error, for the SQL and
+ * PL/pgSQL functions, which call it before anything else so that they fail
+ * like the C ones instead of on a missing loadguard.* setting.
+ */
+PG_FUNCTION_INFO_V1(lg_require_preloaded);
+
+Datum
+lg_require_preloaded(PG_FUNCTION_ARGS)
+{
+	lg_require_shmem();
 	PG_RETURN_VOID();
 }
