@@ -555,3 +555,14 @@ BEGIN
     END LOOP;
 END
 $report$;
+-- ---------------------------------------------------------------------
+-- Redaction exactly like pg_stat_activity (src/visibility.h): the views'
+-- descriptions say what a reader without the privileges of a session's
+-- role or of pg_read_all_stats sees.
+-- ---------------------------------------------------------------------
+
+COMMENT ON VIEW loadguard.sessions IS
+  'client sessions idle in transaction, running longer than 1 s, waiting on a lock, or blocking others; of sessions of roles whose privileges the reader lacks (without pg_read_all_stats) only pid, role, database and the lock graph, and only when they wait or block, as pg_stat_activity';
+
+COMMENT ON VIEW loadguard.terminations IS
+  'audit of the stuck-session policy: every cancel and terminate, done, failed, skipped or dry run, oldest first; of sessions of roles whose privileges the reader lacks (without pg_read_all_stats) only when, pid, role, database, dry_run, outcome and requested_by, as pg_stat_activity';
