@@ -1,7 +1,8 @@
 /*
  * views_policy.c — loadguard.terminations (the audit ring) and
  * loadguard.terminate_stuck() (the policy once, now, with the caller's
- * rights), and loadguard.policy_stats (actions per rule and outcome).  The ring is copied out under LG_LOCK_AUDIT by lg_audit_copy();
+ * rights), and loadguard.policy_stats (actions per rule and outcome).  The
+ * ring is copied out under the audit module's lock by lg_audit_copy();
  * tuples are built after the lock is released.
  *
  * What a reader sees of each row is decided by lg_reader_sees_session()
@@ -19,8 +20,10 @@
 #include "utils/inet.h"
 #include "utils/timestamp.h"
 
+#include "audit.h"
 #include "compat.h"
 #include "loadguard.h"
+#include "sampler.h"
 #include "terminate.h"
 #include "views.h"
 #include "visibility.h"
@@ -45,12 +48,14 @@ put_audit_row(Tuplestorestate *store, TupleDesc tupdesc,
 	Datum		values[AUDIT_COLS];
 	bool		nulls[AUDIT_COLS];
 	bool		visible = lg_reader_sees_session(reader, e->roleid);
-	const char *outcome = e->outcome == LG_OUTCOME_DONE ? "done" :
+	const char *outcome;
+
+	outcome = e->outcome == LG_OUTCOME_DONE ? "done" :
 		e->outcome == LG_OUTCOME_FAILED ? "failed" : "skipped";
 
 	/*
-	 * Columns everyone may see; for a hidden session every other column
-	 * stays NULL (visibility.h), including any added later.
+	 * Columns everyone may see; for a hidden session every other column stays
+	 * NULL (visibility.h), including any added later.
 	 */
 	memset(nulls, true, sizeof(nulls));
 	values[0] = TimestampTzGetDatum(e->at);
