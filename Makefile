@@ -35,6 +35,7 @@ OBJS = \
 	src/views_sessions.o \
 	src/views_statements.o \
 	src/views_status.o \
+	src/visibility.o \
 	src/worker.o \
 	src/model/classify.o \
 	src/model/histogram.o \
