@@ -122,7 +122,7 @@ case " $TIERS " in *" tap "*)
 	BINDIR=$(lg_pg_bindir)
 	PGXSDIR=$(dirname "$(dirname "$(dirname "$("${PG_CONFIG:-pg_config}" --pgxs)")")")
 	TAPDIR=$(mktemp -d /tmp/loadguard-tap.XXXXXX)
-	cp -r test/t test/perl "$TAPDIR/"
+	mkdir -p "$TAPDIR/test" && cp -r t "$TAPDIR/" && cp -r test/perl "$TAPDIR/test/"
 	# the Grafana test (060) reads the shipped dashboard and provisioning files
 	[ -d grafana ] && cp -r grafana "$TAPDIR/"
 	chmod -R a+rX "$TAPDIR"
@@ -135,14 +135,14 @@ case " $TIERS " in *" tap "*)
 		[ "$(id -u)" = 0 ] && chown -R postgres: "$TAPDIR/sanbin"
 		TAPPATH="$TAPDIR/sanbin:$TAPPATH"
 	fi
-	for t in test/t/${LG_TAP:-}*.pl; do
+	for t in t/${LG_TAP:-}*.pl; do
 		[ -f "$t" ] || continue
 		name="tap/$(basename "$t" .pl)"
 		echo "--- $name"
 		if (cd "$TAPDIR" && lg_as_owner env PATH="$TAPPATH" TESTDIR="$TAPDIR" \
 			PG_REGRESS="$PGXSDIR/src/test/regress/pg_regress" \
 			PG_TEST_TIMEOUT_DEFAULT=60 \
-			prove -I "$PGXSDIR/src/test/perl" -I "$TAPDIR/perl" "t/$(basename "$t")") >"$TAPDIR/out.log" 2>&1; then
+			prove -I "$PGXSDIR/src/test/perl" -I "$TAPDIR/test/perl" "t/$(basename "$t")") >"$TAPDIR/out.log" 2>&1; then
 			pass "$name"
 		else
 			cat "$TAPDIR/out.log"
