@@ -8,8 +8,13 @@ EXTENSION = loadguard
 MODULE_big = loadguard
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
-REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=.
+# pg_regress suites (sql/, expected/), in order; `make installcheck` runs
+# them against a running server, then the cluster TAP tests in t/ through
+# PGXS's prove_installcheck (as a non-root user: PostgreSQL::Test::Cluster
+# runs initdb).  LoadGuardTest.pm is in test/perl (PROVE_FLAGS below).
+REGRESS = 00_extension 01_report 10_views 20_events 30_statements \
+	40_readiness 45_config_check 50_policy 70_hostile 75_privileges
+TAP_TESTS = 1
 EXTRA_CLEAN = test/unit/bin
 
 PG_CONFIG ?= pg_config
@@ -33,6 +38,8 @@ all:
 	@echo "run 'make test' or 'make demo' as root, which install them, or install them yourself." >&2
 	@exit 1
 endif
+# after the PGXS include, which empties PROVE_FLAGS; prove runs in $(srcdir)
+PROVE_FLAGS = -I ./test/perl
 
 .PHONY: test demo bench unit
 test:
