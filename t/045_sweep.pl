@@ -16,7 +16,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use IPC::Run;
-use Time::HiRes qw(usleep);
+use Time::HiRes qw(usleep time);
 use LoadGuardTest;
 
 my $usable = 17;
@@ -37,6 +37,7 @@ my @monitors = map {
 	$m;
 } 1 .. 2;
 my $ctl = $node->background_psql('postgres');
+$ctl->set_query_timer_restart();
 
 # baseline: 5 app users for a few seconds (pgbench, think time between requests)
 my $baseline = 5;
@@ -51,9 +52,10 @@ IPC::Run::run(
 	'<', \"SELECT count(*) FROM work;\n", '>', \$out, '2>', \$err)
   or die "pgbench baseline failed: $err";
 like($out, qr/number of clients: $baseline/, 'baseline ran with 5 app users');
-ok(lg_wait_for($node, "SELECT count(*) > 0 FROM loadguard.history WHERE ts > '$start'"),
+# every moment of the baseline is sampled once a sample follows its end
+my $end = $ctl->query_safe('SELECT clock_timestamp()');
+ok(lg_wait_for($node, "SELECT count(*) > 0 FROM loadguard.history WHERE ts > '$end'"),
 	'baseline sampled');
-usleep(300_000);
 
 my $lookback = $ctl->query_safe("SELECT (now() - '$start'::timestamptz)::text");
 # around the real boundary (usable - fixed overhead) and around usable itself
@@ -67,21 +69,39 @@ for my $u (@users)
 		"SELECT status FROM loadguard.readiness($u, $baseline, '$lookback') WHERE check_name = 'connections'");
 }
 
-# the real runs: U app clients connect at once and hold their slot
+# the real runs: U app clients connect and hold their slot until all of
+# them are either connected or refused.  They wait for an advisory lock
+# that the controller holds; the controller (an open session, so no slot of
+# its own is taken meanwhile) releases it once every client is accounted for.
+my $errdir = PostgreSQL::Test::Utils::tempdir();
 sub real_run
 {
 	my ($u) = @_;
+	$ctl->query_safe('SELECT pg_advisory_lock(4545)');
 	my @runs;
-	for (1 .. $u)
+	for my $i (1 .. $u)
 	{
-		my ($o, $e) = ('', '');
+		unlink "$errdir/$i";
 		push @runs, IPC::Run::start(
 			[
 				'psql', '-X', '-q', '-U', 'app', '-h', $node->host, '-p', $node->port,
-				'-d', 'postgres', '-c', 'SELECT pg_sleep(4)'
+				'-d', 'postgres', '-c', 'SELECT pg_advisory_lock_shared(4545)'
 			],
-			'>', \$o, '2>', \$e);
+			'>', '/dev/null', '2>', "$errdir/$i");
 	}
+	my $refused_now = sub { scalar grep { -s "$errdir/$_" } 1 .. $u };
+	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+	my $all_in;
+	while (time() < $deadline)
+	{
+		my $waiting = $ctl->query_safe(
+			"SELECT count(*) FROM pg_stat_activity WHERE usename = 'app' AND wait_event_type = 'Lock'");
+		$all_in = $waiting + $refused_now->() == $u;
+		last if $all_in;
+		usleep(50_000);
+	}
+	ok($all_in, "U=$u: every client connected or was refused");
+	$ctl->query_safe('SELECT pg_advisory_unlock(4545)');
 	my $refused = 0;
 	for my $r (@runs)
 	{

@@ -6,8 +6,8 @@
 #   preloaded, 5. cluster-level TAP tests (PostgreSQL::Test::Cluster, run as a
 #   non-root user, through PGXS's prove_installcheck).  The last line is
 #   "N passed, M failed".
-# Selection for development: LG_TIERS="unit regress tap" and LG_TAP="prefix"
-# (LG_TAP=060 runs t/060*.pl).
+# Selection for development: LG_TIERS="unit regress tap" and LG_TAP="prefix..."
+# (LG_TAP=060 runs t/060*.pl; LG_TAP="001 030" runs both).
 # Stress mode (LG_STRESS=1): one CPU hog per core runs from the first test
 # to the last, so every test must pass on a machine with no idle core.  The
 # hogs are started and stopped here, by pid, on every exit path, and each
@@ -172,8 +172,13 @@ case " $TIERS " in *" tap "*)
 	[ -d grafana ] && cp -r grafana "$TAPDIR/"
 	chmod -R a+rX "$TAPDIR"
 	[ "$(id -u)" = 0 ] && chown -R postgres: "$TAPDIR"
-	for t in t/"${LG_TAP:-}"*.pl; do
-		[ -f "$t" ] || continue
+	tap_files=()
+	for prefix in ${LG_TAP:-""}; do
+		for t in t/"$prefix"*.pl; do
+			[ -f "$t" ] && tap_files+=("$t")
+		done
+	done
+	for t in "${tap_files[@]}"; do
 		name="tap/$(basename "$t" .pl)"
 		echo "--- $name"
 		# LG_SERVER_ENV (sanitizer options) reaches every server the test starts
