@@ -1,6 +1,9 @@
 # Makefile — PGXS build of loadguard, and the project's commands:
 #   make demo    build, install, and replay a load test on a throwaway cluster
 #   make test    every test tier (cmocka, pg_regress, cluster); ends "N passed, M failed"
+#                (LG_STRESS=1: with every core kept busy; see doc/testing.md)
+#   make installcheck  PGXS: pg_regress against a running server, then the TAP
+#                tests in t/ (as a non-root user)
 #   make bench   benchmarks that print figures (not part of make test)
 # Both demo and test install the Debian packages they need when run as root.
 

@@ -29,6 +29,23 @@ LG_TAP_TIMEOUT=60
 pass() { PASSED=$((PASSED + 1)); echo "ok      $1"; }
 fail() { FAILED=$((FAILED + 1)); FAILED_NAMES+=("$1"); echo "FAILED  $1"; }
 
+# Stop the servers a TAP test left behind (a test killed by a signal does
+# not run its teardown), then remove the TAP directory.
+tap_stop_servers() {
+	local pidfile
+	[ -n "${TAPDIR:-}" ] && [ -d "$TAPDIR" ] || return 0
+	while read -r pidfile; do
+		lg_as_owner "$(lg_pg_bindir)/pg_ctl" -D "$(dirname "$pidfile")" -m immediate -w -t 30 stop >/dev/null 2>&1
+	done < <(find "$TAPDIR" -name postmaster.pid 2>/dev/null)
+}
+
+tap_cleanup() {
+	[ -n "${TAPDIR:-}" ] && [ -d "$TAPDIR" ] || return 0
+	tap_stop_servers
+	rm -rf "$TAPDIR"
+	TAPDIR=
+}
+
 stress_start() {
 	local n i me=$$
 	n=$(nproc 2>/dev/null || echo 2)
@@ -58,7 +75,7 @@ finish() {
 			pass sanitizer-clean
 		fi
 	fi
-	[ -n "${TAPDIR:-}" ] && rm -rf "$TAPDIR"
+	tap_cleanup
 	echo
 	if [ $FAILED -gt 0 ]; then
 		echo "failed: ${FAILED_NAMES[*]}"
@@ -67,7 +84,7 @@ finish() {
 	[ $FAILED -eq 0 ]
 	exit
 }
-trap 'stress_stop; lg_cluster_stop; [ -n "${TAPDIR:-}" ] && rm -rf "$TAPDIR"; rm -rf "$LOGDIR"' EXIT
+trap 'stress_stop; lg_cluster_stop; tap_cleanup; rm -rf "$LOGDIR"' EXIT
 trap 'echo "interrupted"; FAILED=$((FAILED + 1)); finish' INT TERM
 
 lg_install_packages || { fail packages; finish; }
@@ -194,6 +211,8 @@ case " $TIERS " in *" tap "*)
 			done
 			fail "$name"
 		fi
+		tap_cleanup_servers
+		tap_stop_servers
 		rm -rf "$TAPDIR/tmp_check"
 	done
 	;;
