@@ -211,7 +211,6 @@ case " $TIERS " in *" tap "*)
 			done
 			fail "$name"
 		fi
-		tap_cleanup_servers
 		tap_stop_servers
 		rm -rf "$TAPDIR/tmp_check"
 	done
