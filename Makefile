@@ -15,7 +15,7 @@ DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
 # them against a running server, then the cluster TAP tests in t/ through
 # PGXS's prove_installcheck (as a non-root user: PostgreSQL::Test::Cluster
 # runs initdb).  LoadGuardTest.pm is in test/perl (PROVE_FLAGS below).
-REGRESS = 00_extension 01_report 10_views 20_events 30_statements \
+REGRESS = 00_extension 01_report 05_upgrade 10_views 20_events 30_statements \
 	40_readiness 45_config_check 50_policy 70_hostile 75_privileges
 TAP_TESTS = 1
 EXTRA_CLEAN = test/unit/bin
