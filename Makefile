@@ -1,6 +1,9 @@
 # Makefile — PGXS build of loadguard, and the project's commands:
 #   make demo    build, install, and replay a load test on a throwaway cluster
 #   make test    every test tier (cmocka, pg_regress, cluster); ends "N passed, M failed"
+#                (LG_STRESS=1: with every core kept busy; see doc/testing.md)
+#   make installcheck  PGXS: pg_regress against a running server, then the TAP
+#                tests in t/ (as a non-root user)
 #   make bench   benchmarks that print figures (not part of make test)
 #   make deb     the Debian package ../postgresql-15-loadguard_<version>_<arch>.deb (debian/)
 #   make dist    the PGXN distribution loadguard-<version>.zip (META.json), from git HEAD
@@ -47,8 +50,13 @@ OBJS = \
 	src/model/readiness.o \
 	src/model/ring.o
 DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
-REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=.
+# pg_regress suites (sql/, expected/), in order; `make installcheck` runs
+# them against a running server, then the cluster TAP tests in t/ through
+# PGXS's prove_installcheck (as a non-root user: PostgreSQL::Test::Cluster
+# runs initdb).  LoadGuardTest.pm is in test/perl (PROVE_FLAGS below).
+REGRESS = 00_extension 01_report 05_upgrade 10_views 20_events 30_statements \
+	40_readiness 45_config_check 50_policy 70_hostile 75_privileges
+TAP_TESTS = 1
 EXTRA_CLEAN = test/unit/bin
 
 PG_CONFIG ?= pg_config
@@ -73,6 +81,8 @@ all:
 	@echo "run 'make test' or 'make demo' as root, which install them, or install them yourself." >&2
 	@exit 1
 endif
+# after the PGXS include, which empties PROVE_FLAGS; prove runs in $(srcdir)
+PROVE_FLAGS = -I ./test/perl
 
 .PHONY: test demo bench unit deb dist indent indent-check
 test:

@@ -4,7 +4,7 @@
 -- pg_monitor members see them; PUBLIC may not reset() or terminate_stuck();
 -- and hostile functions and operators on the caller's search_path change no
 -- result.  Sessions of other roles need real connections: see
--- test/t/080_privileges.pl.
+-- t/080_privileges.pl.
 CREATE EXTENSION loadguard;
 \set SHOW_CONTEXT never
 

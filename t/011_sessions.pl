@@ -88,7 +88,11 @@ $c->query_until(qr/started/, "\\echo started\nUPDATE t SET v = 2 WHERE id = 3;\n
 ok(lg_wait_for($node,
 		"SELECT blocked_by = ARRAY[$b_pid] FROM loadguard.sessions WHERE pid = $c_pid", 'chain formed'),
 	'C is blocked by B');
-is(row($b_pid, "blocked_by::text || '|' || blocking::text"), "{$a_pid}|{$c_pid}",
+# C waits for B's transaction as soon as B holds row 3; B's own UPDATE of
+# row 2 may still be on its way: wait for it to block too
+ok(lg_wait_for($node,
+		"SELECT blocked_by::text || '|' || blocking::text = '{$a_pid}|{$c_pid}' FROM loadguard.sessions WHERE pid = $b_pid",
+		'B blocked by A'),
 	'B is blocked by A and blocks C');
 is(row($a_pid, "blocked_by::text || '|' || blocking::text"), "{}|{$b_pid}", 'A blocks B only');
 ok(lg_wait_for($node, 'SELECT waiting_on_lock = 3 FROM loadguard.status', 'three waiting'),

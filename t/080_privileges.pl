@@ -72,7 +72,7 @@ my %seen = (
 for my $view (sort keys %seen)
 {
 	# sessions does not even list another role's session that waits on
-	# nothing and blocks nobody (test/t/081_redaction.pl has every column)
+	# nothing and blocks nobody (t/081_redaction.pl has every column)
 	is(as_role('regress_lg_plain', sprintf($seen{$view}, $super_pid)),
 		$view eq 'sessions' ? '' : '<insufficient privilege>|NULL|NULL',
 		"$view: PUBLIC sees no query, application or client address of a superuser session");
