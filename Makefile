@@ -2,6 +2,8 @@
 #   make demo    build, install, and replay a load test on a throwaway cluster
 #   make test    every test tier (cmocka, pg_regress, cluster); ends "N passed, M failed"
 #   make bench   benchmarks that print figures (not part of make test)
+#   make deb     the Debian package ../postgresql-15-loadguard_<version>_<arch>.deb (debian/)
+#   make dist    the PGXN distribution loadguard-<version>.zip (META.json), from git HEAD
 #   make indent-check / make indent   pg_bsd_indent layout: check it / apply it
 # Both demo and test install the Debian packages they need when run as root.
 
@@ -72,7 +74,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo bench unit indent indent-check
+.PHONY: test demo bench unit deb dist indent indent-check
 test:
 	@bash test/run.sh
 
@@ -84,6 +86,28 @@ bench:
 
 unit:
 	$(MAKE) -C test/unit
+
+# The Debian package, built by Debian's PostgreSQL tooling (debian/rules:
+# pg_buildext for each version in debian/pgversions).  As root, the build
+# dependencies are installed first when dpkg-checkbuilddeps finds any missing.
+# The variables of this make (PG_CONFIG...) are not passed down: the package
+# is built against /usr/lib/postgresql/<version>.
+deb:
+	@if [ "$$(id -u)" = 0 ] && ! { command -v dpkg-checkbuilddeps >/dev/null && dpkg-checkbuilddeps >/dev/null 2>&1; }; then \
+		echo "installing the build dependencies"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null && \
+		apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+			build-essential dpkg-dev debhelper postgresql-server-dev-all >/dev/null || exit 1; \
+	fi
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u PG_CONFIG dpkg-buildpackage -us -uc -b
+
+# The PGXN distribution: what git HEAD holds, under loadguard-<version>/,
+# <version> being META.json's.  DISTDIR (with a trailing slash) puts it elsewhere.
+LG_DIST_VERSION = $(shell perl -MJSON::PP -e 'local $$/; print decode_json(<STDIN>)->{version}' <META.json)
+dist:
+	git archive --format=zip --prefix=loadguard-$(LG_DIST_VERSION)/ -o $(DISTDIR)loadguard-$(LG_DIST_VERSION).zip HEAD
+	@echo "$(DISTDIR)loadguard-$(LG_DIST_VERSION).zip"
 
 # pg_bsd_indent with pgindent's options over the C sources (test/indent.sh)
 indent-check:
