@@ -34,6 +34,13 @@ typedef enum LgEventKind
 	LG_EV_NONE = -1
 } LgEventKind;
 
+/* A refused connection attempt (the four rejected_* kinds)? */
+static inline bool
+lg_event_is_refusal(LgEventKind kind)
+{
+	return kind >= LG_EV_REJECTED_TOO_MANY_CLIENTS && kind <= LG_EV_REJECTED_ROLE_LIMIT;
+}
+
 /* SQL-visible name of each kind ("rejected_too_many_clients", ...). */
 extern const char *const lg_event_names[LG_EVENT_COUNT];
 

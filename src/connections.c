@@ -3,6 +3,9 @@
  * loadguard.connections: current and peak connections by database, role,
  * application and client address, bounded per dimension (see names.h).
  *
+ * Each name also counts the connections established and refused under it
+ * since reset, from the connection log (connlog.c) the worker drains.
+ *
  * Locking: all four tables are protected by LG_LOCK_NAMES.  The worker
  * builds its tallies in local memory and holds the lock exclusively only to
  * merge them in (a bounded loop over at most LG_NAMES_PER_DIMENSION
@@ -15,6 +18,7 @@
 #include "storage/shmem.h"
 #include "utils/timestamp.h"
 
+#include "connlog.h"
 #include "loadguard.h"
 #include "names.h"
 #include "sampler.h"
@@ -47,11 +51,18 @@ lg_names_shmem_init(void)
 
 void
 lg_connections_update(LgNameTally *const tallies[LG_DIM_COUNT],
-					  const int ntallies[LG_DIM_COUNT], TimestampTz now)
+					  const int ntallies[LG_DIM_COUNT],
+					  LgNameCounts *counts, TimestampTz now)
 {
 	LWLockAcquire(lg_lock(LG_LOCK_NAMES), LW_EXCLUSIVE);
 	for (int d = 0; d < LG_DIM_COUNT; d++)
+	{
+		/* counts first: a name that just connected gets its slot with them */
+		lg_names_count(&lg_names->tables[d], counts->items[d], counts->n[d]);
+		lg_names->tables[d].other.established += counts->other_established;
+		lg_names->tables[d].other.refused += counts->other_refused;
 		lg_names_update(&lg_names->tables[d], tallies[d], ntallies[d], now);
+	}
 	LWLockRelease(lg_lock(LG_LOCK_NAMES));
 }
 

@@ -47,7 +47,9 @@
 #include "utils/pidfile.h"
 #include "utils/timestamp.h"
 
+#include "connlog.h"
 #include "loadguard.h"
+#include "timeouts.h"
 
 /*
  * ClientAuthentication_hook from libpq/auth.h, declared here because that
@@ -179,6 +181,8 @@ lg_emit_log(ErrorData *edata)
 {
 	LgErrorReport report;
 	LgEventKind kind;
+	uint64		generation;
+	bool		failed_after_auth = false;
 
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
@@ -187,11 +191,15 @@ lg_emit_log(ErrorData *edata)
 		return;
 
 	/* a session that authenticated is dying before its startup finished */
+	generation = pg_atomic_read_u64(&lg_events->generation);
 	if (auth_counted && edata->elevel >= FATAL && IsInitProcessingMode())
 	{
 		auth_counted = false;
-		if (pg_atomic_read_u64(&lg_events->generation) == auth_counted_generation)
+		if (generation == auth_counted_generation)
+		{
 			pg_atomic_fetch_add_u64(&lg_events->failed_after_auth, 1);
+			failed_after_auth = true;
+		}
 	}
 
 	report.sqlstate = edata->sqlerrcode;
@@ -205,6 +213,10 @@ lg_emit_log(ErrorData *edata)
 	kind = lg_classify_error(&report);
 	if (kind != LG_EV_NONE)
 		count_event(kind);
+
+	/* by whom: the names in the startup packet (connlog.c) */
+	if (failed_after_auth || lg_event_is_refusal(kind))
+		lg_connlog_startup_failed(failed_after_auth, lg_event_is_refusal(kind), generation);
 }
 
 /*
@@ -223,6 +235,8 @@ lg_client_authentication(struct Port *port, int status)
 	auth_counted_generation = pg_atomic_read_u64(&lg_events->generation);
 	auth_counted = true;
 	count_event(LG_EV_CONNECTIONS_ESTABLISHED);
+	lg_connlog_authenticated(auth_counted_generation);
+	lg_timeouts_at_startup();
 }
 
 void
@@ -319,6 +333,12 @@ lg_events_total(LgEventKind kind)
 	if (kind == LG_EV_CONNECTIONS_ESTABLISHED)
 		return counts[kind] > failed ? counts[kind] - failed : 0;
 	return counts[kind];
+}
+
+uint64
+lg_events_generation(void)
+{
+	return lg_events ? pg_atomic_read_u64(&lg_events->generation) : 0;
 }
 
 void

@@ -135,6 +135,8 @@ extern void lg_events_check_log_settings(void);
 
 /* ---- totals other modules read for loadguard.status ---- */
 extern uint64 lg_events_total(LgEventKind kind);
+/* events.c: the reset generation, bumped by every reset */
+extern uint64 lg_events_generation(void);
 extern void lg_statements_last_minute(double *statements_per_s, double *latency_p95_ms);
 extern void lg_policy_counts(uint64 *cancels, uint64 *terminations);
 

@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include "libpq/pqcomm.h"
+
 #include "names.h"
 #include "session.h"
 
@@ -17,9 +19,14 @@
  */
 extern int	lg_sampler_blockers_of(int pid, int **blockers);
 
-/* connections.c: apply one tick's distinct tallies per dimension */
+/*
+ * connections.c: apply one tick's distinct tallies per dimension, after the
+ * connections established and refused since the previous tick (connlog.h).
+ */
+struct LgNameCounts;
 extern void lg_connections_update(LgNameTally *const tallies[LG_DIM_COUNT],
-								  const int ntallies[LG_DIM_COUNT], TimestampTz now);
+								  const int ntallies[LG_DIM_COUNT],
+								  struct LgNameCounts *counts, TimestampTz now);
 
 /*
  * connections.c: copy of one dimension's table (under LG_LOCK_NAMES, shared).
@@ -28,6 +35,9 @@ extern void lg_connections_copy(LgDimension dim, LgNameTable *out);
 
 /* Display name of a table key: role/database name (needs a transaction), or the text key. */
 extern const char *lg_name_key_display(LgDimension dim, const LgNameKey *key);
+
+/* A client address as text into out[LG_CLIENT_ADDR_LEN]; "" for unix sockets. */
+extern void lg_format_client_addr(const SockAddr *addr, char *out);
 
 /* "" (unix socket or none) as the connections view shows it */
 #define LG_CLIENT_LOCAL "local"

@@ -17,7 +17,9 @@
 #include "storage/shmem.h"
 
 #include "compat.h"
+#include "connlog.h"
 #include "loadguard.h"
+#include "timeouts.h"
 
 LgCoreState *lg_core = NULL;
 
@@ -38,6 +40,8 @@ lg_total_shmem_size(void)
 	size = add_size(size, lg_statements_shmem_size());
 	size = add_size(size, lg_names_shmem_size());
 	size = add_size(size, lg_audit_shmem_size());
+	size = add_size(size, lg_connlog_shmem_size());
+	size = add_size(size, lg_timeouts_shmem_size());
 	return size;
 }
 
@@ -70,6 +74,8 @@ lg_shmem_startup(void)
 	lg_statements_shmem_init();
 	lg_names_shmem_init();
 	lg_audit_shmem_init();
+	lg_connlog_shmem_init();
+	lg_timeouts_shmem_init();
 	if (!IsUnderPostmaster)
 		lg_persist_startup();
 	LWLockRelease(AddinShmemInitLock);
