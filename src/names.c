@@ -103,6 +103,12 @@ lg_names_tally(LgNameTally *items, int n)
 	return distinct;
 }
 
+static int64_t
+count_weight(int64_t established, int64_t refused)
+{
+	return (established > 0 ? established : 0) + refused;
+}
+
 /* The slot a newcomer with `current` connections may take, or -1. */
 static int
 eviction_candidate(const LgNameTable *table, int32_t current)
@@ -113,11 +119,16 @@ eviction_candidate(const LgNameTable *table, int32_t current)
 	{
 		const LgNameEntry *e = &table->entries[i];
 
+		const LgNameEntry *b = best >= 0 ? &table->entries[best] : NULL;
+
 		if (e->current != 0 || e->peak >= current)
 			continue;
-		if (best < 0 || e->peak < table->entries[best].peak ||
-			(e->peak == table->entries[best].peak &&
-			 e->peak_at < table->entries[best].peak_at))
+		/* the smallest peak; then the fewest counted connections; then the oldest */
+		if (b == NULL || e->peak < b->peak ||
+			(e->peak == b->peak &&
+			 (count_weight(e->established, e->refused) < count_weight(b->established, b->refused) ||
+			  (count_weight(e->established, e->refused) == count_weight(b->established, b->refused) &&
+			   e->peak_at < b->peak_at))))
 			best = i;
 	}
 	return best;
@@ -201,12 +212,6 @@ static int
 count_key_cmp(const void *a, const void *b)
 {
 	return key_cmp(&((const LgNameCount *) a)->key, &((const LgNameCount *) b)->key);
-}
-
-static int64_t
-count_weight(int64_t established, int64_t refused)
-{
-	return (established > 0 ? established : 0) + refused;
 }
 
 static int

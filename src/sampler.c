@@ -41,6 +41,7 @@
 #include "connlog.h"
 #include "loadguard.h"
 #include "names.h"
+#include "rolestats.h"
 #include "sampler.h"
 #include "timeouts.h"
 
@@ -340,26 +341,6 @@ lg_collect_buffers(LgNameTally *tallies[LG_DIM_COUNT])
 		tallies[d] = tally_buf[d];
 }
 
-/*
- * Busy: doing something with its connection now — running (or fastpath),
- * in an open transaction, or waiting on a lock.  Idle sessions merely hold
- * theirs.
- */
-static inline bool
-lg_session_busy(LgSessionState state, bool waiting_on_lock)
-{
-	switch (state)
-	{
-		case LG_STATE_ACTIVE:
-		case LG_STATE_FASTPATH:
-		case LG_STATE_IDLE_IN_TRANSACTION:
-		case LG_STATE_IDLE_IN_TRANSACTION_ABORTED:
-			return true;
-		default:
-			return waiting_on_lock;
-	}
-}
-
 void
 lg_sampler_collect(LgSample *sample, TimestampTz now)
 {
@@ -425,7 +406,7 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 		waiting = (lg_wait_map_get(&waits, s.pid, NULL) & 0xFF000000) == PG_WAIT_LOCK;
 		if (waiting)
 			sample->waiting_on_lock++;
-		busy = lg_session_busy(s.state, waiting);
+		busy = lg_session_is_busy(s.state, waiting);
 		if (busy)
 			sample->busy_connections++;
 
