@@ -20,9 +20,13 @@
  * those to "(other)"), so the totals stay exact and nobody waits.  Writers
  * allocate nothing, take no lock and never ereport.
  *
- * Which names: the ones the startup packet asked for (MyProcPort: user,
- * database, application) and the client address.  Refused connections
- * may name a role or database that does not exist; they are kept by name.
+ * Which names: an established connection is logged when its startup
+ * transaction commits, with its session user and database Oids, its
+ * application_name and client address, exactly as the sampler will key the
+ * session.  A refused one is logged with what its startup packet asked for
+ * (MyProcPort: user, database, application) and its client address; the
+ * worker looks the role and database up by name, and keeps names that do
+ * not exist as they were asked for.
  */
 #include "postgres.h"
 
@@ -30,13 +34,19 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
-#include "commands/dbcommands.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
-#include "utils/acl.h"
+#include "utils/guc.h"
+#include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "compat.h"
@@ -46,17 +56,23 @@
 
 #define LG_CONNLOG_SLOTS	2048
 
+typedef enum LgConnRecordKind
+{
+	LG_CONN_ESTABLISHED = 1,
+	LG_CONN_REFUSED,
+	LG_CONN_ENDED
+} LgConnRecordKind;
+
 typedef struct LgConnRecord
 {
 	pg_atomic_uint64 seq;		/* pos + 1 once written; pos + slots when free */
 	uint64		generation;		/* events reset generation when written */
-	int8		established;	/* +1 authenticated, -1 failed after that */
-	bool		refused;
-	bool		ended;			/* a session that had completed startup ended */
-	Oid			roleid;			/* ended records: session user */
-	int64		lifetime_us;	/* ended records */
-	char		role[NAMEDATALEN];
-	char		database[NAMEDATALEN];
+	LgConnRecordKind kind;
+	Oid			roleid;			/* established and ended: known */
+	Oid			dbid;			/* established: known */
+	int64		lifetime_us;	/* ended */
+	char		role[NAMEDATALEN];	/* refused: as asked for */
+	char		database[NAMEDATALEN];	/* refused: as asked for */
 	char		application[NAMEDATALEN];
 	char		client[LG_CLIENT_ADDR_LEN];
 } LgConnRecord;
@@ -64,23 +80,18 @@ typedef struct LgConnRecord
 typedef struct LgConnLog
 {
 	pg_atomic_uint64 head;		/* next position to claim */
-	/* records that found the ring full, by what they would have counted */
-	pg_atomic_uint64 overflow_authenticated;
-	pg_atomic_uint64 overflow_failed;
+	/* records that found the ring full */
+	pg_atomic_uint64 overflow_established;
 	pg_atomic_uint64 overflow_refused;
 
 	/* the worker's, no lock: the next position to read, overflow read so far */
 	uint64		tail;
-	uint64		seen_authenticated;
-	uint64		seen_failed;
+	uint64		seen_established;
 	uint64		seen_refused;
 	LgConnRecord slots[LG_CONNLOG_SLOTS];
 } LgConnLog;
 
 static LgConnLog *lg_connlog = NULL;
-
-/* this backend's authentication record went into the ring (not overflow) */
-static bool auth_logged = false;
 
 Size
 lg_connlog_shmem_size(void)
@@ -98,8 +109,7 @@ lg_connlog_shmem_init(void)
 	{
 		memset(lg_connlog, 0, sizeof(LgConnLog));
 		pg_atomic_init_u64(&lg_connlog->head, 0);
-		pg_atomic_init_u64(&lg_connlog->overflow_authenticated, 0);
-		pg_atomic_init_u64(&lg_connlog->overflow_failed, 0);
+		pg_atomic_init_u64(&lg_connlog->overflow_established, 0);
 		pg_atomic_init_u64(&lg_connlog->overflow_refused, 0);
 		for (uint64 i = 0; i < LG_CONNLOG_SLOTS; i++)
 			pg_atomic_init_u64(&lg_connlog->slots[i].seq, i);
@@ -134,92 +144,33 @@ claim_slot(uint64 *pos_out)
 	}
 }
 
+static LgConnRecord *
+begin_record(LgConnRecordKind kind, uint64 generation, uint64 *pos)
+{
+	LgConnRecord *slot;
+
+	if (lg_connlog == NULL || (slot = claim_slot(pos)) == NULL)
+		return NULL;
+	slot->generation = generation;
+	slot->kind = kind;
+	slot->roleid = InvalidOid;
+	slot->dbid = InvalidOid;
+	slot->lifetime_us = 0;
+	slot->role[0] = slot->database[0] = slot->application[0] = slot->client[0] = '\0';
+	return slot;
+}
+
 static void
-publish_slot(LgConnRecord *slot, uint64 pos)
+publish_record(LgConnRecord *slot, uint64 pos)
 {
 	pg_write_barrier();
 	pg_atomic_write_u64(&slot->seq, pos + 1);
 }
 
-static void
-copy_name(char *dst, const char *src, int size)
-{
-	if (src == NULL)
-	{
-		dst[0] = '\0';
-		return;
-	}
-	strlcpy(dst, src, size);
-}
-
-/* The startup packet's names and the client address, "" where unknown. */
-static void
-fill_names(LgConnRecord *r)
-{
-#ifdef LG_HAVE_PORT_PREFIX
-	const LgPortPrefix *port = (const LgPortPrefix *) MyProcPort;
-
-	if (port != NULL)
-	{
-		copy_name(r->role, port->user_name, NAMEDATALEN);
-		copy_name(r->database, port->database_name, NAMEDATALEN);
-		copy_name(r->application, port->application_name, NAMEDATALEN);
-		lg_format_client_addr(&port->raddr, r->client);
-		return;
-	}
-#endif
-	r->role[0] = r->database[0] = r->application[0] = r->client[0] = '\0';
-}
-
-static bool
-have_names(void)
-{
-#ifdef LG_HAVE_PORT_PREFIX
-	return MyProcPort != NULL;
-#else
-	return false;
-#endif
-}
-
 /*
- * Put one record into the log, or count it as overflow.  Returns true when
- * it went into the ring.
- */
-static bool
-log_record(int established, bool refused, uint64 generation, bool force_overflow)
-{
-	LgConnRecord *slot;
-	uint64		pos;
-
-	if (lg_connlog == NULL)
-		return false;
-	slot = (have_names() && !force_overflow) ? claim_slot(&pos) : NULL;
-	if (slot == NULL)
-	{
-		/* the worker attributes these to "(other)" in every dimension */
-		if (established > 0)
-			pg_atomic_fetch_add_u64(&lg_connlog->overflow_authenticated, 1);
-		else if (established < 0)
-			pg_atomic_fetch_add_u64(&lg_connlog->overflow_failed, 1);
-		if (refused)
-			pg_atomic_fetch_add_u64(&lg_connlog->overflow_refused, 1);
-		return false;
-	}
-	slot->generation = generation;
-	slot->established = (int8) established;
-	slot->refused = refused;
-	slot->ended = false;
-	slot->roleid = InvalidOid;
-	slot->lifetime_us = 0;
-	fill_names(slot);
-	publish_slot(slot, pos);
-	return true;
-}
-
-/*
- * before_shmem_exit callback of an authenticated backend: one "ended"
- * record with its lifetime, if it completed startup.  Lost (not counted)
- * when the ring is full: lifetimes are a sample, not a total.
+ * before_shmem_exit callback of a backend that completed startup: one
+ * "ended" record with its lifetime.  Lost when the ring is full: lifetimes
+ * are a sample, not a total.
  */
 static void
 lg_connlog_session_end(int code, Datum arg)
@@ -227,57 +178,142 @@ lg_connlog_session_end(int code, Datum arg)
 	LgConnRecord *slot;
 	uint64		pos;
 
-	if (lg_connlog == NULL || IsInitProcessingMode() || !lg_enabled)
+	if (!lg_enabled || (slot = begin_record(LG_CONN_ENDED, 0, &pos)) == NULL)
 		return;
-	slot = claim_slot(&pos);
-	if (slot == NULL)
-		return;
-	slot->generation = 0;
-	slot->established = 0;
-	slot->refused = false;
-	slot->ended = true;
 	slot->roleid = GetSessionUserId();
 	slot->lifetime_us = GetCurrentTimestamp() - MyStartTimestamp;
-	slot->role[0] = slot->database[0] = slot->application[0] = slot->client[0] = '\0';
-	publish_slot(slot, pos);
+	publish_record(slot, pos);
 }
 
 void
-lg_connlog_authenticated(uint64 generation)
+lg_connlog_established(void)
 {
 	static bool exit_registered = false;
+	LgConnRecord *slot;
+	uint64		pos;
 
-	auth_logged = log_record(+1, false, generation, false);
+	if (lg_connlog == NULL)
+		return;
 	if (!exit_registered)
 	{
 		before_shmem_exit(lg_connlog_session_end, (Datum) 0);
 		exit_registered = true;
 	}
+	slot = begin_record(LG_CONN_ESTABLISHED, lg_events_generation(), &pos);
+	if (slot == NULL)
+	{
+		/* the worker attributes these to "(other)" in every dimension */
+		pg_atomic_fetch_add_u64(&lg_connlog->overflow_established, 1);
+		return;
+	}
+	slot->roleid = GetSessionUserId();
+	slot->dbid = MyDatabaseId;
+	/* the GUC, as the sampler will see it in the session's status */
+	if (application_name)
+		strlcpy(slot->application, application_name, NAMEDATALEN);
+#ifdef LG_HAVE_PORT_PREFIX
+	if (MyProcPort)
+		lg_format_client_addr(&((const LgPortPrefix *) MyProcPort)->raddr, slot->client);
+#endif
+	publish_record(slot, pos);
 }
 
 void
-lg_connlog_startup_failed(bool after_auth, bool refused, uint64 generation)
+lg_connlog_refused(uint64 generation)
 {
-	if (!after_auth && !refused)
+	LgConnRecord *slot = NULL;
+	uint64		pos;
+
+	if (lg_connlog == NULL)
 		return;
-	/*
-	 * A -1 goes where its +1 went, so that a name never loses what another
-	 * name (or "(other)") gained.  Only when the ring fills up between the
-	 * two does a -1 land in "(other)" away from its +1.
-	 */
-	log_record(after_auth ? -1 : 0, refused, generation, after_auth && !auth_logged);
+#ifdef LG_HAVE_PORT_PREFIX
+	if (MyProcPort != NULL)
+		slot = begin_record(LG_CONN_REFUSED, generation, &pos);
+#endif
+	if (slot == NULL)
+	{
+		pg_atomic_fetch_add_u64(&lg_connlog->overflow_refused, 1);
+		return;
+	}
+#ifdef LG_HAVE_PORT_PREFIX
+	{
+		const LgPortPrefix *port = (const LgPortPrefix *) MyProcPort;
+
+		if (port->user_name)
+			strlcpy(slot->role, port->user_name, NAMEDATALEN);
+		if (port->database_name)
+			strlcpy(slot->database, port->database_name, NAMEDATALEN);
+		if (port->application_name)
+			strlcpy(slot->application, port->application_name, NAMEDATALEN);
+		lg_format_client_addr(&port->raddr, slot->client);
+	}
+#endif
+	publish_record(slot, pos);
+}
+
+/* ---- the worker's side ---- */
+
+typedef struct LgOidName
+{
+	Oid			oid;
+	NameData	name;
+} LgOidName;
+
+/*
+ * Every row's Oid and name of a shared catalog (pg_authid or pg_database),
+ * by a heap scan: the worker has no database, so it cannot count on the
+ * name indexes being in its relcache.
+ */
+static int
+read_names(Oid relid, LgOidName **out)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	int			n = 0;
+	int			cap = 64;
+	LgOidName  *items = palloc(sizeof(LgOidName) * cap);
+
+	rel = table_open(relid, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		if (n == cap)
+		{
+			cap *= 2;
+			items = repalloc(items, sizeof(LgOidName) * cap);
+		}
+		if (relid == AuthIdRelationId)
+		{
+			Form_pg_authid form = (Form_pg_authid) GETSTRUCT(tup);
+
+			items[n].oid = form->oid;
+			items[n].name = form->rolname;
+		}
+		else
+		{
+			Form_pg_database form = (Form_pg_database) GETSTRUCT(tup);
+
+			items[n].oid = form->oid;
+			items[n].name = form->datname;
+		}
+		n++;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	*out = items;
+	return n;
 }
 
 static Oid
-role_oid(const char *name)
+lookup_name(const LgOidName *items, int n, const char *name)
 {
-	return name[0] ? get_role_oid(name, true) : InvalidOid;
-}
-
-static Oid
-database_oid(const char *name)
-{
-	return name[0] ? get_database_oid(name, true) : InvalidOid;
+	for (int i = 0; i < n && name[0] != '\0'; i++)
+	{
+		if (strcmp(NameStr(items[i].name), name) == 0)
+			return items[i].oid;
+	}
+	return InvalidOid;
 }
 
 static uint64
@@ -297,12 +333,13 @@ lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
 	uint64		tail = lg_connlog->tail;
 	int			avail = 0;
 	int			nroles = 0;
+	LgConnRecord *recs;
 	LgRoleChurn *roles;
-	bool		own_xact = false;
-	char		last_role[NAMEDATALEN] = "";
-	Oid			last_roleid = InvalidOid;
-	char		last_db[NAMEDATALEN] = "";
-	Oid			last_dbid = InvalidOid;
+	LgOidName  *authids = NULL;
+	LgOidName  *databases = NULL;
+	int			nauthids = 0;
+	int			ndatabases = 0;
+	bool		need_lookup = false;
 
 	memset(names, 0, sizeof(*names));
 
@@ -313,87 +350,85 @@ lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
 		avail++;
 	pg_read_barrier();
 
+	/* copy them out and hand the slots back first: nothing below may lose the ring */
+	recs = palloc(sizeof(LgConnRecord) * Max(avail, 1));
+	for (int i = 0; i < avail; i++)
+	{
+		uint64		pos = tail + i;
+		LgConnRecord *slot = &lg_connlog->slots[pos % LG_CONNLOG_SLOTS];
+
+		memcpy(&recs[i], slot, sizeof(LgConnRecord));
+		need_lookup |= (recs[i].kind == LG_CONN_REFUSED && recs[i].generation == generation);
+		pg_memory_barrier();
+		pg_atomic_write_u64(&slot->seq, pos + LG_CONNLOG_SLOTS);
+	}
+	lg_connlog->tail = tail + avail;
+
+	if (need_lookup)
+	{
+		bool		own_xact = !IsTransactionState();
+
+		if (own_xact)
+			StartTransactionCommand();
+		nauthids = read_names(AuthIdRelationId, &authids);
+		ndatabases = read_names(DatabaseRelationId, &databases);
+		if (own_xact)
+			CommitTransactionCommand();
+	}
+
 	roles = palloc(sizeof(LgRoleChurn) * Max(avail, 1));
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 		names->items[d] = palloc(sizeof(LgNameCount) * Max(avail, 1));
 
 	for (int i = 0; i < avail; i++)
 	{
-		uint64		pos = tail + i;
-		LgConnRecord *slot = &lg_connlog->slots[pos % LG_CONNLOG_SLOTS];
-		LgConnRecord r;
+		LgConnRecord *r = &recs[i];
+		LgRoleChurn *c = &roles[nroles];
+		int			k = names->n[0];
 
-		memcpy(&r, slot, sizeof(r));
-		/* copied: hand the slot back to writers, one lap later */
-		pg_memory_barrier();
-		pg_atomic_write_u64(&slot->seq, pos + LG_CONNLOG_SLOTS);
-
-		if (r.ended)
+		memset(c, 0, sizeof(*c));
+		if (r->kind == LG_CONN_ENDED)
 		{
-			roles[nroles].roleid = r.roleid;
-			roles[nroles].established = 0;
-			roles[nroles].refused = 0;
-			roles[nroles].ended = 1;
-			roles[nroles].short_lived = r.lifetime_us < LG_SHORT_LIVED_US ? 1 : 0;
+			c->roleid = r->roleid;
+			c->ended = 1;
+			c->short_lived = r->lifetime_us < LG_SHORT_LIVED_US ? 1 : 0;
 			nroles++;
 			continue;
 		}
-		if (r.generation != generation)
+		if (r->generation != generation)
 			continue;			/* counted before a reset */
 
-		if (!own_xact && !IsTransactionState())
+		if (r->kind == LG_CONN_REFUSED)
 		{
-			StartTransactionCommand();
-			own_xact = true;
+			r->roleid = lookup_name(authids, nauthids, r->role);
+			r->dbid = lookup_name(databases, ndatabases, r->database);
 		}
-		if (strcmp(r.role, last_role) != 0 || last_role[0] == '\0')
+		if (OidIsValid(r->roleid))
 		{
-			strlcpy(last_role, r.role, sizeof(last_role));
-			last_roleid = role_oid(r.role);
-		}
-		if (strcmp(r.database, last_db) != 0 || last_db[0] == '\0')
-		{
-			strlcpy(last_db, r.database, sizeof(last_db));
-			last_dbid = database_oid(r.database);
-		}
-
-		if (OidIsValid(last_roleid))
-		{
-			roles[nroles].roleid = last_roleid;
-			roles[nroles].established = r.established;
-			roles[nroles].refused = r.refused ? 1 : 0;
-			roles[nroles].ended = 0;
-			roles[nroles].short_lived = 0;
+			c->roleid = r->roleid;
+			c->established = r->kind == LG_CONN_ESTABLISHED ? 1 : 0;
+			c->refused = r->kind == LG_CONN_REFUSED ? 1 : 0;
 			nroles++;
 		}
 
 		/* roles and databases by Oid, as the sampler keys them; unknown ones by name */
+		lg_name_key_set(&names->items[LG_DIM_ROLE][k].key, r->roleid,
+						OidIsValid(r->roleid) ? NULL : r->role);
+		lg_name_key_set(&names->items[LG_DIM_DATABASE][k].key, r->dbid,
+						OidIsValid(r->dbid) ? NULL : r->database);
+		lg_name_key_set(&names->items[LG_DIM_APPLICATION][k].key, 0, r->application);
+		lg_name_key_set(&names->items[LG_DIM_CLIENT][k].key, 0,
+						r->client[0] ? r->client : LG_CLIENT_LOCAL);
+		for (int d = 0; d < LG_DIM_COUNT; d++)
 		{
-			int			k = names->n[0];
-
-			lg_name_key_set(&names->items[LG_DIM_ROLE][k].key, last_roleid,
-							OidIsValid(last_roleid) ? NULL : r.role);
-			lg_name_key_set(&names->items[LG_DIM_DATABASE][k].key, last_dbid,
-							OidIsValid(last_dbid) ? NULL : r.database);
-			lg_name_key_set(&names->items[LG_DIM_APPLICATION][k].key, 0, r.application);
-			lg_name_key_set(&names->items[LG_DIM_CLIENT][k].key, 0,
-							r.client[0] ? r.client : LG_CLIENT_LOCAL);
-			for (int d = 0; d < LG_DIM_COUNT; d++)
-			{
-				names->items[d][k].established = r.established;
-				names->items[d][k].refused = r.refused ? 1 : 0;
-				names->n[d] = k + 1;
-			}
+			names->items[d][k].established = r->kind == LG_CONN_ESTABLISHED ? 1 : 0;
+			names->items[d][k].refused = r->kind == LG_CONN_REFUSED ? 1 : 0;
+			names->n[d] = k + 1;
 		}
 	}
-	lg_connlog->tail = tail + avail;
-
-	if (own_xact)
-		CommitTransactionCommand();
 
 	names->other_established =
-		(int64) overflow_delta(&lg_connlog->overflow_authenticated, &lg_connlog->seen_authenticated) -
-		(int64) overflow_delta(&lg_connlog->overflow_failed, &lg_connlog->seen_failed);
+		(int64) overflow_delta(&lg_connlog->overflow_established, &lg_connlog->seen_established);
 	names->other_refused =
 		(int64) overflow_delta(&lg_connlog->overflow_refused, &lg_connlog->seen_refused);
 

@@ -22,15 +22,15 @@
 
 /* ---- written by the hooks (events.c) ---- */
 
-/* A client backend authenticated: +1 established for its startup packet's names. */
-extern void lg_connlog_authenticated(uint64 generation);
-
 /*
- * A backend ends its startup in a FATAL error.  after_auth: it had been
- * counted by lg_connlog_authenticated in this reset generation (-1
- * established); refused: the error is one of the rejected_* refusals.
+ * A client backend finished its startup (its startup transaction commits):
+ * +1 established under its role, database, application and client.  Also
+ * arranges for an "ended" record with its lifetime when it exits.
  */
-extern void lg_connlog_startup_failed(bool after_auth, bool refused, uint64 generation);
+extern void lg_connlog_established(void);
+
+/* A connection attempt is refused (one of the rejected_* events). */
+extern void lg_connlog_refused(uint64 generation);
 
 /* ---- drained by the worker, once per tick (sampler.c) ---- */
 
@@ -55,11 +55,12 @@ typedef struct LgNameCounts
 } LgNameCounts;
 
 /*
- * Worker: take every complete record, resolve role and database names to
- * Oids (needs the worker's catalog access) and sum them per role and per
- * name.  Palloc'd in the current memory context.  generation is the events
- * reset generation: established/refused records of an older one are
- * dropped (they were counted before the reset).
+ * Worker: take every complete record and sum them per role and per name;
+ * the role and database names of refused connections are looked up in
+ * pg_authid and pg_database (needs the worker's shared-catalog access).
+ * Palloc'd in the current memory context.  generation is the events reset
+ * generation: records of an older one are dropped from the since-reset
+ * counts (they were counted before the reset).
  */
 extern void lg_connlog_drain(uint64 generation, LgRoleChurn **roles, int *nroles,
 							 LgNameCounts *names);

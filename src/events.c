@@ -17,6 +17,11 @@
  * So the hook counts successful authentications of client backends, the log
  * hook counts those same backends when they die before startup finished,
  * and established = authenticated - failed_after_auth.
+ *
+ * Who: a refused connection is logged with the names in its startup packet,
+ * and a connection that completes startup (its first transaction commits)
+ * with its role, database, application and client, in the connection log
+ * (connlog.c) that the worker drains into loadguard.connections.
  */
 #include "postgres.h"
 
@@ -92,6 +97,12 @@ static LgEventsShared *lg_events = NULL;
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 static lg_client_auth_hook_type prev_ClientAuthentication_hook = NULL;
+
+/* the startup-commit callback is registered; it has run */
+static bool startup_callback = false;
+static bool startup_done = false;
+
+static void lg_startup_commit(XactEvent event, void *arg);
 
 /* this backend authenticated and was counted, in this reset generation */
 static bool auth_counted = false;
@@ -182,7 +193,6 @@ lg_emit_log(ErrorData *edata)
 	LgErrorReport report;
 	LgEventKind kind;
 	uint64		generation;
-	bool		failed_after_auth = false;
 
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
@@ -196,10 +206,7 @@ lg_emit_log(ErrorData *edata)
 	{
 		auth_counted = false;
 		if (generation == auth_counted_generation)
-		{
 			pg_atomic_fetch_add_u64(&lg_events->failed_after_auth, 1);
-			failed_after_auth = true;
-		}
 	}
 
 	report.sqlstate = edata->sqlerrcode;
@@ -214,9 +221,9 @@ lg_emit_log(ErrorData *edata)
 	if (kind != LG_EV_NONE)
 		count_event(kind);
 
-	/* by whom: the names in the startup packet (connlog.c) */
-	if (failed_after_auth || lg_event_is_refusal(kind))
-		lg_connlog_startup_failed(failed_after_auth, lg_event_is_refusal(kind), generation);
+	/* by whom: the names in the refused startup packet (connlog.c) */
+	if (lg_event_is_refusal(kind))
+		lg_connlog_refused(generation);
 }
 
 /*
@@ -235,8 +242,44 @@ lg_client_authentication(struct Port *port, int status)
 	auth_counted_generation = pg_atomic_read_u64(&lg_events->generation);
 	auth_counted = true;
 	count_event(LG_EV_CONNECTIONS_ESTABLISHED);
-	lg_connlog_authenticated(auth_counted_generation);
-	lg_timeouts_at_startup();
+
+	/* the rest waits for the startup transaction to commit */
+	if (!startup_callback)
+	{
+		RegisterXactCallback(lg_startup_commit, NULL);
+		startup_callback = true;
+	}
+}
+
+/*
+ * The first transaction of a client backend commits: startup is complete,
+ * with the server, database, role and connection-option settings all
+ * applied and the session user and database known.  Log the connection as
+ * established (connlog.c) and publish its effective timeouts (timeouts.c).
+ * A callback cannot unregister itself while the list is walked: the first
+ * statement does it (lg_events_forget_startup).
+ */
+static void
+lg_startup_commit(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_COMMIT || startup_done || !IsInitProcessingMode())
+		return;
+	startup_done = true;
+	if (lg_events == NULL || !lg_enabled)
+		return;
+	lg_connlog_established();
+	lg_timeouts_publish();
+	lg_timeouts_invalidate();
+}
+
+void
+lg_events_forget_startup(void)
+{
+	if (startup_callback && startup_done)
+	{
+		UnregisterXactCallback(lg_startup_commit, NULL);
+		startup_callback = false;
+	}
 }
 
 void

@@ -42,6 +42,7 @@ extern int	lg_active_query_limit_ms;
 extern int	lg_cancel_grace_ms;
 extern int	lg_terminate_min_usage;
 extern bool lg_terminate_superusers;
+extern int	lg_roles_lookback_s;
 extern const LgNameList *lg_exempt_roles;
 extern const LgNameList *lg_exempt_databases;
 extern const LgNameList *lg_exempt_applications;
@@ -137,6 +138,8 @@ extern void lg_events_check_log_settings(void);
 extern uint64 lg_events_total(LgEventKind kind);
 /* events.c: the reset generation, bumped by every reset */
 extern uint64 lg_events_generation(void);
+/* events.c: once startup is over, drop the startup-commit callback */
+extern void lg_events_forget_startup(void);
 extern void lg_statements_last_minute(double *statements_per_s, double *latency_p95_ms);
 extern void lg_policy_counts(uint64 *cancels, uint64 *terminations);
 

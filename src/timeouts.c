@@ -43,9 +43,6 @@ static LgTimeoutsShared *lg_timeouts = NULL;
 
 LgTimeouts	lg_timeouts_published = {-1, -1, -1, -1};
 
-/* the startup transaction's callback is registered (and not yet removed) */
-static bool startup_callback = false;
-
 Size
 lg_timeouts_shmem_size(void)
 {
@@ -71,26 +68,10 @@ lg_timeouts_shmem_init(void)
 	}
 }
 
-static void
-lg_timeouts_xact_callback(XactEvent event, void *arg)
-{
-	if (event != XACT_EVENT_COMMIT || !startup_callback)
-		return;
-	lg_timeouts_publish();
-	/*
-	 * A callback cannot unregister itself while the list is being walked:
-	 * make the next statement's check fail, so that it removes us.
-	 */
-	lg_timeouts_published.statement_timeout_ms = -1;
-}
-
 void
-lg_timeouts_at_startup(void)
+lg_timeouts_invalidate(void)
 {
-	if (lg_timeouts == NULL || startup_callback)
-		return;
-	RegisterXactCallback(lg_timeouts_xact_callback, NULL);
-	startup_callback = true;
+	lg_timeouts_published.statement_timeout_ms = -1;
 }
 
 void
@@ -99,12 +80,9 @@ lg_timeouts_publish(void)
 	LgTimeoutSlot *slot;
 	int			procno;
 
-	if (startup_callback && !IsInitProcessingMode())
-	{
-		/* startup is over; from now on statement starts keep the slot current */
-		UnregisterXactCallback(lg_timeouts_xact_callback, NULL);
-		startup_callback = false;
-	}
+	/* the startup callback published first and sent us here to remove it */
+	if (!IsInitProcessingMode())
+		lg_events_forget_startup();
 
 	if (lg_timeouts == NULL || MyProc == NULL || !lg_enabled)
 		return;

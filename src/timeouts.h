@@ -6,9 +6,10 @@
  *
  * A backend compares its settings with what it last published at every
  * statement start (lg_timeouts_check, inline: four loads and compares on
- * the statement path) and publishes only when one changed.  The first
- * publication happens when its startup transaction commits, after the
- * server, database, role and connection options have all been applied.
+ * the statement path) and publishes only when one changed.  A client
+ * backend publishes first when its startup transaction commits (events.c),
+ * after the server, database, role and connection options have all been
+ * applied, so a session that never runs a statement shows them too.
  */
 #ifndef LG_TIMEOUTS_H
 #define LG_TIMEOUTS_H
@@ -35,8 +36,8 @@ lg_timeouts_check(void)
 		lg_timeouts_publish();
 }
 
-/* Authentication succeeded: publish once the startup transaction commits. */
-extern void lg_timeouts_at_startup(void);
+/* Make the next lg_timeouts_check() publish again. */
+extern void lg_timeouts_invalidate(void);
 
 /*
  * The values the backend at proc number procno published, if that backend
