@@ -21,6 +21,7 @@
 #include "connlog.h"
 #include "loadguard.h"
 #include "names.h"
+#include "persist_v1_0.h"
 #include "sampler.h"
 
 typedef struct LgNamesShared
@@ -103,9 +104,21 @@ lg_names_dump(StringInfo out)
 void
 lg_names_load(const char *data, Size len)
 {
-	if (len != sizeof(LgNamesShared))
+	if (len == sizeof(LgNameTableV1_0) * LG_DIM_COUNT && len != sizeof(LgNamesShared))
+	{
+		/* written by 1.0: no established or refused counts yet */
+		for (int d = 0; d < LG_DIM_COUNT; d++)
+		{
+			LgNameTableV1_0 old;
+
+			memcpy(&old, data + d * sizeof(LgNameTableV1_0), sizeof(old));
+			lg_name_table_from_v1_0(&old, &lg_names->tables[d]);
+		}
+	}
+	else if (len == sizeof(LgNamesShared))
+		memcpy(lg_names, data, sizeof(LgNamesShared));
+	else
 		return;
-	memcpy(lg_names, data, sizeof(LgNamesShared));
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 	{
 		LgNameTable *t = &lg_names->tables[d];

@@ -16,6 +16,7 @@
 
 #include "loadguard.h"
 #include "names.h"
+#include "persist_v1_0.h"
 #include "ring.h"
 
 typedef struct LgHistory
@@ -102,7 +103,8 @@ lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts)
 /*
  * Persisted history (persist.c): the samples held, oldest first, after a
  * small header.  A file written with another history_size loads as far as
- * it fits: the newest samples are kept.
+ * it fits: the newest samples are kept.  Samples in 1.0's layout are
+ * converted (persist_v1_0.h).
  */
 typedef struct LgHistoryPersisted
 {
@@ -135,11 +137,15 @@ lg_history_load(const char *data, Size len)
 	uint32		keep;
 	uint32		skip;
 
+	bool		v1_0;
+
 	if (len < sizeof(head))
 		return;
 	memcpy(&head, data, sizeof(head));
-	if (head.sample_size != sizeof(LgSample) ||
-		len - sizeof(head) != (Size) head.nsamples * sizeof(LgSample))
+	/* the current layout, or 1.0's (converted) */
+	v1_0 = head.sample_size == sizeof(LgSampleV1_0) && head.sample_size != sizeof(LgSample);
+	if ((head.sample_size != sizeof(LgSample) && !v1_0) ||
+		len - sizeof(head) != (Size) head.nsamples * head.sample_size)
 		return;
 
 	keep = Min(head.nsamples, lg_history->ring.capacity);
@@ -148,9 +154,16 @@ lg_history_load(const char *data, Size len)
 	for (uint32 i = 0; i < keep; i++)
 	{
 		uint32		slot = lg_ring_push(&lg_history->ring);
+		const char *src = data + sizeof(head) + (Size) (skip + i) * head.sample_size;
 
-		memcpy(&lg_history->slots[slot],
-			   data + sizeof(head) + (Size) (skip + i) * sizeof(LgSample),
-			   sizeof(LgSample));
+		if (v1_0)
+		{
+			LgSampleV1_0 old;
+
+			memcpy(&old, src, sizeof(old));
+			lg_sample_from_v1_0(&old, &lg_history->slots[slot]);
+		}
+		else
+			memcpy(&lg_history->slots[slot], src, sizeof(LgSample));
 	}
 }
