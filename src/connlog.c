@@ -46,6 +46,7 @@
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -366,14 +367,20 @@ lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
 
 	if (need_lookup)
 	{
+		MemoryContext caller = CurrentMemoryContext;
 		bool		own_xact = !IsTransactionState();
+		MemoryContext xact_context;
 
 		if (own_xact)
 			StartTransactionCommand();
+		/* the lists outlive the transaction: allocate them in the caller's context */
+		xact_context = MemoryContextSwitchTo(caller);
 		nauthids = read_names(AuthIdRelationId, &authids);
 		ndatabases = read_names(DatabaseRelationId, &databases);
+		MemoryContextSwitchTo(xact_context);
 		if (own_xact)
 			CommitTransactionCommand();
+		MemoryContextSwitchTo(caller);
 	}
 
 	roles = palloc(sizeof(LgRoleChurn) * Max(avail, 1));
