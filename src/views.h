@@ -10,7 +10,19 @@
 #include "datatype/timestamp.h"
 #include "utils/timestamp.h"
 
+#include "access/tupdesc.h"
+#include "fmgr.h"
+
+#include "api_version.h"
 #include "sample.h"
+
+/*
+ * Raises an error unless tupdesc, the row type the calling function was
+ * declared with, has the columns of API version api; returns their number.
+ */
+extern int	lg_view_check_columns(FunctionCallInfo fcinfo, TupleDesc tupdesc,
+								  LgApiVersion api, const LgViewColumn *columns,
+								  int ncolumns);
 
 /* An interval of the given seconds, for columns meant for people. */
 static inline Datum
