@@ -46,6 +46,10 @@ lg_name_key_display(LgDimension dim, const LgNameKey *key)
 {
 	char	   *name = NULL;
 
+	/* a role or database that does not exist, kept by the name it was asked for */
+	if (key->oid == 0)
+		return key->name;
+
 	switch (dim)
 	{
 		case LG_DIM_ROLE:
