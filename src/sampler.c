@@ -12,9 +12,16 @@
  * from PGPROC (as pg_stat_activity does), matched by pid through one sorted
  * pass over the proc array instead of one BackendPidGetProc() per backend.
  *
+ * Each tick also drains the connection log (connlog.c: connections
+ * established, refused and ended since the previous tick) into the sample's
+ * per-role counts and the per-name tables, and counts busy sessions apart
+ * from those merely holding a connection (rolestats.h).
+ *
  * Locking: none taken here except by pg_blocking_pids (the lock manager's
  * partition locks, only when some session waits on a lock and the caller
- * asked for the blocking graph) and by lg_connections_update (LG_LOCK_NAMES).
+ * asked for the blocking graph), by lg_connections_update (LG_LOCK_NAMES),
+ * and by the connection log's name lookup (a catalog scan of pg_authid and
+ * pg_database, only in a tick that drains a refused connection).
  */
 #include "postgres.h"
 
