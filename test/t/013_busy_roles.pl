@@ -21,6 +21,7 @@ $node->safe_psql('postgres', q{
 	CREATE ROLE lg_reader LOGIN;
 	ALTER ROLE app SET lock_timeout = '7s';
 	ALTER ROLE app SET idle_session_timeout = '1h';
+	CREATE TABLE lg_t (id int);
 });
 
 # One session for every query of the test: polling opens no connection.
@@ -77,7 +78,17 @@ $opt->query_safe('SELECT 1');
 is(sql("SELECT lock_timeout_ms FROM loadguard.sessions WHERE pid = $opt_pid"),
 	'250', 'SET LOCAL lock_timeout shows as 250');
 
-# a reader without pg_read_all_stats may not see the state of another role's session
+$opt->query_safe('ROLLBACK');
+
+# a reader without pg_read_all_stats may not see the state of another role's
+# session; a session waiting on a lock is listed for every reader
+my $locker = $node->background_psql('postgres', on_error_stop => 0, timeout => 300);
+$locker->query_safe('BEGIN');
+$locker->query_safe('LOCK TABLE lg_t IN ACCESS EXCLUSIVE MODE');
+$opt->query_until(qr/waiting/, "\\echo waiting\nSELECT count(*) FROM lg_t;\n");
+ok(admin_wait("SELECT wait_event_type = 'Lock' AND statement_timeout_ms = 0
+	             FROM loadguard.sessions WHERE pid = $opt_pid", 'the session waits'),
+	'the session waits on a lock, with its timeouts');
 my ($ret, $out, $err) = $node->psql('postgres',
 	"SELECT num_nulls(statement_timeout_ms, idle_in_transaction_session_timeout_ms,
 	                  idle_session_timeout_ms, lock_timeout_ms)
@@ -85,7 +96,8 @@ my ($ret, $out, $err) = $node->psql('postgres',
 	extra_params => [ '-U', 'lg_reader' ]);
 is($out, '4', 'timeouts NULL where pg_stat_activity hides the state')
   or diag($err);
-$opt->query_safe('ROLLBACK');
+$locker->query_safe('COMMIT');
+$locker->quit;
 
 # ---- 20 idle persistent connections of app, 2 busy --------------------------
 my @held;
