@@ -51,7 +51,9 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "connections.h"
 #include "connlog.h"
+#include "events.h"
 #include "loadguard.h"
 #include "sampler.h"
 
@@ -100,8 +102,9 @@ lg_connlog_shmem_size(void)
 	return MAXALIGN(sizeof(LgConnLog));
 }
 
+/* module table entry "connlog"; the ring takes no lock, so `lock` is unused */
 void
-lg_connlog_shmem_init(void)
+lg_connlog_shmem_init(LWLock *lock)
 {
 	bool		found;
 
@@ -351,7 +354,10 @@ lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
 		avail++;
 	pg_read_barrier();
 
-	/* copy them out and hand the slots back first: nothing below may lose the ring */
+	/*
+	 * copy them out and hand the slots back first: nothing below may lose the
+	 * ring
+	 */
 	recs = palloc(sizeof(LgConnRecord) * Max(avail, 1));
 	for (int i = 0; i < avail; i++)
 	{
@@ -373,7 +379,11 @@ lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
 
 		if (own_xact)
 			StartTransactionCommand();
-		/* the lists outlive the transaction: allocate them in the caller's context */
+
+		/*
+		 * the lists outlive the transaction: allocate them in the caller's
+		 * context
+		 */
 		xact_context = MemoryContextSwitchTo(caller);
 		nauthids = read_names(AuthIdRelationId, &authids);
 		ndatabases = read_names(DatabaseRelationId, &databases);
@@ -418,7 +428,10 @@ lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
 			nroles++;
 		}
 
-		/* roles and databases by Oid, as the sampler keys them; unknown ones by name */
+		/*
+		 * roles and databases by Oid, as the sampler keys them; unknown ones
+		 * by name
+		 */
 		lg_name_key_set(&names->items[LG_DIM_ROLE][k].key, r->roleid,
 						OidIsValid(r->roleid) ? NULL : r->role);
 		lg_name_key_set(&names->items[LG_DIM_DATABASE][k].key, r->dbid,

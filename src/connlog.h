@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "storage/lwlock.h"
 
 #include "names.h"
 #include "sample.h"
@@ -66,6 +67,6 @@ extern void lg_connlog_drain(uint64 generation, LgRoleChurn **roles, int *nroles
 							 LgNameCounts *names);
 
 extern Size lg_connlog_shmem_size(void);
-extern void lg_connlog_shmem_init(void);
+extern void lg_connlog_shmem_init(LWLock *lock);
 
 #endif							/* LG_CONNLOG_H */

@@ -16,9 +16,10 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "connections.h"
 #include "loadguard.h"
 #include "names.h"
-#include "sampler.h"
+#include "pressure.h"
 
 #define LG_PRESSURE_EVERY_US	(60 * USECS_PER_SEC)
 #define LG_PRESSURE_TOP			3
@@ -63,7 +64,10 @@ lg_append_top_roles(StringInfo buf, const LgSample *sample)
 	int			shown = 0;
 	int			rest = sample->other_roles_connections;
 
-	/* roles come largest first; those with churn but no connection now are left out */
+	/*
+	 * roles come largest first; those with churn but no connection now are
+	 * left out
+	 */
 	while (shown < Min(sample->nroles, LG_PRESSURE_TOP) && sample->roles[shown].connections > 0)
 		shown++;
 
@@ -94,10 +98,7 @@ lg_pressure_maybe_log(const LgSample *sample, TimestampTz now)
 	StringInfoData buf;
 	bool		over;
 
-	refused_since_line += sample->events[LG_EV_REJECTED_TOO_MANY_CLIENTS] +
-		sample->events[LG_EV_REJECTED_RESERVED_SLOTS] +
-		sample->events[LG_EV_REJECTED_DATABASE_LIMIT] +
-		sample->events[LG_EV_REJECTED_ROLE_LIMIT];
+	refused_since_line += lg_sample_refused(sample);
 
 	if (lg_log_pressure <= 0)
 	{

@@ -11,6 +11,8 @@
 #include "utils/acl.h"
 #include "utils/timestamp.h"
 
+#include "connections.h"
+#include "history.h"
 #include "loadguard.h"
 #include "names.h"
 #include "roles.h"

@@ -46,8 +46,8 @@ typedef struct LgRoleObservation
 
 	/*
 	 * Over the lookback: per-sample figures from the history (see
-	 * rolestats.h), peaks raised to the counts now; p95_busy is the count
-	 * now when the history holds no sample of the lookback.
+	 * rolestats.h), peaks raised to the counts now; p95_busy is the count now
+	 * when the history holds no sample of the lookback.
 	 */
 	LgRoleLookback lookback;
 

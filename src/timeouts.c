@@ -23,6 +23,7 @@
 #include "storage/shmem.h"
 
 #include "compat.h"
+#include "events.h"
 #include "loadguard.h"
 #include "timeouts.h"
 
@@ -50,8 +51,9 @@ lg_timeouts_shmem_size(void)
 					mul_size(sizeof(LgTimeoutSlot), (Size) LG_PROC_SLOTS()));
 }
 
+/* module table entry "timeouts"; the slots take no lock, so `lock` is unused */
 void
-lg_timeouts_shmem_init(void)
+lg_timeouts_shmem_init(LWLock *lock)
 {
 	bool		found;
 

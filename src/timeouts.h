@@ -16,6 +16,7 @@
 
 #include "postgres.h"
 
+#include "storage/lwlock.h"
 #include "storage/proc.h"
 
 #include "session.h"
@@ -46,6 +47,6 @@ extern void lg_timeouts_invalidate(void);
 extern bool lg_timeouts_read(int procno, int pid, LgTimeouts *out);
 
 extern Size lg_timeouts_shmem_size(void);
-extern void lg_timeouts_shmem_init(void);
+extern void lg_timeouts_shmem_init(LWLock *lock);
 
 #endif							/* LG_TIMEOUTS_H */

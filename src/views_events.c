@@ -13,6 +13,8 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "events.h"
+#include "history.h"
 #include "loadguard.h"
 #include "views.h"
 
@@ -77,8 +79,8 @@ lg_events_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 
 	/*
 	 * History first, counters second: a sample appended in between is then
-	 * missing from both the copy and the pending counts (the windows may
-	 * fall short by it) instead of counted twice.
+	 * missing from both the copy and the pending counts (the windows may fall
+	 * short by it) instead of counted twice.
 	 */
 	nsamples = lg_history_copy(&samples,
 							   now - (TimestampTz) window_minutes[NWINDOWS - 1] * USECS_PER_MINUTE,

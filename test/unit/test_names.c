@@ -1,6 +1,6 @@
 /*
  * test_names.c — cmocka tests for the bounded per-name connection table and
- * peak tracking (src/names.c).
+ * peak tracking (src/model/names.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -323,7 +323,10 @@ test_counts_overflow_keep_totals(void **state)
 	assert_int_equal(find(&table, "n00")->refused, 5);
 	assert_int_equal(table.other.refused, 10);
 
-	/* a connected newcomer evicts a refused-only name: its count moves to other */
+	/*
+	 * a connected newcomer evicts a refused-only name: its count moves to
+	 * other
+	 */
 	n = add_sessions(items, 0, "big", 3, 0);
 	tick(items, n, 100);
 	assert_non_null(find(&table, "big"));

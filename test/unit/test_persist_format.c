@@ -1,6 +1,6 @@
 /*
  * test_persist_format.c — cmocka tests for the state file's validation
- * (src/persist_format.c): round trip, and every way a file can be bad.
+ * (src/model/persist_format.c): round trip, and every way a file can be bad.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -206,7 +206,8 @@ test_sample_from_v1_0(void **state)
 	assert_int_equal(s.client_connections, 30);
 	assert_int_equal(s.idle, 20);
 	assert_int_equal(s.waiting_on_lock, 2);
-	assert_int_equal(s.busy_connections, 8);	/* active + both idle in transaction */
+	assert_int_equal(s.busy_connections, 8);	/* active + both idle in
+												 * transaction */
 	assert_true(s.usage_pct == 81.5);
 	assert_int_equal(s.events[0], 7);
 	assert_int_equal(s.events[LG_V1_0_EVENT_COUNT - 1], 9);

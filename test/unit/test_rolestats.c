@@ -42,7 +42,8 @@ test_median(void **state)
 	int64_t		big[2] = {INT64_MAX, INT64_MAX - 2};
 
 	assert_int_equal(lg_median_i64(odd, 5), 30);
-	assert_int_equal(lg_median_i64(even, 4), 2);	/* (2 + 3) / 2 rounded down */
+	assert_int_equal(lg_median_i64(even, 4), 2);	/* (2 + 3) / 2 rounded
+													 * down */
 	assert_true(lg_median_i64(big, 2) == INT64_MAX - 1);
 	assert_int_equal(lg_median_i64(odd, 0), 0);
 }
@@ -79,7 +80,8 @@ test_lookback_persistent_mostly_idle(void **state)
 	assert_int_equal(lb.samples, 40);
 	assert_int_equal(lb.peak_connections, 22);
 	assert_int_equal(lb.peak_busy, 5);
-	assert_int_equal(lb.p95_busy, 2);	/* one busier sample in 40 is above p95 */
+	assert_int_equal(lb.p95_busy, 2);	/* one busier sample in 40 is above
+										 * p95 */
 	assert_int_equal(lb.established, 22);
 	assert_int_equal(lb.ended, 0);
 	assert_true(lb.mean_connections == 22.0);

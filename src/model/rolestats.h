@@ -19,9 +19,10 @@
 typedef struct LgRoleLookback
 {
 	uint32_t	roleid;
+
 	/*
-	 * Samples in which this role's counts are known: it is among the
-	 * sample's top roles, or the sample lists every role (so it had none).
+	 * Samples in which this role's counts are known: it is among the sample's
+	 * top roles, or the sample lists every role (so it had none).
 	 */
 	int32_t		samples;
 	int32_t		peak_connections;

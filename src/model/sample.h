@@ -50,7 +50,11 @@ typedef struct LgSample
 	int32_t		idle_in_transaction;
 	int32_t		idle_in_transaction_aborted;
 	int32_t		waiting_on_lock;
-	/* active, idle in transaction (aborted too), fastpath, or waiting on a lock */
+
+	/*
+	 * active, idle in transaction (aborted too), fastpath, or waiting on a
+	 * lock
+	 */
 	int32_t		busy_connections;
 	double		usage_pct;
 	double		oldest_idle_in_transaction_s;
@@ -82,5 +86,19 @@ typedef struct LgSample
 	int32_t		other_roles_busy;
 	bool		roles_complete;
 } LgSample;
+
+/* Connections refused in this sample's interval, all kinds together. */
+static inline uint64_t
+lg_sample_refused(const LgSample *sample)
+{
+	uint64_t	refused = 0;
+
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+	{
+		if (lg_event_is_refusal((LgEventKind) k))
+			refused += sample->events[k];
+	}
+	return refused;
+}
 
 #endif							/* LG_SAMPLE_H */

@@ -123,7 +123,11 @@ eviction_candidate(const LgNameTable *table, int32_t current)
 
 		if (e->current != 0 || e->peak >= current)
 			continue;
-		/* the smallest peak; then the fewest counted connections; then the oldest */
+
+		/*
+		 * the smallest peak; then the fewest counted connections; then the
+		 * oldest
+		 */
 		if (b == NULL || e->peak < b->peak ||
 			(e->peak == b->peak &&
 			 (count_weight(e->established, e->refused) < count_weight(b->established, b->refused) ||

@@ -34,13 +34,6 @@ typedef enum LgEventKind
 	LG_EV_NONE = -1
 } LgEventKind;
 
-/* A refused connection attempt (the four rejected_* kinds)? */
-static inline bool
-lg_event_is_refusal(LgEventKind kind)
-{
-	return kind >= LG_EV_REJECTED_TOO_MANY_CLIENTS && kind <= LG_EV_REJECTED_ROLE_LIMIT;
-}
-
 /* SQL-visible name of each kind ("rejected_too_many_clients", ...). */
 extern const char *const lg_event_names[LG_EVENT_COUNT];
 
@@ -85,5 +78,18 @@ extern LgEventKind lg_classify_error(const LgErrorReport *report);
  * looks the shutdown state up only then, since that costs a file read.
  */
 extern bool lg_classify_needs_shutdown_state(int sqlstate);
+
+/*
+ * Is this kind a refused connection: too many clients, reserved slots, or
+ * a database or role connection limit?
+ */
+extern bool lg_event_is_refusal(LgEventKind kind);
+
+/*
+ * Does this log_min_messages value (a level name, any case) keep ERROR
+ * reports out of the server log, and so away from emit_log_hook?  "log"
+ * does too: for the server log, LOG ranks between ERROR and FATAL.
+ */
+extern bool lg_log_level_name_hides_errors(const char *name);
 
 #endif							/* LG_CLASSIFY_H */

@@ -77,7 +77,8 @@ typedef struct LgNameTally
 typedef struct LgNameCount
 {
 	LgNameKey	key;
-	int64_t		established;	/* may be negative: refused after authentication */
+	int64_t		established;	/* may be negative: refused after
+								 * authentication */
 	int64_t		refused;
 } LgNameCount;
 

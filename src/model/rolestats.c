@@ -43,7 +43,11 @@ lg_percentile_i32(int32_t *values, int n, double p)
 	if (n <= 0)
 		return 0;
 	qsort(values, (size_t) n, sizeof(int32_t), cmp_i32);
-	/* nearest rank: ceil(p/100 * n), 1-based; the epsilon absorbs 0.95*20 = 19.000000000000004 */
+
+	/*
+	 * nearest rank: ceil(p/100 * n), 1-based; the epsilon absorbs 0.95*20 =
+	 * 19.000000000000004
+	 */
 	rank = (int) ceil(p / 100.0 * n - 1e-9);
 	if (rank < 1)
 		rank = 1;
