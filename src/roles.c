@@ -7,8 +7,6 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_authid.h"
-#include "utils/acl.h"
 #include "utils/timestamp.h"
 
 #include "connections.h"
@@ -17,6 +15,7 @@
 #include "names.h"
 #include "roles.h"
 #include "sampler.h"
+#include "visibility.h"
 
 static LgRoleObservation *
 find_or_add(LgRoleObservation *obs, int *n, Oid roleid)
@@ -69,7 +68,7 @@ observation_order(const void *a, const void *b)
 }
 
 int
-lg_roles_observe(TimestampTz since, Oid reader, LgRoleObservation **out,
+lg_roles_observe(TimestampTz since, const LgReader *reader, LgRoleObservation **out,
 				 TimestampTz *oldest_ts)
 {
 	TimestampTz now = GetCurrentTimestamp();
@@ -84,7 +83,6 @@ lg_roles_observe(TimestampTz since, Oid reader, LgRoleObservation **out,
 	int64	   *ages;
 	int32	   *scratch;
 	LgNameTable *table;
-	bool		see_all;
 
 	nsessions = lg_sampler_read_sessions(&sessions, now, false, false);
 	nsamples = lg_history_copy(&samples, since, oldest_ts);
@@ -92,7 +90,6 @@ lg_roles_observe(TimestampTz since, Oid reader, LgRoleObservation **out,
 	nhistory_roles = lg_roles_in_samples(samples, nsamples, history_roles,
 										 LG_SAMPLE_ROLES * Max(nsamples, 1));
 	obs = palloc(sizeof(LgRoleObservation) * (nsessions + nhistory_roles + 1));
-	see_all = !OidIsValid(reader) || has_privs_of_role(reader, ROLE_PG_READ_ALL_STATS);
 
 	/* now */
 	for (int i = 0; i < nsessions; i++)
@@ -107,7 +104,7 @@ lg_roles_observe(TimestampTz since, Oid reader, LgRoleObservation **out,
 		if (lg_session_is_busy(s->state, s->waiting_on_lock))
 			o->busy++;
 		if (s->timeouts_known &&
-			(see_all || has_privs_of_role(reader, s->roleid)))
+			(reader == NULL || lg_reader_sees_session(reader, s->roleid)))
 			timeouts_min_max(o, &s->timeouts);
 	}
 	ages = palloc(sizeof(int64) * Max(nsessions, 1));

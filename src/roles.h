@@ -64,10 +64,11 @@ typedef struct LgRoleObservation
  * the history since `since`; palloc'd, most connections first.  Returns the
  * count.  *oldest_ts receives the ts of the oldest sample the history holds
  * (0 when empty), so a caller can tell when the lookback reaches past it.
- * reader: the timeouts are aggregated only over sessions this role may see
- * as pg_stat_activity would show their state; InvalidOid for all sessions.
+ * reader: the timeouts are aggregated only over sessions whose state this
+ * reader may see (visibility.h); NULL for all sessions.
  */
-extern int	lg_roles_observe(TimestampTz since, Oid reader, LgRoleObservation **out,
-							 TimestampTz *oldest_ts);
+struct LgReader;
+extern int	lg_roles_observe(TimestampTz since, const struct LgReader *reader,
+							 LgRoleObservation **out, TimestampTz *oldest_ts);
 
 #endif							/* LG_ROLES_H */

@@ -13,13 +13,13 @@
 
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "loadguard.h"
 #include "roles.h"
 #include "views.h"
+#include "visibility.h"
 
 PG_FUNCTION_INFO_V1(lg_roles_1_1);
 
@@ -58,6 +58,7 @@ lg_roles_1_1(PG_FUNCTION_ARGS)
 	LgRoleObservation *obs;
 	TimestampTz oldest_ts;
 	TimestampTz since;
+	LgReader	reader;
 	int			n;
 
 	lg_require_shmem();
@@ -77,7 +78,8 @@ lg_roles_1_1(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 
 	since = now - lookback_us;
-	n = lg_roles_observe(since, GetUserId(), &obs, &oldest_ts);
+	lg_reader_init(&reader);
+	n = lg_roles_observe(since, &reader, &obs, &oldest_ts);
 
 	for (int r = 0; r < n; r++)
 	{
