@@ -10,12 +10,14 @@
 
 #include "audit.h"
 #include "connections.h"
+#include "connlog.h"
 #include "events.h"
 #include "history.h"
 #include "history_minutes.h"
 #include "loadguard.h"
 #include "sampler.h"
 #include "statements.h"
+#include "timeouts.h"
 #include "worker.h"
 
 const LgModule lg_modules[] = {
@@ -37,6 +39,8 @@ const LgModule lg_modules[] = {
 	{"minutes", 7, lg_minutes_shmem_size, lg_minutes_shmem_init,
 	lg_minutes_dump, lg_minutes_load, NULL},
 	{"sampler", 0, NULL, lg_sampler_shmem_init, NULL, NULL, NULL},
+	{"connlog", 0, lg_connlog_shmem_size, lg_connlog_shmem_init, NULL, NULL, NULL},
+	{"timeouts", 0, lg_timeouts_shmem_size, lg_timeouts_shmem_init, NULL, NULL, NULL},
 };
 
 const int	lg_nmodules = lengthof(lg_modules);
