@@ -147,6 +147,11 @@ ok(defined $m{'loadguard_connections_current{dimension="database",name="postgres
 ok(grep({ /^loadguard_connections_current\{dimension="application"/ } keys %m),
 	'connections by application');
 ok(!grep({ /dimension="client"/ } keys %m), 'no client-address series (unbounded cardinality)');
+is($m{'loadguard_connections_refused_total{dimension="role",name="capped"}'},
+	$events{rejected_role_limit}, 'refusals of role capped');
+cmp_ok($m{'loadguard_role_connections{role="app"}'} // -1, '>=', 1, 'roles: app connections');
+cmp_ok($m{'loadguard_role_busy_connections{role="app"}'} + $m{'loadguard_role_held_connections{role="app"}'},
+	'==', $m{'loadguard_role_connections{role="app"}'}, 'roles: busy + held = connections');
 cmp_ok($m{loadguard_busy_connections} + $m{loadguard_held_connections}, '==',
 	$m{loadguard_client_connections}, 'busy + held = client connections');
 cmp_ok($m{loadguard_readiness_max_users}, '>', 0, 'readiness max_users');
