@@ -34,7 +34,8 @@ SELECT count(*) AS unpinned_or_definer
 SELECT p.oid::regprocedure AS function,
        has_function_privilege('regress_lg_plain', p.oid, 'EXECUTE') AS plain_runs
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE n.nspname = 'loadguard' AND NOT has_function_privilege('regress_lg_plain', p.oid, 'EXECUTE');
+ WHERE n.nspname = 'loadguard' AND NOT has_function_privilege('regress_lg_plain', p.oid, 'EXECUTE')
+ ORDER BY p.oid::regprocedure::text;
 -- and reads every view, and owns nothing it could change
 SELECT c.relname, has_table_privilege('regress_lg_plain', c.oid, 'SELECT') AS plain_reads,
        has_table_privilege('regress_lg_plain', c.oid, 'INSERT,UPDATE,DELETE,TRUNCATE') AS plain_writes
