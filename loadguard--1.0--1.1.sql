@@ -103,7 +103,8 @@ CREATE FUNCTION loadguard.get_history(
     OUT latency_p50_ms double precision,
     OUT latency_p95_ms double precision,
     OUT latency_p99_ms double precision,
-    OUT policy_actions bigint)
+    OUT policy_actions bigint,
+    OUT peak_connections integer)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lg_history_1_1'
 LANGUAGE C VOLATILE;

@@ -57,7 +57,7 @@ lg_history_append(const LgSample *sample)
 	lg_core->current = *sample;
 	lg_core->have_sample = true;
 	lg_peak_update(&lg_core->peak_connections, &lg_core->peak_at,
-				   sample->client_connections, sample->ts);
+				   sample->peak_connections, sample->ts);
 	LWLockRelease(lg_lock(LG_LOCK_CORE));
 }
 

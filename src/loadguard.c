@@ -213,5 +213,6 @@ _PG_init(void)
 	lg_shmem_install_hooks();
 	lg_events_install_hooks();
 	lg_statements_install_hooks();
+	lg_live_install_hooks();
 	lg_worker_register();
 }

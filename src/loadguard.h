@@ -109,15 +109,24 @@ extern Size lg_names_shmem_size(void);
 extern void lg_names_shmem_init(void);
 extern Size lg_audit_shmem_size(void);
 extern void lg_audit_shmem_init(void);
+extern Size lg_live_shmem_size(void);
+extern void lg_live_shmem_init(void);
 
 /* ---- hooks installed by _PG_init ---- */
 extern void lg_events_install_hooks(void);		/* events.c */
 extern void lg_statements_install_hooks(void);	/* statements.c */
+extern void lg_live_install_hooks(void);	/* live.c */
 
 /* ---- the worker (worker.c) and one tick's steps ---- */
 extern void lg_worker_register(void);
 PGDLLEXPORT void lg_worker_main(Datum main_arg);
 
+/*
+ * live.c: the most client connections open at once since the previous
+ * call (worker, once per tick; resets it), and the number open now.
+ */
+extern int32 lg_live_take_peak(void);
+extern int32 lg_live_current(void);
 /* sampler.c: read every backend's status into *sample */
 extern void lg_sampler_collect(LgSample *sample, TimestampTz now);
 /* events.c: per-interval event deltas into *sample */

@@ -103,6 +103,13 @@ lg_names_tally(LgNameTally *items, int n)
 	return distinct;
 }
 
+void
+lg_names_order(LgNameTally *items, int n)
+{
+	if (n > 1)
+		qsort(items, (size_t) n, sizeof(LgNameTally), tally_current_desc);
+}
+
 /* The slot a newcomer with `current` connections may take, or -1. */
 static int
 eviction_candidate(const LgNameTable *table, int32_t current)

@@ -52,6 +52,13 @@ typedef struct LgSample
 	/* policy actions (cancel or terminate, dry run included) this tick */
 	uint32_t	policy_actions;
 
+	/*
+	 * The most client connections open at once since the previous sample,
+	 * counted where connections start and end (live.c), so bursts between
+	 * two ticks show; never below client_connections.
+	 */
+	int32_t		peak_connections;
+
 	/* client connections by role, largest first */
 	int32_t		nroles;
 	LgRoleCount roles[LG_SAMPLE_ROLES];

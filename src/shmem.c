@@ -38,6 +38,7 @@ lg_total_shmem_size(void)
 	size = add_size(size, lg_statements_shmem_size());
 	size = add_size(size, lg_names_shmem_size());
 	size = add_size(size, lg_audit_shmem_size());
+	size = add_size(size, lg_live_shmem_size());
 	return size;
 }
 
@@ -70,6 +71,7 @@ lg_shmem_startup(void)
 	lg_statements_shmem_init();
 	lg_names_shmem_init();
 	lg_audit_shmem_init();
+	lg_live_shmem_init();
 	if (!IsUnderPostmaster)
 		lg_persist_startup();
 	LWLockRelease(AddinShmemInitLock);

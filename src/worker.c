@@ -78,7 +78,13 @@ lg_worker_detach(int code, Datum arg)
 	LWLockRelease(lg_lock(LG_LOCK_CORE));
 }
 
-static void
+/*
+ * One tick.  Exported (not declared in a header) for the benchmark module
+ * test/bench/lg_tickbench.c, which runs it under valgrind.
+ */
+extern PGDLLEXPORT void lg_worker_tick(TimestampTz now, MemoryContext tick_context);
+
+void
 lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 {
 	MemoryContext oldcontext = MemoryContextSwitchTo(tick_context);
@@ -91,6 +97,7 @@ lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 	pgstat_clear_snapshot();
 
 	lg_sampler_collect(&sample, now);
+	sample.peak_connections = Max(lg_live_take_peak(), sample.client_connections);
 	lg_events_fill_sample(&sample);
 	lg_statements_fill_sample(&sample);
 	lg_policy_tick(&sample, now);
