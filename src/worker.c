@@ -89,6 +89,7 @@ lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 {
 	MemoryContext oldcontext = MemoryContextSwitchTo(tick_context);
 	LgSample	sample;
+	int32		peak;
 
 	memset(&sample, 0, sizeof(sample));
 	sample.ts = now;
@@ -97,7 +98,9 @@ lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 	pgstat_clear_snapshot();
 
 	lg_sampler_collect(&sample, now);
-	sample.peak_connections = Max(lg_live_take_peak(), sample.client_connections);
+	/* take the peak once: Max() evaluates its arguments twice */
+	peak = lg_live_take_peak();
+	sample.peak_connections = Max(peak, sample.client_connections);
 	lg_events_fill_sample(&sample);
 	lg_statements_fill_sample(&sample);
 	lg_policy_tick(&sample, now);
