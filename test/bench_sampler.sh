@@ -6,9 +6,9 @@
 #
 #   tick_us         the worker's wall time per tick (from loadguard.status:
 #                   delta of tick_avg_us * ticks over delta ticks in a window)
-#   tick_cpu_us     the worker's CPU time per tick: delta of utime + stime in
-#                   /proc/<pid>/stat over delta ticks in the same window
-#                   (includes waiting on its latch between ticks)
+#   tick_cpu_us     the worker's CPU time per tick: delta of the scheduler's
+#                   CPU time (/proc/<pid>/schedstat, ns) over delta ticks in the
+#                   same window (includes arming its latch wait between ticks)
 #   worker_cpu_pct  the worker's CPU in that window, % of one core, at
 #                   sample_interval = 10ms
 #   pgws_cpu_pct    pg_wait_sampling's collector in the same window, % of one
@@ -96,9 +96,11 @@ stop_sessions() {
 	HOLDER=
 }
 
-# utime + stime of a process, in clock ticks
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
-HZ=$(getconf CLK_TCK)
+# CPU time of a process so far, ns: the scheduler's own account
+# (/proc/<pid>/schedstat), not the tick-sampled utime/stime of /proc/<pid>/stat,
+# which a process that wakes every 10 ms in step with the timer tick can
+# dodge or be charged for wholesale
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat" 2>/dev/null; }
 pid_of() { psql_q "SELECT pid FROM pg_stat_activity WHERE backend_type = '$1'"; }
 for _ in $(seq 1 "$SCRAPES"); do
 	echo "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF)"
@@ -143,16 +145,16 @@ for n in $LEVELS; do
 	ppid=$(pid_of 'pg_wait_sampling collector')
 	for _ in $(seq 1 "$REPEAT"); do
 		read -r t0 s0 < <(psql_q "SELECT ticks, tick_avg_us * ticks FROM loadguard.status" | tr '|' ' ')
-		w0=$(cpu_ticks "$wpid") p0=$([ -n "$ppid" ] && cpu_ticks "$ppid") e0=$(date +%s.%N)
+		w0=$(cpu_ns "$wpid") p0=$([ -n "$ppid" ] && cpu_ns "$ppid") e0=$(date +%s.%N)
 		sleep "$WINDOW"
 		read -r t1 s1 < <(psql_q "SELECT ticks, tick_avg_us * ticks FROM loadguard.status" | tr '|' ' ')
-		w1=$(cpu_ticks "$wpid") p1=$([ -n "$ppid" ] && cpu_ticks "$ppid") e1=$(date +%s.%N)
+		w1=$(cpu_ns "$wpid") p1=$([ -n "$ppid" ] && cpu_ns "$ppid") e1=$(date +%s.%N)
 		tick=$(awk -v a="$s0" -v b="$s1" -v x="$t0" -v y="$t1" 'BEGIN { printf "%.1f", (b - a) / (y - x) }')
-		cpu=$(awk -v a="$w0" -v b="$w1" -v x="$t0" -v y="$t1" -v hz="$HZ" 'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / (y - x) }')
+		cpu=$(awk -v a="$w0" -v b="$w1" -v x="$t0" -v y="$t1" 'BEGIN { printf "%.1f", (b - a) / 1000 / (y - x) }')
 		echo "$tick" >>"$LG_TMP/ticks"
 		echo "$cpu" >>"$LG_TMP/cpu"
-		awk -v a="$w0" -v b="$w1" -v s="$e0" -v e="$e1" -v hz="$HZ" 'BEGIN { printf "%.2f\n", (b - a) / hz * 100 / (e - s) }' >>"$LG_TMP/wcpu"
-		[ -n "$ppid" ] && awk -v a="$p0" -v b="$p1" -v s="$e0" -v e="$e1" -v hz="$HZ" 'BEGIN { printf "%.2f\n", (b - a) / hz * 100 / (e - s) }' >>"$LG_TMP/pcpu"
+		awk -v a="$w0" -v b="$w1" -v s="$e0" -v e="$e1" 'BEGIN { printf "%.2f\n", (b - a) / 1e9 * 100 / (e - s) }' >>"$LG_TMP/wcpu"
+		[ -n "$ppid" ] && awk -v a="$p0" -v b="$p1" -v s="$e0" -v e="$e1" 'BEGIN { printf "%.2f\n", (b - a) / 1e9 * 100 / (e - s) }' >>"$LG_TMP/pcpu"
 		scrape_server_us >"$LG_TMP/one_server"
 		cat "$LG_TMP/one_server" >>"$LG_TMP/server"
 		scrape_each_us >>"$LG_TMP/scrapes"
