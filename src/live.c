@@ -32,7 +32,7 @@
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 
-#include "loadguard.h"
+#include "live.h"
 
 /* see events.c: libpq/auth.h needs the GSSAPI headers, so declare the hook */
 struct Port;
@@ -57,8 +57,9 @@ lg_live_shmem_size(void)
 	return MAXALIGN(sizeof(LgLiveShared));
 }
 
+/* The module's LWLock goes unused: everything here is an atomic. */
 void
-lg_live_shmem_init(void)
+lg_live_shmem_init(LWLock *lock)
 {
 	bool		found;
 

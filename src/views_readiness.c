@@ -4,7 +4,7 @@
  * loadguard.machine().
  *
  * Turns arguments, settings (with the application role's own overrides
- * from pg_db_role_setting), the machine and the history window into an
+ * from pg_db_role_setting, read by overrides.c), the machine and the history window into an
  * LgReadinessInput, runs the plain-C model (readiness.c), and returns its
  * rows.  The history is copied out by lg_history_copy(), which takes and
  * releases the history lock itself; nothing here touches shared memory
@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "postmaster/autovacuum.h"
@@ -26,10 +26,14 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
+#include "utils/varlena.h"
 
 #include "compat.h"
+#include "events.h"
+#include "history.h"
 #include "loadguard.h"
 #include "machine.h"
+#include "overrides.h"
 #include "readiness.h"
 #include "views.h"
 
@@ -160,54 +164,48 @@ parse_args(FunctionCallInfo fcinfo, ReadinessArgs *args)
  * of this session's values.
  */
 static void
-apply_role_settings(const ReadinessArgs *args, LgReadinessInput *in)
+apply_role_settings(const ReadinessArgs *args, const LgOverride *overrides, int n,
+					LgReadinessInput *in)
 {
-	Oid			argtypes[2] = {OIDOID, OIDOID};
-	Datum		argvalues[2];
-	int			ret;
-
 	if (!OidIsValid(args->app_role))
 		return;
-	argvalues[0] = ObjectIdGetDatum(args->app_role);
-	argvalues[1] = ObjectIdGetDatum(MyDatabaseId);
 
-	SPI_connect();
-	ret = SPI_execute_with_args(
-		"SELECT split_part(c, '=', 1), substr(c, strpos(c, '=') + 1)"
-		"  FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
-		" WHERE (s.setrole = $1 AND s.setdatabase IN (0, $2))"
-		"    OR (s.setrole = 0 AND s.setdatabase = $2)"
-		" ORDER BY s.setrole <> 0, s.setdatabase <> 0",
-		2, argtypes, argvalues, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
-
-	for (uint64 i = 0; i < SPI_processed; i++)
+	/* database-wide (rank 1), then role (2), then role in database (3) */
+	for (int rank = 1; rank <= 3; rank++)
 	{
-		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		char	   *value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-		int			parsed;
+		for (int i = 0; i < n; i++)
+		{
+			const LgOverride *o = &overrides[i];
+			bool		for_role = o->role == args->app_role;
+			int			parsed;
 
-		if (name == NULL || value == NULL)
-			continue;
-		if (strcmp(name, "statement_timeout") == 0 &&
-			parse_int(value, &parsed, GUC_UNIT_MS, NULL))
-			in->statement_timeout_ms = parsed;
-		else if (strcmp(name, "idle_in_transaction_session_timeout") == 0 &&
-				 parse_int(value, &parsed, GUC_UNIT_MS, NULL))
-			in->idle_in_transaction_session_timeout_ms = parsed;
-		else if (strcmp(name, "work_mem") == 0 &&
-				 parse_int(value, &parsed, GUC_UNIT_KB, NULL))
-			in->work_mem = (int64) parsed * 1024;
+			if (!((for_role && (o->database == InvalidOid || o->database == MyDatabaseId)) ||
+				  (o->role == InvalidOid && o->database == MyDatabaseId)))
+				continue;
+			if ((for_role ? 2 : 0) + (OidIsValid(o->database) ? 1 : 0) != rank)
+				continue;
+
+			if (strcmp(o->name, "statement_timeout") == 0 &&
+				parse_int(o->value, &parsed, GUC_UNIT_MS, NULL))
+				in->statement_timeout_ms = parsed;
+			else if (strcmp(o->name, "idle_in_transaction_session_timeout") == 0 &&
+					 parse_int(o->value, &parsed, GUC_UNIT_MS, NULL))
+				in->idle_in_transaction_session_timeout_ms = parsed;
+			else if (strcmp(o->name, "work_mem") == 0 &&
+					 parse_int(o->value, &parsed, GUC_UNIT_KB, NULL))
+				in->work_mem = (int64) parsed * 1024;
+		}
 	}
-	SPI_finish();
 }
 
-/* log_min_messages hides ERROR-level events when set to log, fatal or panic */
-static bool
-level_hides_errors(int level)
+/* fix statements in the order ORDER BY would give them */
+static int
+statement_cmp(const void *a, const void *b)
 {
-	return level == LOG || level == LOG_SERVER_ONLY || level > ERROR;
+	const char *x = *(const char *const *) a;
+	const char *y = *(const char *const *) b;
+
+	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
 }
 
 /*
@@ -215,43 +213,34 @@ level_hides_errors(int level)
  * database)?  Builds the statements that bring each one back.
  */
 static void
-check_log_min_messages(LgReadinessInput *in)
+check_log_min_messages(const LgOverride *overrides, int n, LgReadinessInput *in)
 {
 	StringInfoData fix;
-	int			ret;
+	char	  **stmts = palloc(sizeof(char *) * Max(n, 1));
+	int			nstmts = 0;
 
 	initStringInfo(&fix);
-	if (level_hides_errors(log_min_messages))
+	if (lg_log_level_hides_errors(log_min_messages))
 		appendStringInfoString(&fix, "ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
 
-	SPI_connect();
-	ret = SPI_execute(
-		"SELECT CASE"
-		"         WHEN s.setrole <> 0 AND s.setdatabase <> 0 THEN"
-		"           format('ALTER ROLE %I IN DATABASE %I RESET log_min_messages;', r.rolname, d.datname)"
-		"         WHEN s.setrole <> 0 THEN format('ALTER ROLE %I RESET log_min_messages;', r.rolname)"
-		"         ELSE format('ALTER DATABASE %I RESET log_min_messages;', d.datname)"
-		"       END"
-		"  FROM pg_catalog.pg_db_role_setting s"
-		"  LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole"
-		"  LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase,"
-		"       pg_catalog.unnest(s.setconfig) c"
-		" WHERE lower(c) IN ('log_min_messages=log', 'log_min_messages=fatal', 'log_min_messages=panic')"
-		" ORDER BY 1",
-		true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %d", ret);
-	for (uint64 i = 0; i < SPI_processed; i++)
+	for (int i = 0; i < n; i++)
 	{
-		char	   *stmt = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		LgOverrideScope scope;
+		char	   *role;
+		char	   *db;
 
-		if (stmt == NULL)
-			continue;
+		if (pg_strcasecmp(overrides[i].name, "log_min_messages") == 0 &&
+			lg_log_level_name_hides_errors(overrides[i].value) &&
+			lg_override_describe(&overrides[i], &scope, &role, &db, &stmts[nstmts]))
+			nstmts++;
+	}
+	qsort(stmts, nstmts, sizeof(char *), statement_cmp);
+	for (int i = 0; i < nstmts; i++)
+	{
 		if (fix.len > 0)
 			appendStringInfoChar(&fix, ' ');
-		appendStringInfoString(&fix, stmt);
+		appendStringInfoString(&fix, stmts[i]);
 	}
-	SPI_finish();
 
 	in->log_min_messages_above_error = fix.len > 0;
 	in->log_min_messages_fix = fix.len > 0 ? fix.data : NULL;
@@ -260,6 +249,9 @@ check_log_min_messages(LgReadinessInput *in)
 static void
 read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 {
+	LgOverride *overrides;
+	int			noverrides;
+
 	in->max_connections = MaxConnections;
 	in->usable_connections = LG_USABLE_CONNECTIONS();
 	in->shared_buffers = (int64) NBuffers * BLCKSZ;
@@ -270,8 +262,9 @@ read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 	in->statement_timeout_ms = StatementTimeout;
 	in->idle_in_transaction_session_timeout_ms = IdleInTransactionSessionTimeout;
 	in->connections_per_user = lg_connections_per_user;
-	apply_role_settings(args, in);
-	check_log_min_messages(in);
+	noverrides = lg_overrides_read(&overrides);
+	apply_role_settings(args, overrides, noverrides, in);
+	check_log_min_messages(overrides, noverrides, in);
 }
 
 /* -------------------------------------------------------------- observations */
@@ -338,10 +331,7 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		in->oldest_idle_in_transaction_s = Max(in->oldest_idle_in_transaction_s,
 											   s->oldest_idle_in_transaction_s);
 
-		in->refused_connections += (int64) s->events[LG_EV_REJECTED_TOO_MANY_CLIENTS] +
-			s->events[LG_EV_REJECTED_RESERVED_SLOTS] +
-			s->events[LG_EV_REJECTED_DATABASE_LIMIT] +
-			s->events[LG_EV_REJECTED_ROLE_LIMIT];
+		in->refused_connections += (int64) lg_sample_refused(s);
 		in->statement_timeouts += s->events[LG_EV_STATEMENT_TIMEOUT];
 		in->lock_timeouts += s->events[LG_EV_LOCK_TIMEOUT];
 		in->deadlocks += s->events[LG_EV_DEADLOCK];

@@ -155,9 +155,10 @@ lg_readiness_demand(const LgReadinessInput *in, int64_t users)
 static int64_t
 autovacuum_memory(const LgReadinessInput *in)
 {
-	int64_t		per_worker = in->autovacuum_work_mem > 0 ?
-		in->autovacuum_work_mem : in->maintenance_work_mem;
+	int64_t		per_worker;
 
+	per_worker = in->autovacuum_work_mem > 0 ?
+		in->autovacuum_work_mem : in->maintenance_work_mem;
 	return (int64_t) in->autovacuum_max_workers * per_worker;
 }
 
@@ -367,9 +368,12 @@ check_memory(const LgReadinessInput *in, LgReadinessResult *out)
 
 	if (row->status != LG_CHECK_PASS)
 	{
-		double		room = 0.8 * (double) in->ram_bytes - (double) in->shared_buffers -
+		double		room;
+		int64_t		new_work_mem;
+
+		room = 0.8 * (double) in->ram_bytes - (double) in->shared_buffers -
 			(double) autovacuum_memory(in);
-		int64_t		new_work_mem = out->demand > 0 && room > 0 ?
+		new_work_mem = out->demand > 0 && room > 0 ?
 			(int64_t) (room / (1.5 * (double) out->demand)) : 0;
 
 		if (new_work_mem >= LG_MIN_WORK_MEM)

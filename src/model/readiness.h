@@ -60,7 +60,8 @@ typedef struct LgReadinessInput
 	int64_t		statement_timeout_ms;
 	int64_t		idle_in_transaction_session_timeout_ms;
 	bool		log_min_messages_above_error;
-	const char *log_min_messages_fix;	/* NULL: ALTER SYSTEM on the global value */
+	const char *log_min_messages_fix;	/* NULL: ALTER SYSTEM on the global
+										 * value */
 	double		connections_per_user;	/* loadguard.connections_per_user */
 
 	/* machine */
@@ -82,7 +83,11 @@ typedef struct LgReadinessInput
 	int64_t		deadlocks;
 	int64_t		idle_in_transaction_timeouts;
 	double		oldest_idle_in_transaction_s;
-	/* samples where the app role was not among the top roles but others were summed */
+
+	/*
+	 * samples where the app role was not among the top roles but others were
+	 * summed
+	 */
 	int32_t		scaling_role_hidden_samples;
 
 	/* the application role, already quoted as an SQL identifier; NULL if none */
@@ -99,7 +104,7 @@ typedef struct LgCheckRow
 	char		observed[LG_CHECK_TEXT_LEN];
 	char		required[LG_CHECK_TEXT_LEN];
 	char		detail[LG_CHECK_TEXT_LEN];
-	char		fix[LG_CHECK_TEXT_LEN];		/* "" when there is nothing to change */
+	char		fix[LG_CHECK_TEXT_LEN]; /* "" when there is nothing to change */
 	bool		restart_required;
 } LgCheckRow;
 
@@ -117,7 +122,8 @@ typedef struct LgReadinessResult
 
 	/* the projection */
 	double		connections_per_user;	/* c */
-	bool		connections_per_user_lower_bound;	/* refusals in the baseline */
+	bool		connections_per_user_lower_bound;	/* refusals in the
+													 * baseline */
 	int64_t		fixed_connections;	/* F */
 	int64_t		demand;			/* D = ceil(U × c) + F */
 	int64_t		memory_bytes;	/* worst case at D connections */
