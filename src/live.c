@@ -41,7 +41,8 @@ extern PGDLLIMPORT lg_live_auth_hook_type ClientAuthentication_hook;
 
 typedef struct LgLiveShared
 {
-	pg_atomic_uint32 current;	/* client backends between authentication and exit */
+	pg_atomic_uint32 current;	/* client backends between authentication and
+								 * exit */
 	pg_atomic_uint32 peak;		/* highest `current` since the worker took it */
 } LgLiveShared;
 

@@ -320,7 +320,8 @@ typedef struct LgTickSlot
 	TimestampTz xact_start;
 	TimestampTz query_start;
 	char		appname[NAMEDATALEN];
-	bool		have_addr;		/* addr copied (the session is new to the memo) */
+	bool		have_addr;		/* addr copied (the session is new to the
+								 * memo) */
 	SockAddr	addr;
 } LgTickSlot;
 
@@ -335,8 +336,8 @@ lg_tick_state(void)
 		return ts;
 
 	/*
-	 * A tick adds at most one key per client session, so a dictionary
-	 * cleared once it holds more than slots + 64 keys never fills up.
+	 * A tick adds at most one key per client session, so a dictionary cleared
+	 * once it holds more than slots + 64 keys never fills up.
 	 */
 	capacity = 2 * slots + 64;
 	ts = MemoryContextAllocZero(TopMemoryContext, sizeof(LgTickState));

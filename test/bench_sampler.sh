@@ -18,6 +18,10 @@
 #                   role, application and client), measured server-side in a
 #                   warm backend: EXPLAIN (ANALYZE, TIMING OFF) "Execution
 #                   Time", one statement (so one fresh status snapshot) each
+#   scrape_server_cpu_us  that backend's CPU time per scrape (/proc/<pid>/schedstat
+#                   read by psql's \! around the 100 scrapes; EXPLAIN's parse and
+#                   plan included), the figure a loaded machine does not inflate
+#   ratio_cpu       scrape_server_cpu_us / tick_cpu_us, per repetition
 #   scrape_us       the same query end to end by pgbench from a client on the
 #                   same machine over a kept connection
 #   scrape_conn_us  the same with a new connection per scrape (check_postgres style)
@@ -102,15 +106,26 @@ stop_sessions() {
 # dodge or be charged for wholesale
 cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat" 2>/dev/null; }
 pid_of() { psql_q "SELECT pid FROM pg_stat_activity WHERE backend_type = '$1'"; }
-for _ in $(seq 1 "$SCRAPES"); do
-	echo "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF)"
-	cat "$LG_TMP/scrape.sql"
-done >"$LG_TMP/explain.sql"
+{
+	# the backend's own CPU time around the scrapes (psql runs on this machine)
+	echo "SELECT pg_backend_pid() AS pid \\gset"
+	echo "\\setenv LG_BACKEND_PID :pid"
+	echo "\\! awk '{ print \"cpu_ns_before\", \$1 }' /proc/\$LG_BACKEND_PID/schedstat"
+	for _ in $(seq 1 "$SCRAPES"); do
+		echo "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF)"
+		cat "$LG_TMP/scrape.sql"
+	done
+	echo "\\! awk '{ print \"cpu_ns_after\", \$1 }' /proc/\$LG_BACKEND_PID/schedstat"
+} >"$LG_TMP/explain.sql"
 [ "$(id -u)" = 0 ] && chown postgres: "$LG_TMP/explain.sql"
-# each scrape's server-side execution time (µs) in one warm backend
+# each scrape's server-side execution time (µs) in one warm backend, into
+# $LG_TMP/one_server; that backend's CPU time per scrape (µs, EXPLAIN's own
+# parse and plan included) into $LG_TMP/one_server_cpu
 scrape_server_us() {
-	lg_as_owner "$BIN/psql" -X -At -v ON_ERROR_STOP=1 -f "$LG_TMP/explain.sql" |
-		awk '/^Execution Time:/ { printf "%.0f\n", $3 * 1000 }'
+	lg_as_owner "$BIN/psql" -X -At -v ON_ERROR_STOP=1 -f "$LG_TMP/explain.sql" >"$LG_TMP/explain.out"
+	awk '/^Execution Time:/ { printf "%.0f\n", $3 * 1000 }' "$LG_TMP/explain.out" >"$LG_TMP/one_server"
+	awk -v n="$SCRAPES" '$1 == "cpu_ns_before" { b = $2 } $1 == "cpu_ns_after" { a = $2 }
+		END { if (a > b) printf "%.0f\n", (a - b) / 1000 / n }' "$LG_TMP/explain.out" >"$LG_TMP/one_server_cpu"
 }
 
 clients() { psql_q "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"; }
@@ -140,7 +155,7 @@ for n in $LEVELS; do
 		done
 	fi
 	sleep 1
-	for f in ticks cpu wcpu pcpu server scrapes conns ratios; do : >"$LG_TMP/$f"; done
+	for f in ticks cpu wcpu pcpu server server_cpu ratios_cpu scrapes conns ratios; do : >"$LG_TMP/$f"; done
 	wpid=$(psql_q "SELECT worker_pid FROM loadguard.status")
 	ppid=$(pid_of 'pg_wait_sampling collector')
 	for _ in $(seq 1 "$REPEAT"); do
@@ -155,8 +170,10 @@ for n in $LEVELS; do
 		echo "$cpu" >>"$LG_TMP/cpu"
 		awk -v a="$w0" -v b="$w1" -v s="$e0" -v e="$e1" 'BEGIN { printf "%.2f\n", (b - a) / 1e9 * 100 / (e - s) }' >>"$LG_TMP/wcpu"
 		[ -n "$ppid" ] && awk -v a="$p0" -v b="$p1" -v s="$e0" -v e="$e1" 'BEGIN { printf "%.2f\n", (b - a) / 1e9 * 100 / (e - s) }' >>"$LG_TMP/pcpu"
-		scrape_server_us >"$LG_TMP/one_server"
+		scrape_server_us
 		cat "$LG_TMP/one_server" >>"$LG_TMP/server"
+		cat "$LG_TMP/one_server_cpu" >>"$LG_TMP/server_cpu"
+		awk -v t="$cpu" '{ if (t > 0) print $1 / t }' "$LG_TMP/one_server_cpu" >>"$LG_TMP/ratios_cpu"
 		scrape_each_us >>"$LG_TMP/scrapes"
 		scrape_conn_us -t 20 >>"$LG_TMP/conns"; echo >>"$LG_TMP/conns"
 		awk -v t="$cpu" '{ if (t > 0) print $1 / t }' <(lg_bench_stats <"$LG_TMP/one_server") >>"$LG_TMP/ratios"
@@ -168,6 +185,8 @@ for n in $LEVELS; do
 	lg_bench_record "sampler.$n.worker_cpu_pct" "% of a core" <"$LG_TMP/wcpu"
 	[ -s "$LG_TMP/pcpu" ] && lg_bench_record "sampler.$n.pgws_cpu_pct" "% of a core" <"$LG_TMP/pcpu"
 	lg_bench_record "sampler.$n.scrape_server_us" µs <"$LG_TMP/server"
+	lg_bench_record "sampler.$n.scrape_server_cpu_us" "µs CPU" <"$LG_TMP/server_cpu"
+	lg_bench_record "sampler.$n.ratio_cpu" "scrape CPU / tick CPU" <"$LG_TMP/ratios_cpu"
 	lg_bench_record "sampler.$n.scrape_us" µs <"$LG_TMP/scrapes"
 	lg_bench_record "sampler.$n.scrape_conn_us" µs <"$LG_TMP/conns"
 	lg_bench_record "sampler.$n.ratio_server" "server-side scrape / tick CPU" <"$LG_TMP/ratios"

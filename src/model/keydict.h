@@ -25,7 +25,8 @@ typedef struct LgKeyDict
 {
 	int32_t		capacity;		/* keys it can hold */
 	int32_t		nkeys;
-	uint32_t	mask;			/* buckets - 1; buckets a power of two >= 2 x capacity */
+	uint32_t	mask;			/* buckets - 1; buckets a power of two >= 2 x
+								 * capacity */
 	uint32_t	shift;			/* 32 - log2(buckets) */
 	uint32_t	generation;		/* bumped by every clear */
 	int32_t    *buckets;		/* key id + 1; 0 = empty */

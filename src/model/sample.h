@@ -54,8 +54,8 @@ typedef struct LgSample
 
 	/*
 	 * The most client connections open at once since the previous sample,
-	 * counted where connections start and end (live.c), so bursts between
-	 * two ticks show; never below client_connections.
+	 * counted where connections start and end (live.c), so bursts between two
+	 * ticks show; never below client_connections.
 	 */
 	int32_t		peak_connections;
 
