@@ -258,9 +258,11 @@ lg_age_s(TimestampTz now, TimestampTz since)
  * lg_sampler_collect runs every sample_interval, so it is built to cost
  * little per status slot and nothing per tick that it can carry over:
  * - an unused slot costs one read of st_procpid, a non-client one two;
- * - a client slot is read with the changecount protocol, copying only the
- *   fields the tick counts (the client address only for a session not
- *   seen before);
+ * - a client slot whose st_changecount has not moved since the previous
+ *   tick (an idle session) is not read again: its memo holds the copy;
+ * - any other client slot is read with the changecount protocol, copying
+ *   only the fields the tick counts (the client address only for a session
+ *   not seen before);
  * - names are not hashed per session per tick: each dimension keeps a
  *   dictionary of name keys to dense ids (keydict.h) across ticks, and each
  *   status slot remembers the ids of the session in it (LgSlotMemo), so a
@@ -279,6 +281,17 @@ typedef struct LgSlotMemo
 	uint32		generation;		/* of the dictionaries the ids belong to */
 	int32		id[LG_DIM_COUNT];	/* key ids by dimension */
 	char		appname[NAMEDATALEN];	/* the application id's name */
+
+	/*
+	 * The last consistent copy of the slot's changing fields, and the
+	 * st_changecount it was read at: while the count has not moved, nobody
+	 * wrote the slot, and the tick uses these instead of reading it again.
+	 */
+	int			changecount;
+	BackendState state;
+	TimestampTz state_start;
+	TimestampTz xact_start;
+	TimestampTz query_start;
 } LgSlotMemo;
 
 /* One name's sessions in this tick. */
@@ -311,6 +324,7 @@ typedef struct LgTickState
 /* The fields of a client slot the tick uses. */
 typedef struct LgTickSlot
 {
+	int			changecount;	/* st_changecount the copy was read at */
 	int			pid;
 	Oid			roleid;
 	Oid			dbid;
@@ -453,7 +467,10 @@ lg_read_tick_slot(volatile PgBackendStatus *be, LgTickSlot *r, const LgSlotMemo 
 		}
 		pgstat_end_read_activity(be, after);
 		if (pgstat_read_activity_complete(before, after))
+		{
+			r->changecount = before;
 			break;
+		}
 		CHECK_FOR_INTERRUPTS();
 	}
 	r->appname[NAMEDATALEN - 1] = '\0';
@@ -605,13 +622,40 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 		bool		iit = false;
 		bool		active = false;
 
+		int			changecount;
+
 		/* unused and non-client slots cost one or two reads */
 		if (be->st_procpid == 0 || be->st_backendType != B_BACKEND)
 			continue;
-		if (!lg_read_tick_slot(be, &r, memo, ts->generation))
-			continue;
-		if (r.have_addr || strcmp(memo->appname, r.appname) != 0)
-			lg_tick_memo_update(ts, memo, &r);
+
+		/*
+		 * Writers make st_changecount odd while they write and even again
+		 * after, so an even count equal to the memo's means the slot holds
+		 * what the memo copied: an idle session costs these few reads.
+		 */
+		changecount = be->st_changecount;
+		pg_read_barrier();
+		if (changecount == memo->changecount && (changecount & 1) == 0 &&
+			memo->generation == ts->generation && memo->pid == be->st_procpid)
+		{
+			r.pid = memo->pid;
+			r.state = memo->state;
+			r.state_start = memo->state_start;
+			r.xact_start = memo->xact_start;
+			r.query_start = memo->query_start;
+		}
+		else
+		{
+			if (!lg_read_tick_slot(be, &r, memo, ts->generation))
+				continue;
+			if (r.have_addr || strcmp(memo->appname, r.appname) != 0)
+				lg_tick_memo_update(ts, memo, &r);
+			memo->changecount = r.changecount;
+			memo->state = r.state;
+			memo->state_start = r.state_start;
+			memo->xact_start = r.xact_start;
+			memo->query_start = r.query_start;
+		}
 
 		sample->client_connections++;
 		switch (r.state)
