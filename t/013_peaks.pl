@@ -31,7 +31,7 @@ $obs->query_safe("SET application_name = 'lg_observer'");
 sub next_tick_after
 {
 	my ($after) = @_;
-	my $deadline = time() + 60;
+	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
 	while (time() < $deadline)
 	{
 		my $ts = $obs->query_safe(
@@ -39,7 +39,7 @@ sub next_tick_after
 		return $ts if $ts ne '';
 		usleep(20_000);
 	}
-	BAIL_OUT("no tick after $after within 60 s");
+	BAIL_OUT("no tick after $after within the timeout");
 }
 
 # The history rows (ts|client_connections|peak_connections) after $after,
@@ -62,7 +62,7 @@ sub rows_until
 sub obs_wait
 {
 	my ($sql, $what, $timeout) = @_;
-	my $deadline = time() + ($timeout // 60);
+	my $deadline = time() + ($timeout // $PostgreSQL::Test::Utils::timeout_default);
 	while (time() < $deadline)
 	{
 		my $r = $obs->query_safe($sql);
@@ -133,7 +133,7 @@ sub quiet_peak_is
 {
 	my ($expected, $what) = @_;
 	my $since = $obs->query_safe('SELECT clock_timestamp()');
-	my $deadline = time() + 60;
+	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
 	my $last = '';
 	while (time() < $deadline)
 	{
