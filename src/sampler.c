@@ -17,10 +17,17 @@
  * attaches it there, once, and refuses to start the server if it is not
  * found (a stand-in would make every later read see no sessions).
  *
+ * Each tick also drains the connection log (connlog.c: connections
+ * established, refused and ended since the previous tick) into the sample's
+ * per-role counts and the per-name tables, and counts busy sessions apart
+ * from those merely holding a connection (rolestats.h).
+ *
  * Locking: none taken here except by pg_blocking_pids (the lock manager's
  * partition locks, only when some session waits on a lock and the caller
- * asked for the blocking graph) and by lg_connections_update (the
- * connections module's lock).
+ * asked for the blocking graph), by lg_connections_update (the connections
+ * module's lock), and by the connection log's name lookup (a catalog scan of
+ * pg_authid and pg_database, only in a tick that drains a refused
+ * connection).
  */
 #include "postgres.h"
 
@@ -46,10 +53,14 @@
 
 #include "compat.h"
 #include "connections.h"
+#include "connlog.h"
 #include "keydict.h"
+#include "events.h"
 #include "loadguard.h"
 #include "names.h"
+#include "rolestats.h"
 #include "sampler.h"
+#include "timeouts.h"
 
 /* the shared backend status array, attached once per process */
 static PgBackendStatus *lg_beentries = NULL;
@@ -58,6 +69,7 @@ static int	lg_beentry_count = 0;
 typedef struct LgPidWait
 {
 	int			pid;
+	int			procno;			/* index in ProcGlobal->allProcs */
 	uint32		wait_event_info;
 } LgPidWait;
 
@@ -66,13 +78,6 @@ typedef struct LgWaitMap
 	int			n;
 	LgPidWait  *items;
 } LgWaitMap;
-
-typedef struct LgRoleTally
-{
-	Oid			roleid;
-	int32		connections;
-	int32		active;
-} LgRoleTally;
 
 void
 lg_sampler_shmem_init(LWLock *lock)
@@ -121,19 +126,23 @@ lg_wait_map_build(LgWaitMap *map)
 		if (pid == 0)
 			continue;
 		map->items[map->n].pid = pid;
+		map->items[map->n].procno = (int) i;
 		map->items[map->n].wait_event_info = proc->wait_event_info;
 		map->n++;
 	}
 	qsort(map->items, map->n, sizeof(LgPidWait), pid_wait_cmp);
 }
 
+/* The wait event of pid (0 if none), and its proc number into *procno (-1 if gone). */
 static uint32
-lg_wait_map_get(const LgWaitMap *map, int pid)
+lg_wait_map_get(const LgWaitMap *map, int pid, int *procno)
 {
-	LgPidWait	key = {pid, 0};
+	LgPidWait	key = {pid, 0, 0};
 	LgPidWait  *hit;
 
 	hit = bsearch(&key, map->items, map->n, sizeof(LgPidWait), pid_wait_cmp);
+	if (procno)
+		*procno = hit ? hit->procno : -1;
 	return hit ? hit->wait_event_info : 0;
 }
 
@@ -171,7 +180,7 @@ lg_state_of(BackendState state)
 	}
 }
 
-static void
+void
 lg_format_client_addr(const SockAddr *addr, char *out)
 {
 	out[0] = '\0';
@@ -300,6 +309,7 @@ typedef struct LgKeyCounts
 	int32		current;
 	int32		idle_in_transaction;
 	int32		active;			/* active or fastpath */
+	int32		busy;			/* see lg_session_is_busy() */
 } LgKeyCounts;
 
 typedef struct LgDimTally
@@ -318,7 +328,8 @@ typedef struct LgTickState
 	uint32		generation;		/* of all four dictionaries */
 	int32		last_distinct;	/* most names in one dimension, last tick */
 	int		   *lock_waiters;	/* pids, by proc array size */
-	LgRoleTally *roles;
+	LgRoleCount *roles;			/* this tick's roles, then churned roles */
+	int			roles_size;
 } LgTickState;
 
 /* The fields of a client slot the tick uses. */
@@ -370,7 +381,8 @@ lg_tick_state(void)
 	ts->generation = 1;
 	ts->lock_waiters = MemoryContextAlloc(TopMemoryContext,
 										  sizeof(int) * (ProcGlobal->allProcCount + 1));
-	ts->roles = MemoryContextAlloc(TopMemoryContext, sizeof(LgRoleTally) * slots);
+	ts->roles_size = slots + 64;
+	ts->roles = MemoryContextAlloc(TopMemoryContext, sizeof(LgRoleCount) * ts->roles_size);
 	return ts;
 }
 
@@ -509,7 +521,7 @@ lg_tick_memo_update(LgTickState *ts, LgSlotMemo *memo, const LgTickSlot *r)
 }
 
 static inline void
-lg_tick_count(LgDimTally *dim, int32 id, bool iit, bool active)
+lg_tick_count(LgDimTally *dim, int32 id, bool iit, bool active, bool busy)
 {
 	LgKeyCounts *c = &dim->counts[id];
 
@@ -517,52 +529,103 @@ lg_tick_count(LgDimTally *dim, int32 id, bool iit, bool active)
 		dim->touched[dim->ntouched++] = id;
 	c->idle_in_transaction += iit;
 	c->active += active;
+	c->busy += busy;
 }
 
 static int
-role_tally_by_connections(const void *a, const void *b)
+role_by_oid(const void *a, const void *b)
 {
-	const LgRoleTally *x = a;
-	const LgRoleTally *y = b;
+	Oid			x = ((const LgRoleCount *) a)->roleid;
+	Oid			y = ((const LgRoleCount *) b)->roleid;
+
+	return (x > y) - (x < y);
+}
+
+static inline int32
+role_churn(const LgRoleCount *r)
+{
+	return r->established + r->refused + r->ended;
+}
+
+/* most connections first, then most churn, then by Oid */
+static int
+role_by_size(const void *a, const void *b)
+{
+	const LgRoleCount *x = a;
+	const LgRoleCount *y = b;
 
 	if (x->connections != y->connections)
 		return x->connections > y->connections ? -1 : 1;
+	if (role_churn(x) != role_churn(y))
+		return role_churn(x) > role_churn(y) ? -1 : 1;
 	return (x->roleid > y->roleid) - (x->roleid < y->roleid);
 }
 
-/* Fill sample->roles (largest first) and other_roles_* from distinct roles. */
+/*
+ * Fill sample->roles (largest first) and other_roles_* from per-session
+ * tallies and per-role churn, summed by role.
+ */
 static void
-lg_fill_roles(LgSample *sample, LgRoleTally *roles, int n)
+lg_fill_roles(LgSample *sample, LgRoleCount *roles, int n)
 {
-	qsort(roles, n, sizeof(LgRoleTally), role_tally_by_connections);
+	int			distinct = 0;
+
+	qsort(roles, n, sizeof(LgRoleCount), role_by_oid);
+	for (int i = 0; i < n; i++)
+	{
+		if (distinct > 0 && roles[distinct - 1].roleid == roles[i].roleid)
+		{
+			LgRoleCount *r = &roles[distinct - 1];
+
+			r->connections += roles[i].connections;
+			r->active += roles[i].active;
+			r->busy += roles[i].busy;
+			r->established += roles[i].established;
+			r->refused += roles[i].refused;
+			r->ended += roles[i].ended;
+			r->short_lived += roles[i].short_lived;
+		}
+		else
+			roles[distinct++] = roles[i];
+	}
+	qsort(roles, distinct, sizeof(LgRoleCount), role_by_size);
+
 	sample->nroles = 0;
 	sample->other_roles_connections = 0;
 	sample->other_roles_active = 0;
-	for (int i = 0; i < n; i++)
+	sample->other_roles_busy = 0;
+	sample->roles_complete = distinct <= LG_SAMPLE_ROLES;
+	for (int i = 0; i < distinct; i++)
 	{
 		if (i < LG_SAMPLE_ROLES)
-		{
-			sample->roles[i].roleid = roles[i].roleid;
-			sample->roles[i].connections = roles[i].connections;
-			sample->roles[i].active = roles[i].active;
-			sample->nroles++;
-		}
+			sample->roles[sample->nroles++] = roles[i];
 		else
 		{
 			sample->other_roles_connections += roles[i].connections;
 			sample->other_roles_active += roles[i].active;
+			sample->other_roles_busy += roles[i].busy;
 		}
 	}
 }
 
 /*
  * Turn this tick's per-id counts into the per-name tallies (largest first)
- * and the role list, and zero the counts for the next tick.
+ * and the role list (with the connection log's per-role churn), and zero
+ * the counts for the next tick.
  */
 static void
-lg_tick_finish_tallies(LgTickState *ts, LgSample *sample, int ntallies[LG_DIM_COUNT])
+lg_tick_finish_tallies(LgTickState *ts, LgSample *sample, int ntallies[LG_DIM_COUNT],
+					   const LgRoleChurn *churn, int nchurn)
 {
 	int32		most = 0;
+	int			nroles = ts->dims[LG_DIM_ROLE].ntouched;
+
+	/* churned roles may be more than the slots: grow once, keep the room */
+	if (nroles + nchurn > ts->roles_size)
+	{
+		ts->roles_size = nroles + nchurn + 64;
+		ts->roles = repalloc(ts->roles, sizeof(LgRoleCount) * ts->roles_size);
+	}
 
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 	{
@@ -579,9 +642,13 @@ lg_tick_finish_tallies(LgTickState *ts, LgSample *sample, int ntallies[LG_DIM_CO
 			out->idle_in_transaction = c->idle_in_transaction;
 			if (d == LG_DIM_ROLE)
 			{
-				ts->roles[t].roleid = out->key.oid;
-				ts->roles[t].connections = c->current;
-				ts->roles[t].active = c->active;
+				LgRoleCount *r = &ts->roles[t];
+
+				memset(r, 0, sizeof(LgRoleCount));
+				r->roleid = out->key.oid;
+				r->connections = c->current;
+				r->active = c->active;
+				r->busy = c->busy;
 			}
 			memset(c, 0, sizeof(LgKeyCounts));
 		}
@@ -589,7 +656,18 @@ lg_tick_finish_tallies(LgTickState *ts, LgSample *sample, int ntallies[LG_DIM_CO
 		lg_names_order(dim->distinct, dim->ntouched);
 		most = Max(most, dim->ntouched);
 	}
-	lg_fill_roles(sample, ts->roles, ts->dims[LG_DIM_ROLE].ntouched);
+	for (int i = 0; i < nchurn; i++)
+	{
+		LgRoleCount *r = &ts->roles[nroles++];
+
+		memset(r, 0, sizeof(LgRoleCount));
+		r->roleid = churn[i].roleid;
+		r->established = churn[i].established;
+		r->refused = churn[i].refused;
+		r->ended = churn[i].ended;
+		r->short_lived = churn[i].short_lived;
+	}
+	lg_fill_roles(sample, ts->roles, nroles);
 	ts->last_distinct = most;
 }
 
@@ -600,11 +678,20 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	LgNameTally *tallies[LG_DIM_COUNT];
 	int			ntallies[LG_DIM_COUNT];
 	int			nwaiters;
+	LgRoleChurn *churn;
+	int			nchurn;
+	LgNameCounts counts;
 	TimestampTz oldest_iit = 0;
 	TimestampTz oldest_query = 0;
 	TimestampTz oldest_xact = 0;
 
 	Assert(lg_beentries != NULL);
+
+	/*
+	 * first the connection log, so that a session counted now is established
+	 * already
+	 */
+	lg_connlog_drain(lg_events_generation(), &churn, &nchurn, &counts);
 	ts = lg_tick_state();
 	lg_tick_trim_dictionaries(ts);
 	nwaiters = lg_lock_waiters(ts->lock_waiters);
@@ -621,7 +708,8 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 		LgTickSlot	r;
 		bool		iit = false;
 		bool		active = false;
-
+		bool		waiting;
+		bool		busy;
 		int			changecount;
 
 		/* unused and non-client slots cost one or two reads */
@@ -685,12 +773,16 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 			oldest_iit = r.state_start;
 		if (r.xact_start != 0 && (oldest_xact == 0 || r.xact_start < oldest_xact))
 			oldest_xact = r.xact_start;
-		if (nwaiters > 0 &&
-			bsearch(&r.pid, ts->lock_waiters, nwaiters, sizeof(int), int_cmp) != NULL)
+		waiting = nwaiters > 0 &&
+			bsearch(&r.pid, ts->lock_waiters, nwaiters, sizeof(int), int_cmp) != NULL;
+		if (waiting)
 			sample->waiting_on_lock++;
+		busy = lg_session_is_busy(lg_state_of(r.state), waiting);
+		if (busy)
+			sample->busy_connections++;
 
 		for (int d = 0; d < LG_DIM_COUNT; d++)
-			lg_tick_count(&ts->dims[d], memo->id[d], iit, active);
+			lg_tick_count(&ts->dims[d], memo->id[d], iit, active, busy);
 	}
 
 	sample->oldest_idle_in_transaction_s = lg_age_s(now, oldest_iit);
@@ -699,10 +791,10 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	if (sample->usable_connections > 0)
 		sample->usage_pct = 100.0 * sample->client_connections / sample->usable_connections;
 
-	lg_tick_finish_tallies(ts, sample, ntallies);
+	lg_tick_finish_tallies(ts, sample, ntallies, churn, nchurn);
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 		tallies[d] = ts->dims[d].distinct;
-	lg_connections_update(tallies, ntallies, now);
+	lg_connections_update(tallies, ntallies, &counts, now);
 }
 
 static int
@@ -841,11 +933,13 @@ lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 	for (int i = 0; i < lg_beentry_count; i++)
 	{
 		LgSession  *s = &out[n];
+		int			procno;
 
 		memset(s, 0, sizeof(LgSession));
 		if (!lg_read_slot(&lg_beentries[i], s, true))
 			continue;
-		s->wait_event_info = lg_wait_map_get(&waits, s->pid);
+		s->wait_event_info = lg_wait_map_get(&waits, s->pid, &procno);
+		s->timeouts_known = procno >= 0 && lg_timeouts_read(procno, s->pid, &s->timeouts);
 		s->waiting_on_lock = (s->wait_event_info & 0xFF000000) == PG_WAIT_LOCK;
 		any_waiting |= s->waiting_on_lock;
 		n++;
