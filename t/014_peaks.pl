@@ -1,4 +1,4 @@
-# 013_peaks.pl — exact connection peaks between ticks (live.c): a burst of
+# 014_peaks.pl — exact connection peaks between ticks (live.c): a burst of
 # connections that opens and closes between two ticks shows in the next
 # history row's peak_connections although no tick sampled it; and the live
 # counter behind it does not drift: after 1,000 short connections, sessions
