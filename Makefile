@@ -21,6 +21,7 @@ OBJS = \
 	src/connlog.o \
 	src/events.o \
 	src/history.o \
+	src/live.o \
 	src/loadguard.o \
 	src/modules.o \
 	src/overrides.o \
@@ -46,6 +47,7 @@ OBJS = \
 	src/worker.o \
 	src/model/classify.o \
 	src/model/histogram.o \
+	src/model/keydict.o \
 	src/model/lists.o \
 	src/model/machine.o \
 	src/model/names.o \
