@@ -17,7 +17,7 @@ PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifeq ($(LG_WERROR),1)
 PG_CFLAGS += -Werror
 endif
-# Sanitizer build of the module (see README, "Testing"): UBSan in the server;
+# Sanitizer build of the module (see doc/testing.md): UBSan in the server;
 # ASan cannot be preloaded into Debian's uninstrumented postgres.
 ifeq ($(LG_SANITIZE),1)
 PG_CFLAGS += -fsanitize=undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

@@ -11,7 +11,7 @@ CREATE EXTENSION loadguard;
 SELECT p.oid::regprocedure AS function
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'loadguard'
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- run one call; say how many rows it returned, or its SQLSTATE and message
 CREATE FUNCTION regress_lg_try(call text) RETURNS text

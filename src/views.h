@@ -10,6 +10,10 @@
 #include "datatype/timestamp.h"
 #include "utils/timestamp.h"
 
+#include "access/tupdesc.h"
+#include "fmgr.h"
+
+#include "api_version.h"
 #include "readiness.h"
 #include "sample.h"
 #include "settings_rules.h"
@@ -28,6 +32,14 @@ extern int64 lg_machine_ram_bytes(void);
 /* views_readiness.c: the model for U users, no baseline, default lookback */
 extern void lg_readiness_for_users(int32 users, LgReadinessInput *in,
 								   LgReadinessResult *result);
+
+/*
+ * Raises an error unless tupdesc, the row type the calling function was
+ * declared with, has the columns of API version api; returns their number.
+ */
+extern int	lg_view_check_columns(FunctionCallInfo fcinfo, TupleDesc tupdesc,
+								  LgApiVersion api, const LgViewColumn *columns,
+								  int ncolumns);
 
 /* An interval of the given seconds, for columns meant for people. */
 static inline Datum

@@ -21,10 +21,23 @@
 #include "loadguard.h"
 #include "names.h"
 #include "sampler.h"
+#include "views.h"
 
 PG_FUNCTION_INFO_V1(lg_connections);
+PG_FUNCTION_INFO_V1(lg_connections_1_1);
 
-#define CONNECTIONS_COLS 7
+/* loadguard.get_connections()'s columns, in order, by the version that added them */
+static const LgViewColumn connections_columns[] = {
+	{"dimension", LG_API_1_0},
+	{"name", LG_API_1_0},
+	{"current", LG_API_1_0},
+	{"peak", LG_API_1_0},
+	{"peak_at", LG_API_1_0},
+	{"idle_in_transaction", LG_API_1_0},
+	{"stats_reset", LG_API_1_0},
+};
+
+#define CONNECTIONS_MAX_COLS lengthof(connections_columns)
 
 const char *
 lg_name_key_display(LgDimension dim, const LgNameKey *key)
@@ -47,23 +60,25 @@ lg_name_key_display(LgDimension dim, const LgNameKey *key)
 }
 
 static void
-lg_connections_put(ReturnSetInfo *rsinfo, LgDimension dim, const char *name,
-				   const LgNameEntry *e, TimestampTz stats_reset)
+lg_connections_put(ReturnSetInfo *rsinfo, LgApiVersion api, LgDimension dim,
+				   const char *name, const LgNameEntry *e, TimestampTz stats_reset)
 {
-	Datum		values[CONNECTIONS_COLS];
-	bool		nulls[CONNECTIONS_COLS];
+	Datum		values[CONNECTIONS_MAX_COLS];
+	bool		nulls[CONNECTIONS_MAX_COLS];
+	int			i = 0;
 
 	memset(nulls, 0, sizeof(nulls));
-	values[0] = CStringGetTextDatum(lg_dimension_names[dim]);
-	values[1] = CStringGetTextDatum(name);
-	values[2] = Int32GetDatum(e->current);
-	values[3] = Int32GetDatum(e->peak);
+	values[i++] = CStringGetTextDatum(lg_dimension_names[dim]);
+	values[i++] = CStringGetTextDatum(name);
+	values[i++] = Int32GetDatum(e->current);
+	values[i++] = Int32GetDatum(e->peak);
 	if (e->peak_at != 0)
-		values[4] = TimestampTzGetDatum(e->peak_at);
+		values[i++] = TimestampTzGetDatum(e->peak_at);
 	else
-		nulls[4] = true;
-	values[5] = Int32GetDatum(e->idle_in_transaction);
-	values[6] = TimestampTzGetDatum(stats_reset);
+		nulls[i++] = true;
+	values[i++] = Int32GetDatum(e->idle_in_transaction);
+	values[i++] = TimestampTzGetDatum(stats_reset);
+	Assert(i == rsinfo->setDesc->natts);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -80,8 +95,8 @@ entry_order(const void *a, const void *b)
 	return strcmp(x->key.name, y->key.name);
 }
 
-Datum
-lg_connections(PG_FUNCTION_ARGS)
+static Datum
+lg_connections_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	LgNameTable *table = palloc(sizeof(LgNameTable));
@@ -90,6 +105,8 @@ lg_connections(PG_FUNCTION_ARGS)
 
 	lg_require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
+	lg_view_check_columns(fcinfo, rsinfo->setDesc, api,
+						  connections_columns, lengthof(connections_columns));
 
 	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_SHARED);
 	stats_reset = lg_core->stats_reset;
@@ -104,12 +121,25 @@ lg_connections(PG_FUNCTION_ARGS)
 		lg_connections_copy((LgDimension) d, table);
 		qsort(table->entries, table->nentries, sizeof(LgNameEntry), entry_order);
 		for (int i = 0; i < table->nentries; i++)
-			lg_connections_put(rsinfo, (LgDimension) d,
+			lg_connections_put(rsinfo, api, (LgDimension) d,
 							   hidden ? "<insufficient privilege>" :
 							   lg_name_key_display((LgDimension) d, &table->entries[i].key),
 							   &table->entries[i], stats_reset);
 		if (table->other.peak > 0)
-			lg_connections_put(rsinfo, (LgDimension) d, "(other)", &table->other, stats_reset);
+			lg_connections_put(rsinfo, api, (LgDimension) d, "(other)", &table->other, stats_reset);
 	}
 	return (Datum) 0;
+}
+
+/* the 1.0 entry point, 1.0's columns */
+Datum
+lg_connections(PG_FUNCTION_ARGS)
+{
+	return lg_connections_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_connections_1_1(PG_FUNCTION_ARGS)
+{
+	return lg_connections_internal(fcinfo, LG_API_1_1);
 }

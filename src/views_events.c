@@ -14,10 +14,24 @@
 #include "utils/timestamp.h"
 
 #include "loadguard.h"
+#include "views.h"
 
 PG_FUNCTION_INFO_V1(lg_events_view);
+PG_FUNCTION_INFO_V1(lg_events_view_1_1);
 
-#define EVENTS_COLS 8
+/* loadguard.get_events()'s columns, in order, by the version that added them */
+static const LgViewColumn events_columns[] = {
+	{"event", LG_API_1_0},
+	{"sqlstates", LG_API_1_0},
+	{"total", LG_API_1_0},
+	{"last_seen", LG_API_1_0},
+	{"last_1min", LG_API_1_0},
+	{"last_5min", LG_API_1_0},
+	{"last_15min", LG_API_1_0},
+	{"stats_reset", LG_API_1_0},
+};
+
+#define EVENTS_MAX_COLS lengthof(events_columns)
 #define NWINDOWS 3
 
 static const int window_minutes[NWINDOWS] = {1, 5, 15};
@@ -43,8 +57,8 @@ sqlstates_array(const char *list)
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-Datum
-lg_events_view(PG_FUNCTION_ARGS)
+static Datum
+lg_events_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	LgEventsSnapshot snap;
@@ -54,9 +68,12 @@ lg_events_view(PG_FUNCTION_ARGS)
 	LgSample   *samples;
 	TimestampTz oldest_ts;
 	int			nsamples;
+	int			ncols PG_USED_FOR_ASSERTS_ONLY;
 
 	lg_require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
+	ncols = lg_view_check_columns(fcinfo, rsinfo->setDesc, api,
+								  events_columns, lengthof(events_columns));
 
 	lg_events_read(&snap);
 
@@ -89,8 +106,8 @@ lg_events_view(PG_FUNCTION_ARGS)
 
 	for (int k = 0; k < LG_EVENT_COUNT; k++)
 	{
-		Datum		values[EVENTS_COLS];
-		bool		nulls[EVENTS_COLS];
+		Datum		values[EVENTS_MAX_COLS];
+		bool		nulls[EVENTS_MAX_COLS];
 		int			i = 0;
 
 		memset(nulls, 0, sizeof(nulls));
@@ -104,8 +121,21 @@ lg_events_view(PG_FUNCTION_ARGS)
 		for (int w = 0; w < NWINDOWS; w++)
 			values[i++] = Int64GetDatum((int64) window[w][k]);
 		values[i++] = TimestampTzGetDatum(snap.stats_reset);
-		Assert(i == EVENTS_COLS);
+		Assert(i == ncols);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* the 1.0 entry point, 1.0's columns and windows */
+Datum
+lg_events_view(PG_FUNCTION_ARGS)
+{
+	return lg_events_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_events_view_1_1(PG_FUNCTION_ARGS)
+{
+	return lg_events_internal(fcinfo, LG_API_1_1);
 }

@@ -13,45 +13,84 @@
 #include "views.h"
 
 PG_FUNCTION_INFO_V1(lg_history);
+PG_FUNCTION_INFO_V1(lg_history_1_1);
 
-#define HISTORY_FIRST_EVENT_COL	13
-#define HISTORY_COLS			(HISTORY_FIRST_EVENT_COL + LG_EVENT_COUNT + 5)
+/*
+ * loadguard.get_history()'s columns, in order, by the version that added
+ * them: these, then one per event kind named as in classify.c's
+ * lg_event_names[] (all there since 1.0; a kind added later needs its
+ * version here), then history_tail_columns.
+ */
+static const LgViewColumn history_head_columns[] = {
+	{"ts", LG_API_1_0},
+	{"max_connections", LG_API_1_0},
+	{"usable_connections", LG_API_1_0},
+	{"client_connections", LG_API_1_0},
+	{"usage_pct", LG_API_1_0},
+	{"active", LG_API_1_0},
+	{"idle", LG_API_1_0},
+	{"idle_in_transaction", LG_API_1_0},
+	{"idle_in_transaction_aborted", LG_API_1_0},
+	{"waiting_on_lock", LG_API_1_0},
+	{"oldest_idle_in_transaction_s", LG_API_1_0},
+	{"longest_running_query_s", LG_API_1_0},
+	{"longest_transaction_s", LG_API_1_0},
+};
 
-/* The SQL column list must name the events exactly as classify.c does. */
-static void
-lg_history_check_tupdesc(TupleDesc tupdesc)
+static const LgViewColumn history_tail_columns[] = {
+	{"statements", LG_API_1_0},
+	{"latency_p50_ms", LG_API_1_0},
+	{"latency_p95_ms", LG_API_1_0},
+	{"latency_p99_ms", LG_API_1_0},
+	{"policy_actions", LG_API_1_0},
+};
+
+#define HISTORY_MAX_COLS \
+	(lengthof(history_head_columns) + LG_EVENT_COUNT + lengthof(history_tail_columns))
+
+/* The three parts above as one list, built on first use. */
+static const LgViewColumn *
+history_columns(void)
 {
-	if (tupdesc->natts != HISTORY_COLS)
-		elog(ERROR, "loadguard.get_history() returns %d columns, expected %d",
-			 tupdesc->natts, HISTORY_COLS);
+	static LgViewColumn columns[HISTORY_MAX_COLS];
+	static bool built = false;
+	int			n = 0;
+
+	if (built)
+		return columns;
+	for (int i = 0; i < lengthof(history_head_columns); i++)
+		columns[n++] = history_head_columns[i];
 	for (int k = 0; k < LG_EVENT_COUNT; k++)
 	{
-		const char *attname = NameStr(TupleDescAttr(tupdesc, HISTORY_FIRST_EVENT_COL + k)->attname);
-
-		if (strcmp(attname, lg_event_names[k]) != 0)
-			elog(ERROR, "loadguard.get_history() column \"%s\" should be \"%s\"",
-				 attname, lg_event_names[k]);
+		columns[n].name = lg_event_names[k];
+		columns[n++].since = LG_API_1_0;
 	}
+	for (int i = 0; i < lengthof(history_tail_columns); i++)
+		columns[n++] = history_tail_columns[i];
+	built = true;
+	return columns;
 }
 
-Datum
-lg_history(PG_FUNCTION_ARGS)
+static Datum
+lg_history_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	LgSample   *samples;
 	TimestampTz oldest_ts;
+	int			ncols PG_USED_FOR_ASSERTS_ONLY;
 	int			n;
 
 	lg_require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
-	lg_history_check_tupdesc(rsinfo->setDesc);
+	ncols = lg_view_check_columns(fcinfo, rsinfo->setDesc, api,
+								  history_columns(), HISTORY_MAX_COLS);
 
 	n = lg_history_copy(&samples, DT_NOBEGIN, &oldest_ts);
 	for (int r = 0; r < n; r++)
 	{
 		const LgSample *s = &samples[r];
-		Datum		values[HISTORY_COLS];
-		bool		nulls[HISTORY_COLS];
+		Datum		values[HISTORY_MAX_COLS];
+		bool		nulls[HISTORY_MAX_COLS];
 		int			i = 0;
 
 		memset(nulls, 0, sizeof(nulls));
@@ -59,7 +98,6 @@ lg_history(PG_FUNCTION_ARGS)
 		values[i++] = Float8GetDatum(s->oldest_idle_in_transaction_s);
 		values[i++] = Float8GetDatum(s->longest_running_query_s);
 		values[i++] = Float8GetDatum(s->longest_transaction_s);
-		Assert(i == HISTORY_FIRST_EVENT_COL);
 		for (int k = 0; k < LG_EVENT_COUNT; k++)
 			values[i++] = Int64GetDatum((int64) s->events[k]);
 		values[i++] = Int64GetDatum((int64) s->statements);
@@ -67,8 +105,21 @@ lg_history(PG_FUNCTION_ARGS)
 		values[i++] = Float8GetDatum(s->latency_p95_ms);
 		values[i++] = Float8GetDatum(s->latency_p99_ms);
 		values[i++] = Int64GetDatum((int64) s->policy_actions);
-		Assert(i == HISTORY_COLS);
+		Assert(i == ncols);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* the 1.0 entry point, 1.0's columns */
+Datum
+lg_history(PG_FUNCTION_ARGS)
+{
+	return lg_history_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_history_1_1(PG_FUNCTION_ARGS)
+{
+	return lg_history_internal(fcinfo, LG_API_1_1);
 }

@@ -29,8 +29,28 @@
 #include "views.h"
 
 PG_FUNCTION_INFO_V1(lg_sessions);
+PG_FUNCTION_INFO_V1(lg_sessions_1_1);
 
-#define SESSIONS_COLS 15
+/* loadguard.get_sessions()'s columns, in order, by the version that added them */
+static const LgViewColumn sessions_columns[] = {
+	{"pid", LG_API_1_0},
+	{"role", LG_API_1_0},
+	{"database", LG_API_1_0},
+	{"application", LG_API_1_0},
+	{"client_addr", LG_API_1_0},
+	{"state", LG_API_1_0},
+	{"state_age", LG_API_1_0},
+	{"xact_age", LG_API_1_0},
+	{"query_age", LG_API_1_0},
+	{"wait_event_type", LG_API_1_0},
+	{"wait_event", LG_API_1_0},
+	{"blocked_by", LG_API_1_0},
+	{"blocking", LG_API_1_0},
+	{"query", LG_API_1_0},
+	{"policy_action", LG_API_1_0},
+};
+
+#define SESSIONS_MAX_COLS lengthof(sessions_columns)
 #define LG_LONG_QUERY_US	USECS_PER_SEC
 
 typedef struct LgPidList
@@ -95,8 +115,8 @@ lg_set_age(Datum *value, bool *isnull, TimestampTz now, TimestampTz since)
 		*value = lg_interval_datum((double) Max(now - since, 0) / USECS_PER_SEC);
 }
 
-Datum
-lg_sessions(PG_FUNCTION_ARGS)
+static Datum
+lg_sessions_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TimestampTz now = GetCurrentTimestamp();
@@ -109,6 +129,8 @@ lg_sessions(PG_FUNCTION_ARGS)
 
 	lg_require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
+	lg_view_check_columns(fcinfo, rsinfo->setDesc, api,
+						  sessions_columns, lengthof(sessions_columns));
 
 	/* sorted by pid, with names */
 	n = lg_sampler_read_sessions(&sessions, now, true, false);
@@ -150,8 +172,8 @@ lg_sessions(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		LgSession  *s = &sessions[i];
-		Datum		values[SESSIONS_COLS];
-		bool		nulls[SESSIONS_COLS];
+		Datum		values[SESSIONS_MAX_COLS];
+		bool		nulls[SESSIONS_MAX_COLS];
 		bool		visible;
 		const char *text;
 
@@ -206,4 +228,17 @@ lg_sessions(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* the 1.0 entry point, 1.0's columns */
+Datum
+lg_sessions(PG_FUNCTION_ARGS)
+{
+	return lg_sessions_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_sessions_1_1(PG_FUNCTION_ARGS)
+{
+	return lg_sessions_internal(fcinfo, LG_API_1_1);
 }

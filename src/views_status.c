@@ -13,16 +13,52 @@
 #include "views.h"
 
 PG_FUNCTION_INFO_V1(lg_status);
+PG_FUNCTION_INFO_V1(lg_status_1_1);
 
-#define STATUS_COLS 30
+/* loadguard.get_status()'s columns, in order, by the version that added them */
+static const LgViewColumn status_columns[] = {
+	{"sampled_at", LG_API_1_0},
+	{"max_connections", LG_API_1_0},
+	{"usable_connections", LG_API_1_0},
+	{"client_connections", LG_API_1_0},
+	{"usage_pct", LG_API_1_0},
+	{"active", LG_API_1_0},
+	{"idle", LG_API_1_0},
+	{"idle_in_transaction", LG_API_1_0},
+	{"idle_in_transaction_aborted", LG_API_1_0},
+	{"waiting_on_lock", LG_API_1_0},
+	{"oldest_idle_in_transaction", LG_API_1_0},
+	{"longest_running_query", LG_API_1_0},
+	{"longest_transaction", LG_API_1_0},
+	{"peak_connections", LG_API_1_0},
+	{"peak_at", LG_API_1_0},
+	{"connections_established", LG_API_1_0},
+	{"rejected_connections", LG_API_1_0},
+	{"refusal_pct", LG_API_1_0},
+	{"statement_timeouts", LG_API_1_0},
+	{"statements_per_s", LG_API_1_0},
+	{"latency_p95_ms", LG_API_1_0},
+	{"policy_cancels", LG_API_1_0},
+	{"policy_terminations", LG_API_1_0},
+	{"worker_pid", LG_API_1_0},
+	{"last_tick_at", LG_API_1_0},
+	{"tick_avg_us", LG_API_1_0},
+	{"tick_max_us", LG_API_1_0},
+	{"ticks_late", LG_API_1_0},
+	{"ticks", LG_API_1_0},
+	{"stats_reset", LG_API_1_0},
+};
 
-Datum
-lg_status(PG_FUNCTION_ARGS)
+#define STATUS_MAX_COLS lengthof(status_columns)
+
+static Datum
+lg_status_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	LgCoreState core;
 	TupleDesc	tupdesc;
-	Datum		values[STATUS_COLS];
-	bool		nulls[STATUS_COLS];
+	Datum		values[STATUS_MAX_COLS];
+	bool		nulls[STATUS_MAX_COLS];
+	int			ncols PG_USED_FOR_ASSERTS_ONLY;
 	int			i = 0;
 	uint64		established;
 	uint64		rejected;
@@ -34,6 +70,7 @@ lg_status(PG_FUNCTION_ARGS)
 	lg_require_shmem();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	ncols = lg_view_check_columns(fcinfo, tupdesc, api, status_columns, lengthof(status_columns));
 
 	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_SHARED);
 	memcpy(&core, lg_core, sizeof(core));
@@ -97,6 +134,19 @@ lg_status(PG_FUNCTION_ARGS)
 	values[i++] = Int64GetDatum((int64) core.ticks);
 	values[i++] = TimestampTzGetDatum(core.stats_reset);
 
-	Assert(i == STATUS_COLS);
+	Assert(i == ncols);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* the 1.0 entry point, 1.0's columns */
+Datum
+lg_status(PG_FUNCTION_ARGS)
+{
+	return lg_status_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_status_1_1(PG_FUNCTION_ARGS)
+{
+	return lg_status_internal(fcinfo, LG_API_1_1);
 }

@@ -156,4 +156,22 @@ case " $TIERS " in *" tap "*)
 	;;
 esac
 
+# Repository checks (docs, packaging): each test/check_* script is one line;
+# exit 0 passes, 77 skips (its last output line says why), anything else fails.
+# They run in the whole suite, or when LG_TIERS names "checks".
+case " ${LG_TIERS:-checks} " in *" checks "*)
+	lg_say "repository checks"
+	for c in test/check_*; do
+		name=$(basename "${c%.*}")
+		name="check/${name#check_}"
+		case $c in *.pl) run=(perl "$c") ;; *) run=(bash "$c") ;; esac
+		"${run[@]}" >"$LOGDIR/check.log" 2>&1
+		rc=$?
+		if [ $rc = 0 ]; then pass "$name"
+		elif [ $rc = 77 ]; then echo "skip    $name: $(tail -n 1 "$LOGDIR/check.log")"
+		else cat "$LOGDIR/check.log"; fail "$name"; fi
+	done
+	;;
+esac
+
 finish

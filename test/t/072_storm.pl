@@ -185,7 +185,7 @@ is(join(',', sort keys %seen), 'reserved', 'every storm attempt was refused for 
 # attempt costs the server a fork and a backend start, and plain PostgreSQL
 # (no loadguard) manages about 15-20 full connections a second there with
 # pgbench -C.  So the test asserts hundreds of refusals within the bounded
-# time and reports the rate; see the README (guarantees and limits) for the figures.
+# time and reports the rate; see doc/persistence.md for the figures.
 ok($attempts >= 100, sprintf('hundreds of refused attempts (%d, %.0f/s)', $attempts, $rate));
 ok($reads >= 5, "the superuser read every view during the storm ($reads times)");
 is($read_failures, 0, 'no superuser read failed');
