@@ -2,6 +2,8 @@
 #   make demo    build, install, and replay a load test on a throwaway cluster
 #   make test    every test tier (cmocka, pg_regress, cluster); ends "N passed, M failed"
 #   make bench   benchmarks that print figures (not part of make test)
+#   make validate  readiness predictions against real runs of four client
+#                behaviours (pgbench, pgbench -C, Django/gunicorn, PgBouncer)
 # Both demo and test install the Debian packages they need when run as root.
 
 EXTENSION = loadguard
@@ -34,7 +36,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo bench unit
+.PHONY: test demo bench unit validate
 test:
 	@bash test/run.sh
 
@@ -43,6 +45,9 @@ demo:
 
 bench:
 	@bash test/bench.sh
+
+validate:
+	@bash test/validate.sh
 
 unit:
 	$(MAKE) -C test/unit

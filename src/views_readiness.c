@@ -319,8 +319,12 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 			in->scaling_role_hidden_samples++;
 		scaling_busy = OidIsValid(args->app_role) ? scaling_active :
 			s->active + s->idle_in_transaction + s->idle_in_transaction_aborted;
-		/* the p95 is over the samples where the scaling clients were there */
-		if (scaling > 0)
+		/*
+		 * The p95 is over the samples where the scaling clients were doing
+		 * something: connections an application keeps after its load ended
+		 * would otherwise dilute it, and a pool sized from it would be short.
+		 */
+		if (scaling_busy > 0)
 			busy[nbusy++] = scaling_busy;
 		in->peak_scaling_busy = Max(in->peak_scaling_busy, scaling_busy);
 		in->scaling_established += s->events[LG_EV_CONNECTIONS_ESTABLISHED];
