@@ -36,7 +36,9 @@
 
 PG_FUNCTION_INFO_V1(lg_readiness);
 PG_FUNCTION_INFO_V1(lg_readiness_summary);
+PG_FUNCTION_INFO_V1(lg_readiness_summary_1_1);
 PG_FUNCTION_INFO_V1(lg_readiness_target);
+PG_FUNCTION_INFO_V1(lg_readiness_target_1_1);
 PG_FUNCTION_INFO_V1(lg_machine);
 
 /* what readiness() and readiness_summary() were asked */
@@ -431,18 +433,45 @@ lg_readiness(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-#define SUMMARY_COLS 15
+/* readiness_summary()'s and readiness_target()'s columns, by version */
+static const LgViewColumn summary_columns[] = {
+	{"users", LG_API_1_0},
+	{"score", LG_API_1_0},
+	{"verdict", LG_API_1_0},
+	{"max_users", LG_API_1_0},
+	{"bottleneck", LG_API_1_0},
+	{"summary", LG_API_1_0},
+	{"connections_per_user", LG_API_1_0},
+	{"connections_per_user_lower_bound", LG_API_1_0},
+	{"fixed_connections", LG_API_1_0},
+	{"demand_connections", LG_API_1_0},
+	{"usable_connections", LG_API_1_0},
+	{"memory_worst_case_bytes", LG_API_1_0},
+	{"ram_bytes", LG_API_1_0},
+	{"baseline_users", LG_API_1_0},
+	{"app_role", LG_API_1_0},
+	{"connection_pattern", LG_API_1_1},
+	{"held_connections", LG_API_1_1},
+	{"held_connections_projected", LG_API_1_1},
+	{"busy_p95", LG_API_1_1},
+	{"busy_p95_projected", LG_API_1_1},
+	{"pool_size", LG_API_1_1},
+};
+
+#define SUMMARY_COLS lengthof(summary_columns)
 
 static Datum
-summary_row(FunctionCallInfo fcinfo, const ReadinessArgs *args,
+summary_row(FunctionCallInfo fcinfo, LgApiVersion api, const ReadinessArgs *args,
 			const LgReadinessInput *in, const LgReadinessResult *r)
 {
 	TupleDesc	tupdesc;
 	Datum		values[SUMMARY_COLS];
 	bool		nulls[SUMMARY_COLS];
+	int			ncols PG_USED_FOR_ASSERTS_ONLY;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	ncols = lg_view_check_columns(fcinfo, tupdesc, api, summary_columns, lengthof(summary_columns));
 	memset(nulls, true, sizeof(nulls));
 	memset(values, 0, sizeof(values));
 
@@ -476,17 +505,35 @@ summary_row(FunctionCallInfo fcinfo, const ReadinessArgs *args,
 			values[14] = DirectFunctionCall1(namein, CStringGetDatum(args->app_role_name));
 			nulls[14] = false;
 		}
+		/* 1.1: the demand split and the pattern; NULL without a baseline */
+		values[15] = CStringGetTextDatum(lg_pattern_name(r->pattern));
+		nulls[15] = false;
+		if (r->pattern != LG_PATTERN_UNKNOWN)
+		{
+			values[16] = Int64GetDatum(r->held_now);
+			values[17] = Int64GetDatum(r->held_projected);
+			values[18] = Float8GetDatum(r->busy_p95_now);
+			values[19] = Int64GetDatum(r->busy_p95_projected);
+			nulls[16] = nulls[17] = nulls[18] = nulls[19] = false;
+		}
+		if (r->pool_size > 0)
+		{
+			values[20] = Int32GetDatum((int32) r->pool_size);
+			nulls[20] = false;
+		}
 	}
 	else
 	{
 		values[5] = CStringGetTextDatum("loadguard.target_users is 0: set it to the number of concurrent users to assess, e.g. SET loadguard.target_users = 500, or call loadguard.readiness_summary(users).");
 		nulls[5] = false;
 	}
+	/* a 1.0 row type ends before the 1.1 columns: heap_form_tuple stops there */
+	Assert(ncols == tupdesc->natts);
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
-Datum
-lg_readiness_summary(PG_FUNCTION_ARGS)
+static Datum
+readiness_summary_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReadinessArgs args;
 	LgReadinessInput in;
@@ -495,12 +542,24 @@ lg_readiness_summary(PG_FUNCTION_ARGS)
 	lg_require_shmem();
 	parse_args(fcinfo, &args);
 	assess(&args, &in, result);
-	PG_RETURN_DATUM(summary_row(fcinfo, &args, &in, result));
+	PG_RETURN_DATUM(summary_row(fcinfo, api, &args, &in, result));
+}
+
+Datum
+lg_readiness_summary(PG_FUNCTION_ARGS)
+{
+	return readiness_summary_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_readiness_summary_1_1(PG_FUNCTION_ARGS)
+{
+	return readiness_summary_internal(fcinfo, LG_API_1_1);
 }
 
 /* the loadguard.readiness view: readiness_summary(loadguard.target_users) */
-Datum
-lg_readiness_target(PG_FUNCTION_ARGS)
+static Datum
+readiness_target_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReadinessArgs args;
 	LgReadinessInput in;
@@ -509,11 +568,23 @@ lg_readiness_target(PG_FUNCTION_ARGS)
 	lg_require_shmem();
 	memset(&args, 0, sizeof(args));
 	if (lg_target_users == 0)
-		PG_RETURN_DATUM(summary_row(fcinfo, &args, NULL, NULL));
+		PG_RETURN_DATUM(summary_row(fcinfo, api, &args, NULL, NULL));
 
 	args.users = lg_target_users;
 	args.lookback_s = 15 * SECS_PER_MINUTE;
 	result = palloc(sizeof(LgReadinessResult));
 	assess(&args, &in, result);
-	PG_RETURN_DATUM(summary_row(fcinfo, &args, &in, result));
+	PG_RETURN_DATUM(summary_row(fcinfo, api, &args, &in, result));
+}
+
+Datum
+lg_readiness_target(PG_FUNCTION_ARGS)
+{
+	return readiness_target_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_readiness_target_1_1(PG_FUNCTION_ARGS)
+{
+	return readiness_target_internal(fcinfo, LG_API_1_1);
 }
