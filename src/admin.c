@@ -1,6 +1,6 @@
 /*
- * admin.c — loadguard.reset(): zero counters and peaks in every module
- * (history and the audit ring are kept).
+ * admin.c — loadguard.reset(): zero counters and peaks in every module of
+ * the module table (history and the audit ring are kept).
  */
 #include "postgres.h"
 
@@ -8,6 +8,7 @@
 #include "utils/timestamp.h"
 
 #include "loadguard.h"
+#include "shmem.h"
 
 PG_FUNCTION_INFO_V1(lg_reset);
 
@@ -15,10 +16,6 @@ Datum
 lg_reset(PG_FUNCTION_ARGS)
 {
 	lg_require_shmem();
-	lg_events_reset();
-	lg_statements_reset();
-	lg_names_reset();
-	lg_policy_reset();
-	lg_core_reset(GetCurrentTimestamp());
+	lg_shmem_reset(GetCurrentTimestamp());
 	PG_RETURN_VOID();
 }

@@ -1,58 +1,42 @@
 /*
- * compat.h — every PG_VERSION_NUM difference loadguard depends on, in one place.
- * PostgreSQL 15 is the verified target; 14 and 16-17 follow through here.
+ * compat.h — every PG_VERSION_NUM difference loadguard depends on, in one
+ * place.
+ *
+ * Only PostgreSQL 15 is built and tested, so only 15 is accepted.  Porting
+ * to another major version starts here: each macro below names what
+ * changed in the versions around 15 (as far as known), but nothing for
+ * them is kept that no build checks.  Like every loadguard header it
+ * expects postgres.h to be included first by the .c file.
  */
 #ifndef LG_COMPAT_H
 #define LG_COMPAT_H
 
-#include "postgres.h"
 #include "miscadmin.h"
 #include "postmaster/postmaster.h"
-#include "utils/guc.h"
+#include "storage/proc.h"
 
-#if PG_VERSION_NUM < 140000
-#error "loadguard requires PostgreSQL 14 or later"
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 160000
+#error "loadguard supports only PostgreSQL 15 (the one major version it is built and tested on)"
 #endif
 
 /*
- * Connection slots a non-superuser can use.  PG16 added reserved_connections
- * (for pg_use_reserved_connections members) on top of the superuser reserve.
+ * Connection slots a non-superuser can use.  (PostgreSQL 16 renames
+ * ReservedBackends and adds reserved_connections on top of it.)
  */
-#if PG_VERSION_NUM >= 160000
-#define LG_USABLE_CONNECTIONS() \
-	(MaxConnections - SuperuserReservedConnections - ReservedConnections)
-#else
-#define LG_USABLE_CONNECTIONS() \
-	(MaxConnections - ReservedBackends)
-#endif
-
-/* shmem_request_hook exists from PG15; before it, request in _PG_init. */
-#if PG_VERSION_NUM >= 150000
-#define LG_HAVE_SHMEM_REQUEST_HOOK 1
-#endif
-
-/* GUC "extra" blocks: malloc'd before PG16, guc_malloc'd since. */
-#if PG_VERSION_NUM >= 160000
-#define lg_guc_extra_alloc(size) guc_malloc(LOG, (size))
-#else
-#define lg_guc_extra_alloc(size) malloc(size)
-#endif
-
-/* Reading another backend's status entry: the copy the pgstat snapshot holds. */
-#if PG_VERSION_NUM >= 160000
-#define lg_fetch_local_beentry(i) pgstat_get_local_beentry_by_index(i)
-#else
-#define lg_fetch_local_beentry(i) pgstat_fetch_stat_local_beentry(i)
-#endif
+#define LG_USABLE_CONNECTIONS() (MaxConnections - ReservedBackends)
 
 /*
  * Slots of the shared backend status array ("Backend Status Array"), which
- * the sampler reads in place: one per backend plus one per auxiliary process.
+ * the sampler reads in place: one per backend plus one per auxiliary
+ * process.  (PostgreSQL 17 renames NUM_AUXPROCTYPES.)
  */
-#if PG_VERSION_NUM >= 170000
-#define LG_BACKEND_STATUS_SLOTS() (MaxBackends + NUM_AUXILIARY_PROCS)
-#else
 #define LG_BACKEND_STATUS_SLOTS() (MaxBackends + NUM_AUXPROCTYPES)
-#endif
+
+/*
+ * GUC "extra" blocks belong to the GUC machinery, which frees them: with
+ * free() in 15 (guc_free() from 16 on, for guc_malloc'd blocks).  loadguard
+ * only allocates one once it is complete and never frees one itself.
+ */
+#define lg_guc_extra_alloc(size) malloc(size)
 
 #endif							/* LG_COMPAT_H */

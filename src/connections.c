@@ -3,7 +3,8 @@
  * loadguard.connections: current and peak connections by database, role,
  * application and client address, bounded per dimension (see names.h).
  *
- * Locking: all four tables are protected by LG_LOCK_NAMES.  The worker
+ * Locking: all four tables are protected by this module's lock (from the
+ * module table).  The worker
  * builds its tallies in local memory and holds the lock exclusively only to
  * merge them in (a bounded loop over at most LG_NAMES_PER_DIMENSION
  * entries per name); readers copy a table out under a shared lock.
@@ -15,9 +16,9 @@
 #include "storage/shmem.h"
 #include "utils/timestamp.h"
 
+#include "connections.h"
 #include "loadguard.h"
 #include "names.h"
-#include "sampler.h"
 
 typedef struct LgNamesShared
 {
@@ -25,6 +26,7 @@ typedef struct LgNamesShared
 } LgNamesShared;
 
 static LgNamesShared *lg_names = NULL;
+static LWLock *lg_names_lock = NULL;
 
 Size
 lg_names_shmem_size(void)
@@ -33,10 +35,11 @@ lg_names_shmem_size(void)
 }
 
 void
-lg_names_shmem_init(void)
+lg_names_shmem_init(LWLock *lock)
 {
 	bool		found;
 
+	lg_names_lock = lock;
 	lg_names = ShmemInitStruct("loadguard connections", lg_names_shmem_size(), &found);
 	if (!found)
 	{
@@ -49,30 +52,28 @@ void
 lg_connections_update(LgNameTally *const tallies[LG_DIM_COUNT],
 					  const int ntallies[LG_DIM_COUNT], TimestampTz now)
 {
-	LWLockAcquire(lg_lock(LG_LOCK_NAMES), LW_EXCLUSIVE);
+	LWLockAcquire(lg_names_lock, LW_EXCLUSIVE);
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 		lg_names_update(&lg_names->tables[d], tallies[d], ntallies[d], now);
-	LWLockRelease(lg_lock(LG_LOCK_NAMES));
+	LWLockRelease(lg_names_lock);
 }
 
 void
 lg_connections_copy(LgDimension dim, LgNameTable *out)
 {
 	lg_require_shmem();
-	LWLockAcquire(lg_lock(LG_LOCK_NAMES), LW_SHARED);
+	LWLockAcquire(lg_names_lock, LW_SHARED);
 	memcpy(out, &lg_names->tables[dim], sizeof(LgNameTable));
-	LWLockRelease(lg_lock(LG_LOCK_NAMES));
+	LWLockRelease(lg_names_lock);
 }
 
 void
-lg_names_reset(void)
+lg_names_reset(TimestampTz now)
 {
-	TimestampTz now = GetCurrentTimestamp();
-
-	LWLockAcquire(lg_lock(LG_LOCK_NAMES), LW_EXCLUSIVE);
+	LWLockAcquire(lg_names_lock, LW_EXCLUSIVE);
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 		lg_names_reset_table(&lg_names->tables[d], now);
-	LWLockRelease(lg_lock(LG_LOCK_NAMES));
+	LWLockRelease(lg_names_lock);
 }
 
 /*

@@ -9,7 +9,8 @@
  * no lock, allocate nothing and never ereport: they classify the report
  * (classify.c) and update pg_atomic_uint64 counters in LgEventsShared.
  * The worker alone writes the "accounted" fields (what it has already put
- * into samples), under LG_LOCK_CORE; readers take that lock shared.
+ * into samples), under this module's own lock (from the module table);
+ * readers take that lock shared.
  *
  * connections_established: ClientAuthentication_hook runs for failed logins
  * too, and the reserved-slot, role-limit and database-limit refusals (and
@@ -47,7 +48,9 @@
 #include "utils/pidfile.h"
 #include "utils/timestamp.h"
 
+#include "events.h"
 #include "loadguard.h"
+#include "overrides.h"
 
 /*
  * ClientAuthentication_hook from libpq/auth.h, declared here because that
@@ -72,12 +75,12 @@ typedef struct LgEventsShared
 	 * successful authentications of client backends; see failed_after_auth.
 	 */
 	pg_atomic_uint64 count[LG_EVENT_COUNT];
-	pg_atomic_uint64 last_seen[LG_EVENT_COUNT];	/* TimestampTz, 0 = never */
+	pg_atomic_uint64 last_seen[LG_EVENT_COUNT]; /* TimestampTz, 0 = never */
 	pg_atomic_uint64 failed_after_auth;
 	pg_atomic_uint64 generation;	/* bumped by every reset */
 	pg_atomic_uint64 stats_reset;	/* TimestampTz */
 
-	/* the worker's bookkeeping, under LG_LOCK_CORE */
+	/* the worker's bookkeeping, under lg_events_lock */
 	bool		accounted_valid;
 	uint64		accounted_generation;
 	uint64		accounted[LG_EVENT_COUNT];	/* established = authenticated */
@@ -87,6 +90,7 @@ typedef struct LgEventsShared
 } LgEventsShared;
 
 static LgEventsShared *lg_events = NULL;
+static LWLock *lg_events_lock = NULL;
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 static lg_client_auth_hook_type prev_ClientAuthentication_hook = NULL;
@@ -102,10 +106,11 @@ lg_events_shmem_size(void)
 }
 
 void
-lg_events_shmem_init(void)
+lg_events_shmem_init(LWLock *lock)
 {
 	bool		found;
 
+	lg_events_lock = lock;
 	lg_events = ShmemInitStruct("loadguard events", lg_events_shmem_size(), &found);
 	if (!found)
 	{
@@ -276,7 +281,7 @@ lg_events_fill_sample(LgSample *sample)
 	pg_memory_barrier();
 	read_counters(cur, &cur_failed);
 
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_EXCLUSIVE);
+	LWLockAcquire(lg_events_lock, LW_EXCLUSIVE);
 	if (!lg_events->accounted_valid || lg_events->accounted_generation != generation)
 	{
 		memset(lg_events->accounted, 0, sizeof(lg_events->accounted));
@@ -304,7 +309,7 @@ lg_events_fill_sample(LgSample *sample)
 	lg_events->accounted_generation = generation;
 	lg_events->accounted_valid = true;
 	lg_events->accounted_at = (TimestampTz) sample->ts;
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	LWLockRelease(lg_events_lock);
 }
 
 uint64
@@ -319,6 +324,19 @@ lg_events_total(LgEventKind kind)
 	if (kind == LG_EV_CONNECTIONS_ESTABLISHED)
 		return counts[kind] > failed ? counts[kind] - failed : 0;
 	return counts[kind];
+}
+
+uint64
+lg_events_refused_total(void)
+{
+	uint64		refused = 0;
+
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+	{
+		if (lg_event_is_refusal((LgEventKind) k))
+			refused += lg_events_total((LgEventKind) k);
+	}
+	return refused;
 }
 
 void
@@ -342,7 +360,7 @@ lg_events_read(LgEventsSnapshot *snap)
 	snap->stats_reset = (TimestampTz) pg_atomic_read_u64(&lg_events->stats_reset);
 
 	/* what happened after the worker's last sample, not in history yet */
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_SHARED);
+	LWLockAcquire(lg_events_lock, LW_SHARED);
 	if (lg_events->accounted_valid &&
 		lg_events->accounted_generation == pg_atomic_read_u64(&lg_events->generation))
 	{
@@ -364,11 +382,11 @@ lg_events_read(LgEventsSnapshot *snap)
 		memcpy(snap->pending, snap->total, sizeof(snap->pending));
 		snap->pending_since = snap->stats_reset;
 	}
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	LWLockRelease(lg_events_lock);
 }
 
 void
-lg_events_reset(void)
+lg_events_reset(TimestampTz now)
 {
 	if (lg_events == NULL)
 		return;
@@ -380,24 +398,23 @@ lg_events_reset(void)
 		pg_atomic_write_u64(&lg_events->last_seen[k], 0);
 	}
 	pg_atomic_write_u64(&lg_events->failed_after_auth, 0);
-	pg_atomic_write_u64(&lg_events->stats_reset, (uint64) GetCurrentTimestamp());
+	pg_atomic_write_u64(&lg_events->stats_reset, (uint64) now);
+}
+
+bool
+lg_log_level_hides_errors(int level)
+{
+	return level == LOG || level == LOG_SERVER_ONLY || level > ERROR;
 }
 
 /*
- * Does this log_min_messages value keep ERROR reports out of the log (and
- * so away from emit_log_hook)?  "log" does too: for the server log, LOG
- * ranks between ERROR and FATAL.
+ * The undercount warning for log_min_messages = value, set globally (o is
+ * NULL) or by an override of the given scope; fix is the statement that
+ * removes the problem.
  */
-static bool
-level_hides_errors(const char *value)
-{
-	return pg_strcasecmp(value, "log") == 0 ||
-		pg_strcasecmp(value, "fatal") == 0 ||
-		pg_strcasecmp(value, "panic") == 0;
-}
-
 static void
-warn_undercount(const char *value, const char *where, const char *fix)
+warn_undercount(const char *value, const LgOverride *o, LgOverrideScope scope,
+				const char *role, const char *db, const char *fix)
 {
 	/*
 	 * The worker's log_min_messages is the global one, and when that is the
@@ -405,14 +422,28 @@ warn_undercount(const char *value, const char *where, const char *fix)
 	 * the server log): let it through, only here.
 	 */
 	int			saved_log_min_messages = log_min_messages;
+	bool		panic = pg_strcasecmp(value, "panic") == 0;
 
 	if (log_min_messages == LOG || log_min_messages > WARNING)
 		log_min_messages = WARNING;
 	ereport(WARNING,
-			(errmsg("loadguard will undercount events: log_min_messages is \"%s\"%s",
-					value, where),
-			 errdetail("Only logged errors reach loadguard, so statement timeouts, cancels, lock timeouts, deadlocks and lock table overflows%s are not counted in loadguard.events.",
-					   pg_strcasecmp(value, "panic") == 0 ? ", and refused connections and failed logins," : ""),
+			(o == NULL ?
+			 errmsg("loadguard will undercount events: log_min_messages is \"%s\"",
+					value) :
+			 scope == LG_OVERRIDE_ROLE_IN_DATABASE ?
+			 errmsg("loadguard will undercount events: log_min_messages is \"%s\" for role \"%s\" in database \"%s\"",
+					value, role, db) :
+			 scope == LG_OVERRIDE_ROLE ?
+			 errmsg("loadguard will undercount events: log_min_messages is \"%s\" for role \"%s\"",
+					value, role) :
+			 scope == LG_OVERRIDE_DATABASE ?
+			 errmsg("loadguard will undercount events: log_min_messages is \"%s\" for database \"%s\"",
+					value, db) :
+			 errmsg("loadguard will undercount events: log_min_messages is \"%s\" for all roles",
+					value),
+			 panic ?
+			 errdetail("Only logged errors reach loadguard, so statement timeouts, cancels, lock timeouts, deadlocks and lock table overflows, and refused connections and failed logins, are not counted in loadguard.events.") :
+			 errdetail("Only logged errors reach loadguard, so statement timeouts, cancels, lock timeouts, deadlocks and lock table overflows are not counted in loadguard.events."),
 			 errhint("Set log_min_messages to \"error\" or lower: %s", fix)));
 	log_min_messages = saved_log_min_messages;
 }
@@ -426,75 +457,24 @@ warn_undercount(const char *value, const char *where, const char *fix)
 static void
 check_role_database_settings(void)
 {
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tup;
+	LgOverride *overrides;
+	int			n;
 
 	StartTransactionCommand();
-	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
-	scan = table_beginscan_catalog(rel, 0, NULL);
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	n = lg_overrides_read(&overrides);
+	for (int i = 0; i < n; i++)
 	{
-		Form_pg_db_role_setting form = (Form_pg_db_role_setting) GETSTRUCT(tup);
-		bool		isnull;
-		Datum		config;
-		Datum	   *elems;
-		int			nelems;
+		LgOverrideScope scope;
+		char	   *role;
+		char	   *db;
+		char	   *fix;
 
-		config = heap_getattr(tup, Anum_pg_db_role_setting_setconfig,
-							  RelationGetDescr(rel), &isnull);
-		if (isnull)
+		if (pg_strcasecmp(overrides[i].name, "log_min_messages") != 0 ||
+			!lg_log_level_name_hides_errors(overrides[i].value))
 			continue;
-		deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false,
-						  TYPALIGN_INT, &elems, NULL, &nelems);
-		for (int i = 0; i < nelems; i++)
-		{
-			char	   *item = TextDatumGetCString(elems[i]);
-			const char *prefix = "log_min_messages=";
-			const char *value;
-			char	   *role = NULL;
-			char	   *db = NULL;
-			char	   *where;
-			char	   *fix;
-
-			if (pg_strncasecmp(item, prefix, strlen(prefix)) != 0)
-				continue;
-			value = item + strlen(prefix);
-			if (!level_hides_errors(value))
-				continue;
-
-			if (OidIsValid(form->setrole))
-				role = GetUserNameFromId(form->setrole, true);
-			if (OidIsValid(form->setdatabase))
-				db = get_database_name(form->setdatabase);
-			if (role != NULL && db != NULL)
-			{
-				where = psprintf(" for role \"%s\" in database \"%s\"", role, db);
-				fix = psprintf("ALTER ROLE %s IN DATABASE %s RESET log_min_messages;",
-							   quote_identifier(role), quote_identifier(db));
-			}
-			else if (role != NULL && !OidIsValid(form->setdatabase))
-			{
-				where = psprintf(" for role \"%s\"", role);
-				fix = psprintf("ALTER ROLE %s RESET log_min_messages;", quote_identifier(role));
-			}
-			else if (db != NULL && !OidIsValid(form->setrole))
-			{
-				where = psprintf(" for database \"%s\"", db);
-				fix = psprintf("ALTER DATABASE %s RESET log_min_messages;", quote_identifier(db));
-			}
-			else if (!OidIsValid(form->setrole) && !OidIsValid(form->setdatabase))
-			{
-				where = pstrdup(" for all roles");
-				fix = pstrdup("ALTER ROLE ALL RESET log_min_messages;");
-			}
-			else
-				continue;		/* the role or database was dropped meanwhile */
-			warn_undercount(value, where, fix);
-		}
+		if (lg_override_describe(&overrides[i], &scope, &role, &db, &fix))
+			warn_undercount(overrides[i].value, &overrides[i], scope, role, db, fix);
 	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
 	CommitTransactionCommand();
 }
 
@@ -563,8 +543,9 @@ lg_events_check_log_settings(void)
 	BackgroundWorker worker;
 	Oid			dboid;
 
-	if (log_min_messages == LOG || log_min_messages > ERROR)
-		warn_undercount(GetConfigOption("log_min_messages", false, false), "",
+	if (lg_log_level_hides_errors(log_min_messages))
+		warn_undercount(GetConfigOption("log_min_messages", false, false),
+						NULL, LG_OVERRIDE_ALL_ROLES, NULL, NULL,
 						"ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
 
 	dboid = pick_database();
@@ -666,7 +647,10 @@ lg_events_load(const char *data, Size len)
 	}
 	else
 	{
-		/* no sample since the last reset: the restored totals are the baseline */
+		/*
+		 * no sample since the last reset: the restored totals are the
+		 * baseline
+		 */
 		memcpy(lg_events->accounted, saved.count, sizeof(saved.count));
 		lg_events->accounted_failed = saved.failed_after_auth;
 		lg_events->established_deficit = 0;

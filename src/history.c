@@ -1,19 +1,22 @@
 /*
- * history.c — the shared ring of samples behind loadguard.history, and the
- * newest sample and peaks in the core state.
+ * history.c — the history module: the shared ring of samples behind
+ * loadguard.history, and the newest sample with the peaks since reset
+ * (loadguard.status).  The worker is the only writer of both.
  *
- * Locking: the ring header and its slots are protected by LG_LOCK_HISTORY.
- * The worker (the only writer) builds a sample in local memory and holds the
- * lock exclusively only to copy it into its slot; readers size their buffer
- * under a shared lock, allocate after releasing it, and copy under a second
- * shared lock, so nothing allocates or errors while a lock is held.  The
- * newest sample and the peaks live in LgCoreState under LG_LOCK_CORE.
+ * Locking: two structs, each with its own lock from the module table.  The
+ * ring (header and slots) is under the "history" module's lock; the newest
+ * sample, the peaks and stats_reset under the "current" module's lock.
+ * The worker builds a sample in local memory and holds each lock
+ * exclusively only to copy it in.  Ring readers size their buffer under a
+ * shared lock, allocate after releasing it, and copy under a second shared
+ * lock, so nothing allocates or errors while a lock is held.
  */
 #include "postgres.h"
 
 #include "storage/shmem.h"
 #include "utils/memutils.h"
 
+#include "history.h"
 #include "loadguard.h"
 #include "names.h"
 #include "ring.h"
@@ -25,6 +28,11 @@ typedef struct LgHistory
 } LgHistory;
 
 static LgHistory *lg_history = NULL;
+static LWLock *lg_history_lock = NULL;
+
+/* the newest sample and the peaks since stats_reset */
+static LgCurrent *lg_current = NULL;
+static LWLock *lg_current_lock = NULL;
 
 Size
 lg_history_shmem_size(void)
@@ -34,10 +42,11 @@ lg_history_shmem_size(void)
 }
 
 void
-lg_history_shmem_init(void)
+lg_history_shmem_init(LWLock *lock)
 {
 	bool		found;
 
+	lg_history_lock = lock;
 	lg_history = ShmemInitStruct("loadguard history", lg_history_shmem_size(), &found);
 	if (!found)
 		lg_ring_init(&lg_history->ring, (uint32) lg_history_size);
@@ -48,17 +57,17 @@ lg_history_append(const LgSample *sample)
 {
 	uint32		slot;
 
-	LWLockAcquire(lg_lock(LG_LOCK_HISTORY), LW_EXCLUSIVE);
+	LWLockAcquire(lg_history_lock, LW_EXCLUSIVE);
 	slot = lg_ring_push(&lg_history->ring);
 	lg_history->slots[slot] = *sample;
-	LWLockRelease(lg_lock(LG_LOCK_HISTORY));
+	LWLockRelease(lg_history_lock);
 
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_EXCLUSIVE);
-	lg_core->current = *sample;
-	lg_core->have_sample = true;
-	lg_peak_update(&lg_core->peak_connections, &lg_core->peak_at,
+	LWLockAcquire(lg_current_lock, LW_EXCLUSIVE);
+	lg_current->sample = *sample;
+	lg_current->have_sample = true;
+	lg_peak_update(&lg_current->peak_connections, &lg_current->peak_at,
 				   sample->client_connections, sample->ts);
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	LWLockRelease(lg_current_lock);
 }
 
 int
@@ -74,7 +83,7 @@ lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts)
 		uint32		n;
 		uint32		copied = 0;
 
-		LWLockAcquire(lg_lock(LG_LOCK_HISTORY), LW_SHARED);
+		LWLockAcquire(lg_history_lock, LW_SHARED);
 		n = lg_ring_count_since(&lg_history->ring, lg_history->slots, since, &first);
 		if (n <= room)
 		{
@@ -83,7 +92,7 @@ lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts)
 			*oldest_ts = lg_ring_count(&lg_history->ring) > 0 ?
 				lg_history->slots[lg_ring_slot(&lg_history->ring, 0)].ts : 0;
 		}
-		LWLockRelease(lg_lock(LG_LOCK_HISTORY));
+		LWLockRelease(lg_history_lock);
 
 		if (n <= room)
 		{
@@ -132,8 +141,6 @@ void
 lg_history_load(const char *data, Size len)
 {
 	LgHistoryPersisted head;
-	uint32		keep;
-	uint32		skip;
 
 	if (len < sizeof(head))
 		return;
@@ -142,15 +149,86 @@ lg_history_load(const char *data, Size len)
 		len - sizeof(head) != (Size) head.nsamples * sizeof(LgSample))
 		return;
 
-	keep = Min(head.nsamples, lg_history->ring.capacity);
-	skip = head.nsamples - keep;
-	lg_ring_init(&lg_history->ring, lg_history->ring.capacity);
-	for (uint32 i = 0; i < keep; i++)
-	{
-		uint32		slot = lg_ring_push(&lg_history->ring);
+	lg_ring_restore(&lg_history->ring, lg_history->slots, sizeof(LgSample),
+					data + sizeof(head), head.nsamples);
+}
 
-		memcpy(&lg_history->slots[slot],
-			   data + sizeof(head) + (Size) (skip + i) * sizeof(LgSample),
-			   sizeof(LgSample));
+/* ---- the newest sample and the peaks (the "current" module) ---- */
+
+Size
+lg_current_shmem_size(void)
+{
+	return MAXALIGN(sizeof(LgCurrent));
+}
+
+void
+lg_current_shmem_init(LWLock *lock)
+{
+	bool		found;
+
+	lg_current_lock = lock;
+	lg_current = ShmemInitStruct("loadguard current", lg_current_shmem_size(), &found);
+	if (!found)
+	{
+		memset(lg_current, 0, sizeof(LgCurrent));
+		lg_current->stats_reset = GetCurrentTimestamp();
 	}
+}
+
+void
+lg_history_current(LgCurrent *out)
+{
+	lg_require_shmem();
+	LWLockAcquire(lg_current_lock, LW_SHARED);
+	memcpy(out, lg_current, sizeof(LgCurrent));
+	LWLockRelease(lg_current_lock);
+}
+
+/* The peaks restart from the newest sample; other modules reset their own. */
+void
+lg_current_reset(TimestampTz now)
+{
+	LWLockAcquire(lg_current_lock, LW_EXCLUSIVE);
+	lg_current->peak_connections = lg_current->have_sample ?
+		lg_current->sample.client_connections : 0;
+	lg_current->peak_at = lg_current->have_sample ? now : 0;
+	lg_current->stats_reset = now;
+	LWLockRelease(lg_current_lock);
+}
+
+/*
+ * Persisted (section "current", tag 1, which 1.0 called "core"): the peaks
+ * and the reset time.  The newest sample is not kept: it describes sessions
+ * that are gone after a restart.
+ */
+typedef struct LgCurrentPersisted
+{
+	int32		peak_connections;
+	TimestampTz peak_at;
+	TimestampTz stats_reset;
+} LgCurrentPersisted;
+
+void
+lg_current_dump(StringInfo out)
+{
+	LgCurrentPersisted saved;
+
+	memset(&saved, 0, sizeof(saved));
+	saved.peak_connections = lg_current->peak_connections;
+	saved.peak_at = lg_current->peak_at;
+	saved.stats_reset = lg_current->stats_reset;
+	appendBinaryStringInfo(out, (const char *) &saved, sizeof(saved));
+}
+
+void
+lg_current_load(const char *data, Size len)
+{
+	LgCurrentPersisted saved;
+
+	if (len != sizeof(saved))
+		return;
+	memcpy(&saved, data, sizeof(saved));
+	lg_current->peak_connections = saved.peak_connections;
+	lg_current->peak_at = saved.peak_at;
+	lg_current->stats_reset = saved.stats_reset;
 }

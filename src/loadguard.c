@@ -17,7 +17,11 @@
 #include "utils/varlena.h"
 
 #include "compat.h"
+#include "events.h"
 #include "loadguard.h"
+#include "shmem.h"
+#include "statements.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -69,6 +73,7 @@ check_name_list(char **newval, void **extra, GucSource source)
 	List	   *names;
 	ListCell   *lc;
 	LgNameList *parsed;
+	LgNameList *result;
 
 	if (!SplitGUCList(raw, ',', &names))
 	{
@@ -78,18 +83,17 @@ check_name_list(char **newval, void **extra, GucSource source)
 		return false;
 	}
 
-	parsed = lg_guc_extra_alloc(sizeof(LgNameList));
-	if (parsed == NULL)
-		return false;
+	/* parse in our own memory; the GUC machinery gets only a complete list */
+	parsed = palloc(sizeof(LgNameList));
 	lg_namelist_init(parsed);
 	foreach(lc, names)
 	{
-		LgListResult result = lg_namelist_add(parsed, (char *) lfirst(lc));
+		LgListResult added = lg_namelist_add(parsed, (char *) lfirst(lc));
 
-		if (result != LG_LIST_OK)
+		if (added != LG_LIST_OK)
 		{
-			GUC_check_errdetail("%s", lg_list_result_detail(result));
-			free(parsed);
+			GUC_check_errdetail("%s", lg_list_result_detail(added));
+			pfree(parsed);
 			pfree(raw);
 			list_free(names);
 			return false;
@@ -97,7 +101,17 @@ check_name_list(char **newval, void **extra, GucSource source)
 	}
 	pfree(raw);
 	list_free(names);
-	*extra = parsed;
+
+	result = lg_guc_extra_alloc(sizeof(LgNameList));
+	if (result == NULL)
+	{
+		GUC_check_errdetail("Out of memory.");
+		pfree(parsed);
+		return false;
+	}
+	memcpy(result, parsed, sizeof(LgNameList));
+	pfree(parsed);
+	*extra = result;
 	return true;
 }
 
@@ -123,79 +137,90 @@ static void
 define_settings(void)
 {
 	DefineCustomBoolVariable("loadguard.enabled",
-							 "Master switch for sampling, event counting and the stuck-session policy.",
+							 "Enables sampling, event counting and the stuck-session policy.",
 							 NULL, &lg_enabled, true,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.sample_interval",
-							"How often the worker samples sessions.",
+							"Sets the interval between the worker's samples of sessions.",
 							NULL, &lg_sample_interval_ms, 1000, 10, MS_PER_HOUR,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.history_size",
-							"Number of samples kept in shared memory.",
-							NULL, &lg_history_size, 3600, 60, 1000000,
+							"Sets the number of samples kept in shared memory.",
+							"loadguard.history reaches back this many sample intervals.",
+							&lg_history_size, 3600, 60, 1000000,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.audit_size",
-							"Number of policy actions kept in shared memory.",
+							"Sets the number of policy actions kept in shared memory.",
 							NULL, &lg_audit_size, 1000, 16, 100000,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.log_pressure",
-							"Connection usage percentage at or above which the worker logs a summary line, at most once a minute (0 disables).",
-							"A refused connection also triggers the line.",
+							"Sets the connection usage percentage at or above which the worker logs a pressure line.",
+							"The line is logged at most once a minute; a refused connection also triggers it. "
+							"0 turns the line off.",
 							&lg_log_pressure, 90, 0, 100,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("loadguard.track_statements",
-							 "Records top-level statement durations in the latency histogram.",
+							 "Collects the durations of top-level statements in the latency histogram.",
 							 NULL, &lg_track_statements, true,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("loadguard.connections_per_user",
-							 "Connections one application user needs, for readiness without a baseline.",
+							 "Sets the connections one application user needs, for readiness without a baseline.",
 							 NULL, &lg_connections_per_user, 1.0, 0.01, 1000.0,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.target_users",
-							"Number of concurrent users the loadguard.readiness view assesses (0: not set).",
-							NULL, &lg_target_users, 0, 0, 10000000,
+							"Sets the number of concurrent users the loadguard.readiness view assesses.",
+							"0 means not set: the view then says how to set it.",
+							&lg_target_users, 0, 0, 10000000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomEnumVariable("loadguard.terminate",
-							 "What the stuck-session policy does: off, dry_run or on.",
-							 NULL, &lg_terminate_mode, LG_TERMINATE_OFF, terminate_options,
+							 "Sets what the stuck-session policy does.",
+							 "off does nothing, dry_run logs and records what it would do, on cancels queries and terminates sessions.",
+							 &lg_terminate_mode, LG_TERMINATE_OFF, terminate_options,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.idle_in_transaction_limit",
-							"Sessions idle in transaction longer than this are stuck (0 disables).",
-							NULL, &lg_idle_in_transaction_limit_ms, 0, 0, MS_PER_DAY,
+							"Sets the time after which a session idle in transaction is stuck.",
+							"0 turns this rule off.",
+							&lg_idle_in_transaction_limit_ms, 0, 0, MS_PER_DAY,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.idle_blocker_limit",
-							"Shorter idle-in-transaction limit for sessions that block others (0 disables).",
-							NULL, &lg_idle_blocker_limit_ms, 0, 0, MS_PER_DAY,
+							"Sets a shorter idle-in-transaction limit for sessions that block others.",
+							"0 turns this rule off.",
+							&lg_idle_blocker_limit_ms, 0, 0, MS_PER_DAY,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.active_query_limit",
-							"Queries running longer than this are cancelled (0 disables).",
-							NULL, &lg_active_query_limit_ms, 0, 0, MS_PER_DAY,
+							"Sets the running time after which a query is cancelled.",
+							"0 turns this rule off.",
+							&lg_active_query_limit_ms, 0, 0, MS_PER_DAY,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.cancel_grace",
-							"A cancelled query still running this much later is terminated.",
+							"Sets how long a cancelled query may keep running before its session is terminated.",
 							NULL, &lg_cancel_grace_ms, 10000, 0, MS_PER_HOUR,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("loadguard.terminate_min_usage",
-							"The policy acts only while connection usage percentage is at least this.",
-							NULL, &lg_terminate_min_usage, 0, 0, 100,
+							"Sets the connection usage percentage below which the stuck-session policy does not act.",
+							"0 lets it act at any usage.",
+							&lg_terminate_min_usage, 0, 0, 100,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("loadguard.exempt_roles",
-							   "Comma-separated roles the stuck-session policy never touches.",
-							   NULL, &exempt_roles_string, "",
+							   "Sets the roles whose sessions the stuck-session policy never touches.",
+							   "A comma-separated list of role names.",
+							   &exempt_roles_string, "",
 							   PGC_SIGHUP, GUC_LIST_INPUT,
 							   check_name_list, assign_exempt_roles, NULL);
 	DefineCustomStringVariable("loadguard.exempt_databases",
-							   "Comma-separated databases whose sessions the stuck-session policy never touches.",
-							   NULL, &exempt_databases_string, "",
+							   "Sets the databases whose sessions the stuck-session policy never touches.",
+							   "A comma-separated list of database names.",
+							   &exempt_databases_string, "",
 							   PGC_SIGHUP, GUC_LIST_INPUT,
 							   check_name_list, assign_exempt_databases, NULL);
 	DefineCustomStringVariable("loadguard.exempt_applications",
-							   "Comma-separated application names the stuck-session policy never touches.",
-							   NULL, &exempt_applications_string, "",
+							   "Sets the application names whose sessions the stuck-session policy never touches.",
+							   "A comma-separated list of application names.",
+							   &exempt_applications_string, "",
 							   PGC_SIGHUP, GUC_LIST_INPUT,
 							   check_name_list, assign_exempt_applications, NULL);
 	DefineCustomBoolVariable("loadguard.terminate_superusers",
-							 "Lets the stuck-session policy act on superuser sessions.",
+							 "Allows the stuck-session policy to act on superuser sessions.",
 							 NULL, &lg_terminate_superusers, false,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 

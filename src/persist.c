@@ -10,6 +10,9 @@
  * (removed at load) and the callback runs with a non-zero code: state
  * starts fresh.  An immediate shutdown (no shutdown checkpoint, crash
  * recovery at the next start) is treated like a crash: nothing is saved.
+ *
+ * The sections are the modules of the module table (modules.c) that have a
+ * persist tag; each module dumps and loads its own.
  */
 #include "postgres.h"
 
@@ -27,29 +30,13 @@
 #include "storage/ipc.h"
 
 #include "loadguard.h"
+#include "persist.h"
 #include "persist_format.h"
+#include "shmem.h"
 
 #define LG_STATE_FILE		PGSTAT_STAT_PERMANENT_DIRECTORY "/loadguard.stat"
 #define LG_STATE_FILE_TMP	LG_STATE_FILE ".tmp"
 #define LG_STATE_FILE_MAX	(1024L * 1024 * 1024)
-
-typedef struct LgPersistModule
-{
-	uint32		tag;
-	const char *name;
-	void		(*dump) (StringInfo out);
-	void		(*load) (const char *data, Size len);
-} LgPersistModule;
-
-/* Tags are part of the file format: never reuse one. */
-static const LgPersistModule lg_persist_modules[] = {
-	{1, "core", lg_core_dump, lg_core_load},
-	{2, "events", lg_events_dump, lg_events_load},
-	{3, "statements", lg_statements_dump, lg_statements_load},
-	{4, "history", lg_history_dump, lg_history_load},
-	{5, "audit", lg_audit_dump, lg_audit_load},
-	{6, "connections", lg_names_dump, lg_names_load},
-};
 
 static uint32
 lg_crc32c(const void *data, size_t len)
@@ -105,9 +92,10 @@ lg_persist_save(int code, Datum arg)
 	StringInfoData payload;
 	LgPersistHeader header;
 	FILE	   *file;
+	int			nsections = 0;
 
 	/* after a crash or in a failed startup, keep nothing */
-	if (code != 0 || lg_core == NULL)
+	if (code != 0 || !lg_shmem_attached())
 		return;
 	if (!lg_shut_down_cleanly())
 	{
@@ -117,22 +105,26 @@ lg_persist_save(int code, Datum arg)
 	}
 
 	initStringInfo(&payload);
-	for (int i = 0; i < lengthof(lg_persist_modules); i++)
+	for (int i = 0; i < lg_nmodules; i++)
 	{
+		const LgModule *m = &lg_modules[i];
 		LgPersistSectionHeader sh;
 		int			start;
 
+		if (m->persist_tag == 0 || m->dump == NULL)
+			continue;
 		memset(&sh, 0, sizeof(sh));
-		sh.tag = lg_persist_modules[i].tag;
+		sh.tag = m->persist_tag;
 		start = payload.len;
 		appendBinaryStringInfo(&payload, (const char *) &sh, sizeof(sh));
-		lg_persist_modules[i].dump(&payload);
+		m->dump(&payload);
 		sh.len = payload.len - start - sizeof(sh);
 		memcpy(payload.data + start, &sh, sizeof(sh));
+		nsections++;
 	}
 	lg_persist_make_header(&header, lg_pg_major(), LG_SHMEM_VERSION,
 						   payload.data, payload.len,
-						   lengthof(lg_persist_modules), lg_crc32c);
+						   nsections, lg_crc32c);
 
 	file = AllocateFile(LG_STATE_FILE_TMP, PG_BINARY_W);
 	if (file == NULL ||
@@ -186,8 +178,9 @@ lg_persist_load(void)
 	{
 		ereport(WARNING,
 				(errcode_for_file_access(),
-				 errmsg("could not read loadguard state file \"%s\": %m; starting fresh",
-						LG_STATE_FILE)));
+				 errmsg("could not read loadguard state file \"%s\": %m",
+						LG_STATE_FILE),
+				 errdetail("loadguard starts with fresh state.")));
 		unlink(LG_STATE_FILE);
 		return;
 	}
@@ -215,10 +208,10 @@ lg_persist_load(void)
 
 	for (int s = 0; s < nsections; s++)
 	{
-		for (int m = 0; m < lengthof(lg_persist_modules); m++)
+		for (int m = 0; m < lg_nmodules; m++)
 		{
-			if (lg_persist_modules[m].tag == sections[s].tag)
-				lg_persist_modules[m].load(sections[s].data, sections[s].len);
+			if (lg_modules[m].persist_tag == sections[s].tag && lg_modules[m].load)
+				lg_modules[m].load(sections[s].data, sections[s].len);
 		}
 	}
 	pfree(buf);

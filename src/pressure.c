@@ -16,9 +16,10 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "connections.h"
 #include "loadguard.h"
 #include "names.h"
-#include "sampler.h"
+#include "pressure.h"
 
 #define LG_PRESSURE_EVERY_US	(60 * USECS_PER_SEC)
 #define LG_PRESSURE_TOP			3
@@ -90,10 +91,7 @@ lg_pressure_maybe_log(const LgSample *sample, TimestampTz now)
 	StringInfoData buf;
 	bool		over;
 
-	refused_since_line += sample->events[LG_EV_REJECTED_TOO_MANY_CLIENTS] +
-		sample->events[LG_EV_REJECTED_RESERVED_SLOTS] +
-		sample->events[LG_EV_REJECTED_DATABASE_LIMIT] +
-		sample->events[LG_EV_REJECTED_ROLE_LIMIT];
+	refused_since_line += lg_sample_refused(sample);
 
 	if (lg_log_pressure <= 0)
 	{

@@ -12,9 +12,15 @@
  * from PGPROC (as pg_stat_activity does), matched by pid through one sorted
  * pass over the proc array instead of one BackendPidGetProc() per backend.
  *
+ * Attaching: the server creates the backend status array before it runs
+ * the shmem startup hooks, so the sampler's entry in the module table
+ * attaches it there, once, and refuses to start the server if it is not
+ * found (a stand-in would make every later read see no sessions).
+ *
  * Locking: none taken here except by pg_blocking_pids (the lock manager's
  * partition locks, only when some session waits on a lock and the caller
- * asked for the blocking graph) and by lg_connections_update (LG_LOCK_NAMES).
+ * asked for the blocking graph) and by lg_connections_update (the
+ * connections module's lock).
  */
 #include "postgres.h"
 
@@ -22,6 +28,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
@@ -38,6 +45,7 @@
 #include "utils/wait_event.h"
 
 #include "compat.h"
+#include "connections.h"
 #include "loadguard.h"
 #include "names.h"
 #include "sampler.h"
@@ -65,23 +73,21 @@ typedef struct LgRoleTally
 	int32		active;
 } LgRoleTally;
 
-static void
-lg_attach_backend_status(void)
+void
+lg_sampler_shmem_init(LWLock *lock)
 {
 	bool		found;
-	int			slots;
-	Size		size;
+	int			slots = LG_BACKEND_STATUS_SLOTS();
 	void	   *ptr;
 
-	if (lg_beentries != NULL)
-		return;
-	slots = LG_BACKEND_STATUS_SLOTS();
-	size = mul_size(sizeof(PgBackendStatus), (Size) slots);
-	ptr = ShmemInitStruct("Backend Status Array", size, &found);
+	ptr = ShmemInitStruct("Backend Status Array",
+						  mul_size(sizeof(PgBackendStatus), (Size) slots), &found);
 	if (!found)
-		ereport(ERROR,
+		ereport(FATAL,
 				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("loadguard could not find the backend status array")));
+				 errmsg("loadguard could not find the server's backend status array"),
+				 errdetail("Shared memory holds no \"Backend Status Array\" when the shmem startup hooks run."),
+				 errhint("This build of loadguard does not match this server; rebuild it against the server's headers.")));
 	lg_beentries = (PgBackendStatus *) ptr;
 	lg_beentry_count = slots;
 }
@@ -335,7 +341,7 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	int			ntallies[LG_DIM_COUNT];
 	int			nclients = 0;
 
-	lg_attach_backend_status();
+	Assert(lg_beentries != NULL);
 	lg_wait_map_build(&waits);
 	lg_collect_buffers(&roles, tallies);
 
@@ -408,19 +414,6 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	lg_connections_update(tallies, ntallies, now);
 }
 
-int
-lg_sampler_blockers_of(int pid, int **blockers)
-{
-	Datum		result = DirectFunctionCall1(pg_blocking_pids, Int32GetDatum(pid));
-	ArrayType  *arr = DatumGetArrayTypeP(result);
-	int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-
-	*blockers = palloc(sizeof(int) * Max(n, 1));
-	if (n > 0)
-		memcpy(*blockers, ARR_DATA_PTR(arr), sizeof(int) * n);
-	return n;
-}
-
 static int
 session_pid_cmp(const void *a, const void *b)
 {
@@ -430,30 +423,53 @@ session_pid_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* nblocked_by / nblocking for every session; sessions must be sorted by pid */
 static void
-lg_count_blocking(LgSession *sessions, int n)
+pidlist_add(LgPidList *list, int pid)
+{
+	if (list->n == list->cap)
+	{
+		list->cap = list->cap ? list->cap * 2 : 4;
+		list->pids = list->pids ? repalloc(list->pids, sizeof(int) * list->cap)
+			: palloc(sizeof(int) * list->cap);
+	}
+	list->pids[list->n++] = pid;
+}
+
+void
+lg_sampler_blocking_graph(LgSession *sessions, int n,
+						  LgPidList *blocked_by, LgPidList *blocking)
 {
 	for (int i = 0; i < n; i++)
 	{
-		int		   *blockers;
+		Datum		result;
+		ArrayType  *arr;
 		int			nb;
+		int		   *pids;
 
 		if (!sessions[i].waiting_on_lock)
 			continue;
-		nb = lg_sampler_blockers_of(sessions[i].pid, &blockers);
+		result = DirectFunctionCall1(pg_blocking_pids, Int32GetDatum(sessions[i].pid));
+		arr = DatumGetArrayTypeP(result);
+		nb = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+		pids = (int *) ARR_DATA_PTR(arr);
 		sessions[i].nblocked_by = nb;
 		for (int b = 0; b < nb; b++)
 		{
 			LgSession	key;
 			LgSession  *hit;
 
-			key.pid = blockers[b];
+			if (blocked_by)
+				pidlist_add(&blocked_by[i], pids[b]);
+			key.pid = pids[b];
 			hit = bsearch(&key, sessions, n, sizeof(LgSession), session_pid_cmp);
 			if (hit)
+			{
 				hit->nblocking++;
+				if (blocking)
+					pidlist_add(&blocking[hit - sessions], sessions[i].pid);
+			}
 		}
-		pfree(blockers);
+		pfree(arr);
 	}
 }
 
@@ -527,7 +543,7 @@ lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 	bool		any_waiting = false;
 
 	lg_require_shmem();
-	lg_attach_backend_status();
+	Assert(lg_beentries != NULL);
 	out = palloc0(sizeof(LgSession) * Max(lg_beentry_count, 1));
 	lg_wait_map_build(&waits);
 
@@ -547,7 +563,7 @@ lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 
 	qsort(out, n, sizeof(LgSession), session_pid_cmp);
 	if (with_blocking && any_waiting)
-		lg_count_blocking(out, n);
+		lg_sampler_blocking_graph(out, n, NULL, NULL);
 	if (with_names)
 		lg_resolve_names(out, n);
 
@@ -563,7 +579,7 @@ lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 bool
 lg_sampler_reread_session(int pid, LgSession *session)
 {
-	lg_attach_backend_status();
+	Assert(lg_beentries != NULL);
 	for (int i = 0; i < lg_beentry_count; i++)
 	{
 		if (lg_beentries[i].st_procpid != pid)

@@ -1,35 +1,55 @@
 /*
- * sampler.h — internal interfaces between the sampler (sampler.c), the
- * per-name connection table (connections.c) and the views over them.
- * Not used by other modules: those go through loadguard.h.
+ * sampler.h — the sampler (sampler.c): reads every backend's status into
+ * plain structs (LgSample per tick, LgSession snapshots on request).
  */
 #ifndef LG_SAMPLER_H
 #define LG_SAMPLER_H
 
-#include "postgres.h"
+#include "storage/lwlock.h"
+#include "utils/timestamp.h"
 
-#include "names.h"
+#include "sample.h"
 #include "session.h"
 
-/*
- * Pids blocking `pid` (pg_blocking_pids semantics: hard and soft blockers,
- * parallel groups), palloc'd; returns the count.
- */
-extern int	lg_sampler_blockers_of(int pid, int **blockers);
-
-/* connections.c: apply one tick's distinct tallies per dimension */
-extern void lg_connections_update(LgNameTally *const tallies[LG_DIM_COUNT],
-								  const int ntallies[LG_DIM_COUNT], TimestampTz now);
+/* worker: read every backend's status into *sample (and the per-name tallies) */
+extern void lg_sampler_collect(LgSample *sample, TimestampTz now);
 
 /*
- * connections.c: copy of one dimension's table (under LG_LOCK_NAMES, shared).
+ * A snapshot of every backend (client or not) now, sorted by pid, palloc'd
+ * in the current memory context.  Names are resolved only when with_names
+ * (needs a transaction; the worker and SQL backends can).  The blocking
+ * counts are computed only when with_blocking and some session waits on a
+ * lock.  Returns the number of sessions in *sessions.
  */
-extern void lg_connections_copy(LgDimension dim, LgNameTable *out);
+extern int	lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
+									 bool with_names, bool with_blocking);
 
-/* Display name of a table key: role/database name (needs a transaction), or the text key. */
-extern const char *lg_name_key_display(LgDimension dim, const LgNameKey *key);
+/*
+ * The status slot of one pid, read again now (no names, no query), for the
+ * policy's re-check right before signalling.  False when no backend has
+ * that pid.
+ */
+extern bool lg_sampler_reread_session(int pid, LgSession *session);
 
-/* "" (unix socket or none) as the connections view shows it */
-#define LG_CLIENT_LOCAL "local"
+/* A growing list of pids, palloc'd. */
+typedef struct LgPidList
+{
+	int			n;
+	int			cap;
+	int		   *pids;
+} LgPidList;
+
+/*
+ * Who blocks whom among sessions (sorted by pid), with pg_blocking_pids()
+ * semantics (hard and soft blockers, parallel groups), looked up only for
+ * sessions waiting on a lock since it takes every lock-manager partition
+ * lock.  Sets nblocked_by and nblocking of every session; when the lists
+ * are given (n entries each), also fills in the pids on both sides.
+ */
+extern void lg_sampler_blocking_graph(LgSession *sessions, int n,
+									  LgPidList *blocked_by, LgPidList *blocking);
+
+/* module table entry "sampler": attach the server's backend status array */
+extern void lg_sampler_shmem_init(LWLock *lock);
 
 #endif							/* LG_SAMPLER_H */

@@ -33,6 +33,8 @@
  * the last-minute figures the worker publishes, copied in or out.  reset()
  * zeroes the counters without a lock and bumps a generation counter; the
  * worker treats a changed generation, or any counter gone down, as a reset.
+ * (The LWLock the module table hands this module is not used: a spinlock
+ * inside LgStatementsShared is enough for a few words.)
  */
 #include "postgres.h"
 
@@ -231,8 +233,8 @@ lg_ExecutorFinish(QueryDesc *queryDesc)
 	/*
 	 * A SELECT without data-modifying CTEs queues no AFTER triggers and has
 	 * no ModifyTable to finish (see standard_ExecutorStart): its Finish runs
-	 * nothing that could nest or take time, so it is not timed.  That saves
-	 * a PG_TRY and two clock reads on the most common statement.
+	 * nothing that could nest or take time, so it is not timed.  That saves a
+	 * PG_TRY and two clock reads on the most common statement.
 	 */
 	if (lg_in_top || !lg_tracking() ||
 		(queryDesc->operation == CMD_SELECT && !queryDesc->plannedstmt->hasModifyingCTE))
@@ -350,7 +352,7 @@ lg_statements_shmem_size(void)
 }
 
 void
-lg_statements_shmem_init(void)
+lg_statements_shmem_init(LWLock *lock)
 {
 	bool		found;
 
@@ -425,8 +427,8 @@ lg_minute_base(TimestampTz now)
 {
 	for (int k = lg_minute_count; k >= 1; k--)
 	{
-		const LgSnapshot *snap =
-			&lg_minute[(lg_minute_next + LG_MINUTE_SNAPSHOTS - k) % LG_MINUTE_SNAPSHOTS];
+		int			slot = (lg_minute_next + LG_MINUTE_SNAPSHOTS - k) % LG_MINUTE_SNAPSHOTS;
+		const LgSnapshot *snap = &lg_minute[slot];
 
 		if (snap->ts >= now - LG_MINUTE_US)
 			return snap;
@@ -554,10 +556,8 @@ lg_statements_last_minute(double *statements_per_s, double *latency_p95_ms)
  * individually; the generation tells the worker a reset happened.
  */
 void
-lg_statements_reset(void)
+lg_statements_reset(TimestampTz now)
 {
-	TimestampTz now = GetCurrentTimestamp();
-
 	for (int i = 0; i < LG_HIST_BUCKETS; i++)
 		pg_atomic_write_u64(&lg_stmts->buckets[i], 0);
 	pg_atomic_write_u64(&lg_stmts->errors, 0);

@@ -11,9 +11,9 @@
  * a query, runs the same query): a session that moved on, or a pid the
  * kernel gave to a new backend, is never hit.
  *
- * Locking: the audit ring and the per-rule counters live in their own
- * ShmemInitStruct under LG_LOCK_AUDIT, held only to copy one entry in or the
- * ring out.  Formatting, logging and catalog lookups happen outside it.
+ * Locking: none of its own.  Every action is recorded in the audit ring
+ * (audit.c, under the audit module's lock); formatting, logging and
+ * catalog lookups happen outside that lock.
  *
  * The worker remembers what it did to each live backend in its own memory
  * (the cancel_grace rule, and acting once per stuck episode); SQL backends
@@ -30,24 +30,16 @@
 #include "utils/acl.h"
 #include "utils/memutils.h"
 
-#include "compat.h"
+#include "audit.h"
 #include "loadguard.h"
+#include "sampler.h"
+#include "shmem.h"
 #include "terminate.h"
 
 StaticAssertDecl((int) LG_POLICY_OFF == (int) LG_TERMINATE_OFF &&
 				 (int) LG_POLICY_DRY_RUN == (int) LG_TERMINATE_DRY_RUN &&
 				 (int) LG_POLICY_ON == (int) LG_TERMINATE_ON,
 				 "LgPolicyMode must match LgTerminateMode");
-
-typedef struct LgAuditState
-{
-	int32		size;			/* entries[] length (audit_size at startup) */
-	uint64		next;			/* entries ever written; next slot = next % size */
-	uint64		counts[LG_RULE_COUNT][LG_OUTCOME_COUNT];
-	LgAuditEntry entries[FLEXIBLE_ARRAY_MEMBER];
-} LgAuditState;
-
-static LgAuditState *lg_audit = NULL;
 
 /*
  * The worker's memory of what it did to each live backend: the cancel it
@@ -69,113 +61,6 @@ typedef struct LgActionMemo
 static LgActionMemo *memo = NULL;
 static int	memo_count = 0;
 static int	memo_size = 0;
-
-Size
-lg_audit_shmem_size(void)
-{
-	return add_size(offsetof(LgAuditState, entries),
-					mul_size(lg_audit_size, sizeof(LgAuditEntry)));
-}
-
-void
-lg_audit_shmem_init(void)
-{
-	bool		found;
-
-	lg_audit = ShmemInitStruct("loadguard audit", lg_audit_shmem_size(), &found);
-	if (!found)
-	{
-		memset(lg_audit, 0, offsetof(LgAuditState, entries));
-		lg_audit->size = lg_audit_size;
-	}
-}
-
-void
-lg_policy_counts(uint64 *cancels, uint64 *terminations)
-{
-	*cancels = 0;
-	*terminations = 0;
-	if (lg_audit == NULL)
-		return;
-	LWLockAcquire(lg_lock(LG_LOCK_AUDIT), LW_SHARED);
-	for (int rule = 0; rule < LG_RULE_COUNT; rule++)
-	{
-		if (rule == LG_RULE_ACTIVE_QUERY)
-			*cancels += lg_audit->counts[rule][LG_OUTCOME_DONE];
-		else
-			*terminations += lg_audit->counts[rule][LG_OUTCOME_DONE];
-	}
-	LWLockRelease(lg_lock(LG_LOCK_AUDIT));
-}
-
-void
-lg_policy_copy_counts(uint64 counts[LG_RULE_COUNT][LG_OUTCOME_COUNT])
-{
-	LWLockAcquire(lg_lock(LG_LOCK_AUDIT), LW_SHARED);
-	memcpy(counts, lg_audit->counts, sizeof(lg_audit->counts));
-	LWLockRelease(lg_lock(LG_LOCK_AUDIT));
-}
-
-void
-lg_policy_reset(void)
-{
-	LWLockAcquire(lg_lock(LG_LOCK_AUDIT), LW_EXCLUSIVE);
-	memset(lg_audit->counts, 0, sizeof(lg_audit->counts));
-	LWLockRelease(lg_lock(LG_LOCK_AUDIT));
-}
-
-static void
-audit_append(const LgAuditEntry *entry)
-{
-	LWLockAcquire(lg_lock(LG_LOCK_AUDIT), LW_EXCLUSIVE);
-	memcpy(&lg_audit->entries[lg_audit->next % lg_audit->size], entry, sizeof(LgAuditEntry));
-	lg_audit->next++;
-	lg_audit->counts[entry->rule][entry->outcome]++;
-	LWLockRelease(lg_lock(LG_LOCK_AUDIT));
-}
-
-int
-lg_audit_copy(LgAuditEntry **entries)
-{
-	uint64		next;
-	int			count;
-	LgAuditEntry *copy = palloc(mul_size(lg_audit->size, sizeof(LgAuditEntry)));
-
-	LWLockAcquire(lg_lock(LG_LOCK_AUDIT), LW_SHARED);
-	next = lg_audit->next;
-	count = (int) Min(next, (uint64) lg_audit->size);
-	for (int i = 0; i < count; i++)
-		memcpy(&copy[i], &lg_audit->entries[(next - count + i) % lg_audit->size],
-			   sizeof(LgAuditEntry));
-	LWLockRelease(lg_lock(LG_LOCK_AUDIT));
-
-	*entries = copy;
-	return count;
-}
-
-bool
-lg_audit_find_cancel(const LgSession *s, bool include_dry_run, LgPriorCancel *prior)
-{
-	bool		found = false;
-
-	LWLockAcquire(lg_lock(LG_LOCK_AUDIT), LW_SHARED);
-	for (uint64 k = 0; k < Min(lg_audit->next, (uint64) lg_audit->size) && !found; k++)
-	{
-		const LgAuditEntry *e = &lg_audit->entries[(lg_audit->next - 1 - k) % lg_audit->size];
-
-		if (e->pid == s->pid && e->backend_start == s->backend_start &&
-			e->query_start == s->query_start && e->action == LG_VERDICT_CANCEL &&
-			(e->outcome == LG_OUTCOME_DONE ||
-			 (include_dry_run && e->outcome == LG_OUTCOME_DRY_RUN)))
-		{
-			prior->cancelled_at = e->at;
-			prior->query_start = e->query_start;
-			found = true;
-		}
-	}
-	LWLockRelease(lg_lock(LG_LOCK_AUDIT));
-	return found;
-}
 
 void
 lg_policy_current_settings(LgPolicySettings *p, LgPolicyMode mode, int32 own_pid)
@@ -350,7 +235,7 @@ lg_policy_carry_out(const LgSession *s, const LgPolicyDecision *d,
 	}
 	strlcpy(e->outcome_detail, why, sizeof(e->outcome_detail));
 
-	audit_append(e);
+	lg_audit_append(e);
 	log_action(e);
 }
 
@@ -484,7 +369,7 @@ lg_policy_action_text(const LgSession *session, TimestampTz now, double usage_pc
 	LgPriorCancel prior;
 	char	   *text;
 
-	if (lg_audit == NULL || lg_terminate_mode == LG_TERMINATE_OFF)
+	if (!lg_shmem_attached() || lg_terminate_mode == LG_TERMINATE_OFF)
 		return NULL;
 
 	lg_policy_current_settings(&settings, (LgPolicyMode) lg_terminate_mode, 0);
@@ -496,61 +381,4 @@ lg_policy_action_text(const LgSession *session, TimestampTz now, double usage_pc
 	text = palloc(LG_POLICY_REASON_LEN + 64);
 	lg_policy_describe(&d, settings.mode, text, LG_POLICY_REASON_LEN + 64);
 	return text;
-}
-
-/*
- * Persisted audit (persist.c): the per-rule counters and the entries held,
- * oldest first.  A file written with another audit_size loads as far as it
- * fits, newest entries kept.  The worker's memo of live backends is not
- * kept: those backends are gone after a restart.
- */
-typedef struct LgAuditPersisted
-{
-	uint32		nentries;
-	uint32		entry_size;		/* sizeof(LgAuditEntry) when written */
-	uint64		counts[LG_RULE_COUNT][LG_OUTCOME_COUNT];
-} LgAuditPersisted;
-
-/* Postmaster, at clean shutdown: no other process is left, so no lock. */
-void
-lg_audit_dump(StringInfo out)
-{
-	LgAuditPersisted head;
-	uint64		next = lg_audit->next;
-	uint32		n = (uint32) Min(next, (uint64) lg_audit->size);
-
-	memset(&head, 0, sizeof(head));
-	head.nentries = n;
-	head.entry_size = sizeof(LgAuditEntry);
-	memcpy(head.counts, lg_audit->counts, sizeof(head.counts));
-	appendBinaryStringInfo(out, (const char *) &head, sizeof(head));
-	for (uint32 i = 0; i < n; i++)
-		appendBinaryStringInfo(out,
-							   (const char *) &lg_audit->entries[(next - n + i) % lg_audit->size],
-							   sizeof(LgAuditEntry));
-}
-
-/* Postmaster, at startup, into the fresh (empty) ring. */
-void
-lg_audit_load(const char *data, Size len)
-{
-	LgAuditPersisted head;
-	uint32		keep;
-	uint32		skip;
-
-	if (len < sizeof(head))
-		return;
-	memcpy(&head, data, sizeof(head));
-	if (head.entry_size != sizeof(LgAuditEntry) ||
-		len - sizeof(head) != (Size) head.nentries * sizeof(LgAuditEntry))
-		return;
-
-	keep = Min(head.nentries, (uint32) lg_audit->size);
-	skip = head.nentries - keep;
-	memcpy(lg_audit->counts, head.counts, sizeof(lg_audit->counts));
-	for (uint32 i = 0; i < keep; i++)
-		memcpy(&lg_audit->entries[i],
-			   data + sizeof(head) + (Size) (skip + i) * sizeof(LgAuditEntry),
-			   sizeof(LgAuditEntry));
-	lg_audit->next = keep;
 }

@@ -5,8 +5,6 @@
 #ifndef LG_VIEWS_H
 #define LG_VIEWS_H
 
-#include "postgres.h"
-
 #include "datatype/timestamp.h"
 #include "utils/timestamp.h"
 
@@ -57,6 +55,8 @@ lg_interval_datum(double seconds)
  * client_connections, usage_pct, active, idle, idle_in_transaction,
  * idle_in_transaction_aborted, waiting_on_lock.  Returns the columns filled.
  */
+#define LG_SAMPLE_COUNT_COLS 10
+
 static inline int
 lg_sample_count_datums(const LgSample *s, Datum *values)
 {
@@ -72,6 +72,7 @@ lg_sample_count_datums(const LgSample *s, Datum *values)
 	values[i++] = Int32GetDatum(s->idle_in_transaction);
 	values[i++] = Int32GetDatum(s->idle_in_transaction_aborted);
 	values[i++] = Int32GetDatum(s->waiting_on_lock);
+	Assert(i == LG_SAMPLE_COUNT_COLS);
 	return i;
 }
 

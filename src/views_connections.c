@@ -1,7 +1,8 @@
 /*
  * views_connections.c — loadguard.connections: one row per tracked name and
  * dimension, plus "(other)" where names overflowed.  Each table is copied out
- * under LG_LOCK_NAMES (shared); role and database Oids are named afterwards.
+ * under the connections module's lock (shared); role and database Oids are
+ * named afterwards.
  *
  * Application names and client addresses are not tied to a role here, so,
  * as in pg_stat_activity for other roles' sessions, only roles with the
@@ -18,9 +19,10 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "connections.h"
+#include "history.h"
 #include "loadguard.h"
 #include "names.h"
-#include "sampler.h"
 #include "views.h"
 
 PG_FUNCTION_INFO_V1(lg_connections);
@@ -100,6 +102,7 @@ lg_connections_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	LgNameTable *table = palloc(sizeof(LgNameTable));
+	LgCurrent	current;
 	TimestampTz stats_reset;
 	bool		see_all;
 
@@ -108,15 +111,15 @@ lg_connections_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	lg_view_check_columns(fcinfo, rsinfo->setDesc, api,
 						  connections_columns, lengthof(connections_columns));
 
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_SHARED);
-	stats_reset = lg_core->stats_reset;
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	lg_history_current(&current);
+	stats_reset = current.stats_reset;
 	see_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 	{
-		bool		hidden = !see_all &&
-			(d == LG_DIM_APPLICATION || d == LG_DIM_CLIENT);
+		bool		hidden;
+
+		hidden = !see_all && (d == LG_DIM_APPLICATION || d == LG_DIM_CLIENT);
 
 		lg_connections_copy((LgDimension) d, table);
 		qsort(table->entries, table->nentries, sizeof(LgNameEntry), entry_order);

@@ -13,6 +13,8 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "events.h"
+#include "history.h"
 #include "loadguard.h"
 #include "views.h"
 

@@ -9,6 +9,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "history.h"
 #include "loadguard.h"
 #include "views.h"
 

@@ -1,7 +1,8 @@
 /*
  * views_policy.c — loadguard.terminations (the audit ring) and
  * loadguard.terminate_stuck() (the policy once, now, with the caller's
- * rights), and loadguard.policy_stats (actions per rule and outcome).  The ring is copied out under LG_LOCK_AUDIT by lg_audit_copy();
+ * rights), and loadguard.policy_stats (actions per rule and outcome).  The
+ * ring is copied out under the audit module's lock by lg_audit_copy();
  * tuples are built after the lock is released.
  *
  * Redaction follows pg_stat_activity: query text, client address and
@@ -18,8 +19,10 @@
 #include "utils/inet.h"
 #include "utils/timestamp.h"
 
+#include "audit.h"
 #include "compat.h"
 #include "loadguard.h"
+#include "sampler.h"
 #include "terminate.h"
 #include "views.h"
 

@@ -4,7 +4,7 @@
  * loadguard.machine().
  *
  * Turns arguments, settings (with the application role's own overrides
- * from pg_db_role_setting), the machine and the history window into an
+ * from pg_db_role_setting, read by overrides.c), the machine and the history window into an
  * LgReadinessInput, runs the plain-C model (readiness.c), and returns its
  * rows.  The history is copied out by lg_history_copy(), which takes and
  * releases the history lock itself; nothing here touches shared memory
@@ -17,7 +17,6 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "postmaster/autovacuum.h"
@@ -29,8 +28,11 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "events.h"
+#include "history.h"
 #include "loadguard.h"
 #include "machine.h"
+#include "overrides.h"
 #include "readiness.h"
 #include "views.h"
 
@@ -173,49 +175,40 @@ parse_args(FunctionCallInfo fcinfo, ReadinessArgs *args)
  * filled by lg_settings_input_fill.)
  */
 static void
-apply_role_settings(const ReadinessArgs *args, LgReadinessInput *in)
+apply_role_settings(const ReadinessArgs *args, const LgOverride *overrides, int n,
+					LgReadinessInput *in)
 {
-	Oid			argtypes[2] = {OIDOID, OIDOID};
-	Datum		argvalues[2];
-	int			ret;
-	int			nestlevel;
-
 	if (!OidIsValid(args->app_role))
 		return;
-	argvalues[0] = ObjectIdGetDatum(args->app_role);
-	argvalues[1] = ObjectIdGetDatum(MyDatabaseId);
 
-	nestlevel = lg_pin_search_path();
-	SPI_connect();
-	ret = SPI_execute_with_args(
-		"SELECT split_part(c, '=', 1), substr(c, strpos(c, '=') + 1)"
-		"  FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
-		" WHERE (s.setrole = $1 AND s.setdatabase IN (0, $2))"
-		"    OR (s.setrole = 0 AND s.setdatabase = $2)"
-		" ORDER BY s.setrole <> 0, s.setdatabase <> 0",
-		2, argtypes, argvalues, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
-
-	for (uint64 i = 0; i < SPI_processed; i++)
+	/* database-wide (rank 1), then role (2), then role in database (3) */
+	for (int rank = 1; rank <= 3; rank++)
 	{
-		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		char	   *value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-		int			parsed;
+		for (int i = 0; i < n; i++)
+		{
+			const LgOverride *o = &overrides[i];
+			bool		for_role = o->role == args->app_role;
+			int			parsed;
 
-		if (name == NULL || value == NULL)
-			continue;
-		if (strcmp(name, "work_mem") == 0 &&
-				 parse_int(value, &parsed, GUC_UNIT_KB, NULL))
-			in->work_mem = (int64) parsed * 1024;
+			if (!((for_role && (o->database == InvalidOid || o->database == MyDatabaseId)) ||
+				  (o->role == InvalidOid && o->database == MyDatabaseId)))
+				continue;
+			if ((for_role ? 2 : 0) + (OidIsValid(o->database) ? 1 : 0) != rank)
+				continue;
+
+			if (strcmp(o->name, "work_mem") == 0 &&
+				parse_int(o->value, &parsed, GUC_UNIT_KB, NULL))
+				in->work_mem = (int64) parsed * 1024;
+		}
 	}
-	SPI_finish();
-	lg_unpin_search_path(nestlevel);
 }
 
 static void
 read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 {
+	LgOverride *overrides;
+	int			noverrides;
+
 	in->max_connections = MaxConnections;
 	in->usable_connections = LG_USABLE_CONNECTIONS();
 	in->shared_buffers = (int64) NBuffers * BLCKSZ;
@@ -224,7 +217,8 @@ read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 	in->autovacuum_max_workers = autovacuum_max_workers;
 	in->autovacuum_work_mem = autovacuum_work_mem > 0 ? (int64) autovacuum_work_mem * 1024 : -1;
 	in->connections_per_user = lg_connections_per_user;
-	apply_role_settings(args, in);
+	noverrides = lg_overrides_read(&overrides);
+	apply_role_settings(args, overrides, noverrides, in);
 	lg_settings_input_fill(&in->settings, args->app_role, args->app_role_name, in->ram_bytes);
 }
 
@@ -321,6 +315,7 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 			in->scaling_role_hidden_samples++;
 		scaling_busy = OidIsValid(args->app_role) ? scaling_active :
 			s->active + s->idle_in_transaction + s->idle_in_transaction_aborted;
+
 		/*
 		 * The p95 is over the samples where the scaling clients were doing
 		 * something: connections an application keeps after its load ended
@@ -340,10 +335,7 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		in->oldest_idle_in_transaction_s = Max(in->oldest_idle_in_transaction_s,
 											   s->oldest_idle_in_transaction_s);
 
-		in->refused_connections += (int64) s->events[LG_EV_REJECTED_TOO_MANY_CLIENTS] +
-			s->events[LG_EV_REJECTED_RESERVED_SLOTS] +
-			s->events[LG_EV_REJECTED_DATABASE_LIMIT] +
-			s->events[LG_EV_REJECTED_ROLE_LIMIT];
+		in->refused_connections += (int64) lg_sample_refused(s);
 		in->statement_timeouts += s->events[LG_EV_STATEMENT_TIMEOUT];
 		in->lock_timeouts += s->events[LG_EV_LOCK_TIMEOUT];
 		in->deadlocks += s->events[LG_EV_DEADLOCK];

@@ -23,9 +23,11 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "history.h"
 #include "loadguard.h"
 #include "policy.h"
 #include "sampler.h"
+#include "terminate.h"
 #include "views.h"
 
 PG_FUNCTION_INFO_V1(lg_sessions);
@@ -53,25 +55,6 @@ static const LgViewColumn sessions_columns[] = {
 #define SESSIONS_MAX_COLS lengthof(sessions_columns)
 #define LG_LONG_QUERY_US	USECS_PER_SEC
 
-typedef struct LgPidList
-{
-	int			n;
-	int			cap;
-	int		   *pids;
-} LgPidList;
-
-static void
-pidlist_add(LgPidList *list, int pid)
-{
-	if (list->n == list->cap)
-	{
-		list->cap = list->cap ? list->cap * 2 : 4;
-		list->pids = list->pids ? repalloc(list->pids, sizeof(int) * list->cap)
-			: palloc(sizeof(int) * list->cap);
-	}
-	list->pids[list->n++] = pid;
-}
-
 static Datum
 pidlist_datum(const LgPidList *list)
 {
@@ -80,15 +63,6 @@ pidlist_datum(const LgPidList *list)
 	for (int i = 0; i < list->n; i++)
 		elems[i] = Int32GetDatum(list->pids[i]);
 	return PointerGetDatum(construct_array(elems, list->n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
-}
-
-static int
-session_pid_cmp(const void *a, const void *b)
-{
-	int			x = ((const LgSession *) a)->pid;
-	int			y = ((const LgSession *) b)->pid;
-
-	return (x > y) - (x < y);
 }
 
 static bool
@@ -123,6 +97,7 @@ lg_sessions_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	LgSession  *sessions;
 	LgPidList  *blocked_by;
 	LgPidList  *blocking;
+	LgCurrent	current;
 	bool		see_all;
 	double		usage_pct = 0;
 	int			n;
@@ -136,36 +111,11 @@ lg_sessions_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	n = lg_sampler_read_sessions(&sessions, now, true, false);
 	blocked_by = palloc0(sizeof(LgPidList) * Max(n, 1));
 	blocking = palloc0(sizeof(LgPidList) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		int		   *pids;
-		int			nb;
+	lg_sampler_blocking_graph(sessions, n, blocked_by, blocking);
 
-		if (!sessions[i].waiting_on_lock)
-			continue;
-		nb = lg_sampler_blockers_of(sessions[i].pid, &pids);
-		for (int b = 0; b < nb; b++)
-		{
-			LgSession	key;
-			LgSession  *hit;
-
-			pidlist_add(&blocked_by[i], pids[b]);
-			key.pid = pids[b];
-			hit = bsearch(&key, sessions, n, sizeof(LgSession), session_pid_cmp);
-			if (hit)
-				pidlist_add(&blocking[hit - sessions], sessions[i].pid);
-		}
-	}
-	for (int i = 0; i < n; i++)
-	{
-		sessions[i].nblocked_by = blocked_by[i].n;
-		sessions[i].nblocking = blocking[i].n;
-	}
-
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_SHARED);
-	if (lg_core->have_sample)
-		usage_pct = lg_core->current.usage_pct;
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	lg_history_current(&current);
+	if (current.have_sample)
+		usage_pct = current.sample.usage_pct;
 
 	see_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 

@@ -1,6 +1,7 @@
 /*
- * views_status.c — loadguard.status: one row, now.  Copies the core state
- * out under LG_LOCK_CORE (shared), then builds the row after releasing it.
+ * views_status.c — loadguard.status: one row, now.  Copies the newest
+ * sample and peaks (history module) and the worker's figures (worker
+ * module) out, each under its owner's lock, then builds the row.
  */
 #include "postgres.h"
 
@@ -9,8 +10,13 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "audit.h"
+#include "events.h"
+#include "history.h"
 #include "loadguard.h"
+#include "statements.h"
 #include "views.h"
+#include "worker.h"
 
 PG_FUNCTION_INFO_V1(lg_status);
 PG_FUNCTION_INFO_V1(lg_status_1_1);
@@ -49,12 +55,16 @@ static const LgViewColumn status_columns[] = {
 	{"stats_reset", LG_API_1_0},
 };
 
+/* the newest sample's columns: its counts, then three ages */
+#define STATUS_SAMPLE_COLS (LG_SAMPLE_COUNT_COLS + 3)
+
 #define STATUS_MAX_COLS lengthof(status_columns)
 
 static Datum
 lg_status_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
-	LgCoreState core;
+	LgCurrent	core;
+	LgWorkerState worker;
 	TupleDesc	tupdesc;
 	Datum		values[STATUS_MAX_COLS];
 	bool		nulls[STATUS_MAX_COLS];
@@ -72,15 +82,11 @@ lg_status_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 		elog(ERROR, "return type must be a row type");
 	ncols = lg_view_check_columns(fcinfo, tupdesc, api, status_columns, lengthof(status_columns));
 
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_SHARED);
-	memcpy(&core, lg_core, sizeof(core));
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	lg_history_current(&core);
+	lg_worker_read(&worker);
 
 	established = lg_events_total(LG_EV_CONNECTIONS_ESTABLISHED);
-	rejected = lg_events_total(LG_EV_REJECTED_TOO_MANY_CLIENTS) +
-		lg_events_total(LG_EV_REJECTED_RESERVED_SLOTS) +
-		lg_events_total(LG_EV_REJECTED_DATABASE_LIMIT) +
-		lg_events_total(LG_EV_REJECTED_ROLE_LIMIT);
+	rejected = lg_events_refused_total();
 	lg_statements_last_minute(&statements_per_s, &latency_p95_ms);
 	lg_policy_counts(&cancels, &terminations);
 
@@ -89,7 +95,7 @@ lg_status_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	/* the newest sample; NULL until the worker has taken one */
 	if (core.have_sample)
 	{
-		LgSample   *s = &core.current;
+		LgSample   *s = &core.sample;
 
 		i += lg_sample_count_datums(s, &values[i]);
 		values[i++] = lg_interval_datum(s->oldest_idle_in_transaction_s);
@@ -98,7 +104,7 @@ lg_status_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	}
 	else
 	{
-		for (int k = 0; k < 13; k++)
+		for (int k = 0; k < STATUS_SAMPLE_COLS; k++)
 			nulls[i++] = true;
 	}
 
@@ -120,18 +126,18 @@ lg_status_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	values[i++] = Int64GetDatum((int64) terminations);
 
 	/* the worker's own health */
-	if (core.worker_pid != 0)
-		values[i++] = Int32GetDatum(core.worker_pid);
+	if (worker.worker_pid != 0)
+		values[i++] = Int32GetDatum(worker.worker_pid);
 	else
 		nulls[i++] = true;
-	if (core.last_tick_at != 0)
-		values[i++] = TimestampTzGetDatum(core.last_tick_at);
+	if (worker.last_tick_at != 0)
+		values[i++] = TimestampTzGetDatum(worker.last_tick_at);
 	else
 		nulls[i++] = true;
-	values[i++] = Float8GetDatum(core.ticks > 0 ? core.tick_total_us / (double) core.ticks : 0.0);
-	values[i++] = Float8GetDatum(core.tick_max_us);
-	values[i++] = Int64GetDatum((int64) core.ticks_late);
-	values[i++] = Int64GetDatum((int64) core.ticks);
+	values[i++] = Float8GetDatum(worker.ticks > 0 ? worker.tick_total_us / (double) worker.ticks : 0.0);
+	values[i++] = Float8GetDatum(worker.tick_max_us);
+	values[i++] = Int64GetDatum((int64) worker.ticks_late);
+	values[i++] = Int64GetDatum((int64) worker.ticks);
 	values[i++] = TimestampTzGetDatum(core.stats_reset);
 
 	Assert(i == ncols);

@@ -20,6 +20,11 @@
  *
  * Exit: SIGTERM makes the worker exit with code 1, so that the postmaster
  * restarts it after bgw_restart_time unless the server is shutting down.
+ *
+ * Locking: the worker's own health figures (pid, ticks, tick costs) live
+ * in LgWorkerState, this module's struct, under its lock from the module
+ * table.  Only the worker writes them; loadguard.status copies them out
+ * under the lock held shared.
  */
 #include "postgres.h"
 
@@ -32,16 +37,53 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
+#include "storage/shmem.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "compat.h"
+#include "events.h"
+#include "history.h"
 #include "loadguard.h"
+#include "pressure.h"
+#include "sampler.h"
+#include "statements.h"
+#include "terminate.h"
+#include "worker.h"
 
 #define LG_WORKER_RESTART_SECONDS	2
 #define LG_MAX_CATCH_UP				10
 
 static volatile sig_atomic_t got_sigterm = false;
+
+static LgWorkerState *lg_worker = NULL;
+static LWLock *lg_worker_lock = NULL;
+
+Size
+lg_worker_shmem_size(void)
+{
+	return MAXALIGN(sizeof(LgWorkerState));
+}
+
+void
+lg_worker_shmem_init(LWLock *lock)
+{
+	bool		found;
+
+	lg_worker_lock = lock;
+	lg_worker = ShmemInitStruct("loadguard worker", lg_worker_shmem_size(), &found);
+	if (!found)
+		memset(lg_worker, 0, sizeof(LgWorkerState));
+}
+
+void
+lg_worker_read(LgWorkerState *out)
+{
+	lg_require_shmem();
+	LWLockAcquire(lg_worker_lock, LW_SHARED);
+	memcpy(out, lg_worker, sizeof(LgWorkerState));
+	LWLockRelease(lg_worker_lock);
+}
 
 static void
 lg_worker_sigterm(SIGNAL_ARGS)
@@ -72,10 +114,10 @@ lg_worker_register(void)
 static void
 lg_worker_detach(int code, Datum arg)
 {
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_EXCLUSIVE);
-	if (lg_core->worker_pid == MyProcPid)
-		lg_core->worker_pid = 0;
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	LWLockAcquire(lg_worker_lock, LW_EXCLUSIVE);
+	if (lg_worker->worker_pid == MyProcPid)
+		lg_worker->worker_pid = 0;
+	LWLockRelease(lg_worker_lock);
 }
 
 static void
@@ -106,15 +148,15 @@ lg_worker_record_tick(TimestampTz started, TimestampTz finished, bool late)
 {
 	double		cost_us = (double) (finished - started);
 
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_EXCLUSIVE);
-	lg_core->last_tick_at = started;
-	lg_core->ticks++;
+	LWLockAcquire(lg_worker_lock, LW_EXCLUSIVE);
+	lg_worker->last_tick_at = started;
+	lg_worker->ticks++;
 	if (late)
-		lg_core->ticks_late++;
-	lg_core->tick_total_us += cost_us;
-	if (cost_us > lg_core->tick_max_us)
-		lg_core->tick_max_us = cost_us;
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+		lg_worker->ticks_late++;
+	lg_worker->tick_total_us += cost_us;
+	if (cost_us > lg_worker->tick_max_us)
+		lg_worker->tick_max_us = cost_us;
+	LWLockRelease(lg_worker_lock);
 }
 
 void
@@ -131,10 +173,10 @@ lg_worker_main(Datum main_arg)
 	pgstat_report_appname("loadguard worker");
 
 	lg_require_shmem();
-	LWLockAcquire(lg_lock(LG_LOCK_CORE), LW_EXCLUSIVE);
-	lg_core->worker_pid = MyProcPid;
-	lg_core->worker_started_at = GetCurrentTimestamp();
-	LWLockRelease(lg_lock(LG_LOCK_CORE));
+	LWLockAcquire(lg_worker_lock, LW_EXCLUSIVE);
+	lg_worker->worker_pid = MyProcPid;
+	lg_worker->worker_started_at = GetCurrentTimestamp();
+	LWLockRelease(lg_worker_lock);
 	before_shmem_exit(lg_worker_detach, (Datum) 0);
 
 	tick_context = AllocSetContextCreate(TopMemoryContext,

@@ -1,5 +1,5 @@
 /*
- * test_classify.c — cmocka tests for the event classifier (src/classify.c):
+ * test_classify.c — cmocka tests for the event classifier (src/model/classify.c):
  * the whole table of SQLSTATE + message_id -> kind, the context flags, and
  * codes and messages that must count as nothing.
  */
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "classify.h"
+#include "sample.h"
 
 typedef struct Case
 {
@@ -195,6 +196,47 @@ test_shutdown_lookup_only_when_needed(void **state)
 	assert_false(lg_classify_needs_shutdown_state(lg_sqlstate_pack("57014")));
 }
 
+/* the four refusal kinds, and nothing else, count as refused connections */
+static void
+test_refusals(void **state)
+{
+	LgSample	sample;
+	int			refusals = 0;
+
+	(void) state;
+	memset(&sample, 0, sizeof(sample));
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+	{
+		sample.events[k] = 1000 + k;
+		if (lg_event_is_refusal((LgEventKind) k))
+			refusals++;
+	}
+	assert_int_equal(refusals, 4);
+	assert_true(lg_event_is_refusal(LG_EV_REJECTED_TOO_MANY_CLIENTS));
+	assert_true(lg_event_is_refusal(LG_EV_REJECTED_ROLE_LIMIT));
+	assert_false(lg_event_is_refusal(LG_EV_AUTH_FAILED));
+	assert_false(lg_event_is_refusal(LG_EV_CONNECTIONS_ESTABLISHED));
+	assert_int_equal(lg_sample_refused(&sample),
+					 (1000 + LG_EV_REJECTED_TOO_MANY_CLIENTS) +
+					 (1000 + LG_EV_REJECTED_RESERVED_SLOTS) +
+					 (1000 + LG_EV_REJECTED_DATABASE_LIMIT) +
+					 (1000 + LG_EV_REJECTED_ROLE_LIMIT));
+}
+
+/* log, fatal and panic (any case) keep ERROR reports out of the log */
+static void
+test_log_level_names(void **state)
+{
+	(void) state;
+	assert_true(lg_log_level_name_hides_errors("log"));
+	assert_true(lg_log_level_name_hides_errors("FATAL"));
+	assert_true(lg_log_level_name_hides_errors("Panic"));
+	assert_false(lg_log_level_name_hides_errors("error"));
+	assert_false(lg_log_level_name_hides_errors("warning"));
+	assert_false(lg_log_level_name_hides_errors("debug1"));
+	assert_false(lg_log_level_name_hides_errors(""));
+}
+
 int
 main(void)
 {
@@ -204,6 +246,8 @@ main(void)
 		cmocka_unit_test(test_sqlstates_column),
 		cmocka_unit_test(test_pack_unpack),
 		cmocka_unit_test(test_shutdown_lookup_only_when_needed),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_log_level_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /*
- * test_histogram.c — cmocka tests for the latency histogram (src/histogram.c):
+ * test_histogram.c — cmocka tests for the latency histogram (src/model/histogram.c):
  * bucket layout and boundaries, percentiles of known distributions, empty
  * and single-bucket histograms, deltas across a reset, merges.
  */
@@ -65,7 +65,10 @@ test_boundaries(void **state)
 	assert_int_equal(lg_hist_bucket(33), 32);	/* 2 µs wide from 32 on */
 	assert_int_equal(lg_hist_bucket(34), 33);
 
-	/* every bucket's lower bound maps to it, and the value just below to the previous */
+	/*
+	 * every bucket's lower bound maps to it, and the value just below to the
+	 * previous
+	 */
 	for (int i = 1; i < LG_HIST_BUCKETS; i++)
 	{
 		uint64_t	lo = lg_hist_bucket_lower(i);
@@ -111,7 +114,11 @@ test_single_bucket(void **state)
 	lg_hist_clear(&hist);
 	add(&hist, 5000, 100);
 	assert_int_equal(lg_hist_total(&hist), 100);
-	/* interpolated across the bucket: p0 at its bottom, p50 mid, p100 at its top */
+
+	/*
+	 * interpolated across the bucket: p0 at its bottom, p50 mid, p100 at its
+	 * top
+	 */
 	assert_near(lg_hist_percentile(&hist, 0.0), lo, 1e-9);
 	assert_near(lg_hist_percentile(&hist, 0.5), lo + (hi - lo) / 2, 1e-9);
 	assert_near(lg_hist_percentile(&hist, 1.0), hi, 1e-9);

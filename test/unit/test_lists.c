@@ -1,5 +1,5 @@
 /*
- * test_lists.c — cmocka tests for the name-list settings (src/lists.c).
+ * test_lists.c — cmocka tests for the name-list settings (src/model/lists.c).
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * test_machine.c — cmocka tests for the machine facts (src/machine.c):
+ * test_machine.c — cmocka tests for the machine facts (src/model/machine.c):
  * cgroup limit parsing, /proc/self/cgroup parsing, and the v2 / v1 / none
  * cases on fake /proc and /sys trees.
  */
@@ -29,7 +29,7 @@ test_parse_limit(void **state)
 	assert_false(lg_parse_cgroup_limit("max\n", &bytes));
 	/* cgroup v1's "unlimited" */
 	assert_false(lg_parse_cgroup_limit("9223372036854771712\n", &bytes));
-	assert_false(lg_parse_cgroup_limit("4611686018427387904", &bytes));	/* 2^62 */
+	assert_false(lg_parse_cgroup_limit("4611686018427387904", &bytes)); /* 2^62 */
 	assert_true(lg_parse_cgroup_limit("4611686018427387903", &bytes));
 	assert_false(lg_parse_cgroup_limit("", &bytes));
 	assert_false(lg_parse_cgroup_limit("12abc", &bytes));

@@ -1,6 +1,6 @@
 /*
  * test_names.c — cmocka tests for the bounded per-name connection table and
- * peak tracking (src/names.c).
+ * peak tracking (src/model/names.c).
  */
 #include <stdarg.h>
 #include <stddef.h>

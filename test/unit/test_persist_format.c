@@ -1,6 +1,6 @@
 /*
  * test_persist_format.c — cmocka tests for the state file's validation
- * (src/persist_format.c): round trip, and every way a file can be bad.
+ * (src/model/persist_format.c): round trip, and every way a file can be bad.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
  * test_policy.c — cmocka tests for the stuck-session policy's decisions
- * (src/policy.c): rules, limits, the cancel grace, exemptions and the
+ * (src/model/policy.c): rules, limits, the cancel grace, exemptions and the
  * terminate_min_usage hold-back, on sessions built by hand.
  */
 #include <stdarg.h>
@@ -91,7 +91,7 @@ static void
 test_idle_in_transaction_under_limit_left(void **state)
 {
 	LgPolicySettings p = settings_on();
-	LgSession	s = client(LG_STATE_IDLE_IN_TRANSACTION, 60 * SEC);	/* not over */
+	LgSession	s = client(LG_STATE_IDLE_IN_TRANSACTION, 60 * SEC); /* not over */
 	LgPolicyDecision d = decide(&s, &p, 50, NULL);
 
 	(void) state;
@@ -173,7 +173,10 @@ test_active_query_cancel_then_terminate(void **state)
 	assert_int_equal(d.verdict, LG_VERDICT_TERMINATE);
 	assert_int_equal(d.rule, LG_RULE_CANCEL_IGNORED);
 
-	/* a different query (new query_start) is a fresh case: cancel, never terminate */
+	/*
+	 * a different query (new query_start) is a fresh case: cancel, never
+	 * terminate
+	 */
 	prior.query_start = s.query_start - SEC;
 	d = decide(&s, &p, 50, &prior);
 	assert_int_equal(d.verdict, LG_VERDICT_CANCEL);

@@ -1,5 +1,5 @@
 /*
- * test_readiness.c — cmocka tests for the readiness model (src/readiness.c):
+ * test_readiness.c — cmocka tests for the readiness model (src/model/readiness.c):
  * every pass/warn/fail boundary, the score, verdict, max_users, bottleneck,
  * the lower-bound flag, the pooler fix and the CPU skip; the connection
  * patterns, and the consistency rules (verdict, max_users, bottleneck and
@@ -151,18 +151,18 @@ static void
 test_memory_boundaries(void **state)
 {
 	/*
-	 * 10 connections: 100 MB + 10 × 4 MB × 1.5 + 3 × 64 MB = 352 MB;
-	 * with autovacuum_work_mem 32 MB: 100 + 60 + 96 = 256 MB.
+	 * 10 connections: 100 MB + 10 × 4 MB × 1.5 + 3 × 64 MB = 352 MB; with
+	 * autovacuum_work_mem 32 MB: 100 + 60 + 96 = 256 MB.
 	 */
 	static const MemCase cases[] = {
-		{440 * MB_, -1, LG_CHECK_PASS},	/* exactly 80 % */
+		{440 * MB_, -1, LG_CHECK_PASS}, /* exactly 80 % */
 		{440 * MB_ - 1, -1, LG_CHECK_WARN},
-		{352 * MB_, -1, LG_CHECK_WARN},	/* exactly 100 % */
+		{352 * MB_, -1, LG_CHECK_WARN}, /* exactly 100 % */
 		{352 * MB_ - 1, -1, LG_CHECK_FAIL},
 		{320 * MB_, 32 * MB_, LG_CHECK_PASS},	/* 256 MB is exactly 80 % */
 		{320 * MB_ - 1, 32 * MB_, LG_CHECK_WARN},
 		{256 * MB_ - 1, 32 * MB_, LG_CHECK_FAIL},
-		{0, -1, LG_CHECK_SKIP},	/* RAM unknown */
+		{0, -1, LG_CHECK_SKIP}, /* RAM unknown */
 	};
 
 	(void) state;
@@ -553,7 +553,7 @@ test_connections_fix(void **state)
 	in.peak_scaling_connections = 10;
 	in.peak_scaling_busy = in.peak_scaling_connections;
 	in.p95_scaling_busy = in.peak_scaling_connections;
-	in.peak_scaling_active = 5;	/* 49 active on 2 cores */
+	in.peak_scaling_active = 5; /* 49 active on 2 cores */
 	lg_readiness_assess(&in, &r);
 	assert_int_equal(row_of(&r, "cpu")->status, LG_CHECK_WARN);
 	row = row_of(&r, "connections");
@@ -888,7 +888,11 @@ test_per_request_pattern(void **state)
 	assert_int_equal(r.pattern, LG_PATTERN_PER_REQUEST);
 	assert_int_equal(row_of(&r, "connection_pattern")->status, LG_CHECK_WARN);
 	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed, "4000 connections opened in 100 s (40.0/s)"));
-	/* churn without its short-lived share: mostly long-lived is not per request */
+
+	/*
+	 * churn without its short-lived share: mostly long-lived is not per
+	 * request
+	 */
 	in.scaling_short_lived = 100;
 	lg_readiness_assess(&in, &r);
 	assert_int_not_equal(r.pattern, LG_PATTERN_PER_REQUEST);

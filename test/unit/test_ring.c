@@ -1,5 +1,5 @@
 /*
- * test_ring.c — cmocka tests for the history ring arithmetic (src/ring.c).
+ * test_ring.c — cmocka tests for the history ring arithmetic (src/model/ring.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,6 +172,42 @@ test_reader_during_wrap(void **state)
 	assert_int_equal(out[2].ts, 5);
 }
 
+/* a state file's entries refill the ring: all when they fit, else the newest */
+static void
+test_restore(void **state)
+{
+	LgSample	saved[8];
+	LgSample	out[CAP];
+
+	(void) state;
+	memset(saved, 0, sizeof(saved));
+	for (int i = 0; i < 8; i++)
+		saved[i].ts = 100 + i;
+
+	lg_ring_init(&ring, CAP);
+	append(&ring, slots, 1);
+	assert_int_equal(lg_ring_restore(&ring, slots, sizeof(LgSample), saved, 3), 3);
+	assert_int_equal(lg_ring_count(&ring), 3);
+	assert_int_equal(lg_ring_copy_since(&ring, slots, INT64_MIN, out, CAP), 3);
+	assert_int_equal(out[0].ts, 100);
+	assert_int_equal(out[2].ts, 102);
+
+	assert_int_equal(lg_ring_restore(&ring, slots, sizeof(LgSample), saved, 8), CAP);
+	assert_int_equal(lg_ring_count(&ring), CAP);
+	assert_int_equal(lg_ring_copy_since(&ring, slots, INT64_MIN, out, CAP), CAP);
+	assert_int_equal(out[0].ts, 103);
+	assert_int_equal(out[CAP - 1].ts, 107);
+
+	/* the next push overwrites the oldest restored entry */
+	append(&ring, slots, 200);
+	assert_int_equal(lg_ring_copy_since(&ring, slots, INT64_MIN, out, CAP), CAP);
+	assert_int_equal(out[0].ts, 104);
+	assert_int_equal(out[CAP - 1].ts, 200);
+
+	assert_int_equal(lg_ring_restore(&ring, slots, sizeof(LgSample), saved, 0), 0);
+	assert_int_equal(lg_ring_count(&ring), 0);
+}
+
 int
 main(void)
 {
@@ -181,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_size_one),
 		cmocka_unit_test(test_reader_during_wrap),
+		cmocka_unit_test(test_restore),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
  * ring.h — index arithmetic of loadguard's fixed-size rings (the sample
- * history), and copying a time range out of a ring of samples.
+ * history, the policy's audit ring), refilling one from a state file, and
+ * copying a time range out of a ring of samples.
  *
  * Plain C (no server headers): unit-tested by test/unit/test_ring.c.  The
  * ring never stores its own entries; callers keep an array of `capacity`
@@ -9,6 +10,7 @@
 #ifndef LG_RING_H
 #define LG_RING_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sample.h"
@@ -29,6 +31,14 @@ extern uint32_t lg_ring_slot(const LgRing *ring, uint32_t i);
 
 /* Claim the slot for the next entry (overwriting the oldest when full). */
 extern uint32_t lg_ring_push(LgRing *ring);
+
+/*
+ * Refill the ring from n entries of entry_size bytes laid out oldest first
+ * (a state file's section) into slots: as many of the newest as fit.
+ * Returns the number kept.
+ */
+extern uint32_t lg_ring_restore(LgRing *ring, void *slots, size_t entry_size,
+								const void *entries, uint32_t n);
 
 /*
  * Samples held with ts >= since, oldest first: the count, and the logical

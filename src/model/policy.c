@@ -138,9 +138,10 @@ decide_idle_in_transaction(const LgSession *s, const LgPolicySettings *settings,
 {
 	char		age[48],
 				limit[48];
-	const char *what = s->state == LG_STATE_IDLE_IN_TRANSACTION_ABORTED ?
-		"idle in transaction (aborted)" : "idle in transaction";
+	const char *what;
 
+	what = s->state == LG_STATE_IDLE_IN_TRANSACTION_ABORTED ?
+		"idle in transaction (aborted)" : "idle in transaction";
 	d->age_us = now - s->state_start;
 	lg_format_duration(age, sizeof(age), d->age_us);
 

@@ -121,7 +121,11 @@ typedef struct LgReadinessInput
 	int64_t		deadlocks;
 	int64_t		idle_in_transaction_timeouts;
 	double		oldest_idle_in_transaction_s;
-	/* samples where the app role was not among the top roles but others were summed */
+
+	/*
+	 * samples where the app role was not among the top roles but others were
+	 * summed
+	 */
 	int32_t		scaling_role_hidden_samples;
 
 	/* the application role, already quoted as an SQL identifier; NULL if none */
@@ -138,7 +142,7 @@ typedef struct LgCheckRow
 	char		observed[LG_CHECK_TEXT_LEN];
 	char		required[LG_CHECK_TEXT_LEN];
 	char		detail[LG_CHECK_TEXT_LEN];
-	char		fix[LG_CHECK_TEXT_LEN];		/* "" when there is nothing to change */
+	char		fix[LG_CHECK_TEXT_LEN]; /* "" when there is nothing to change */
 	bool		restart_required;
 } LgCheckRow;
 
@@ -156,7 +160,8 @@ typedef struct LgReadinessResult
 
 	/* the projection */
 	double		connections_per_user;	/* c */
-	bool		connections_per_user_lower_bound;	/* refusals in the baseline */
+	bool		connections_per_user_lower_bound;	/* refusals in the
+													 * baseline */
 	int64_t		fixed_connections;	/* F */
 	int64_t		demand;			/* D = ceil(U × c) + F */
 	int64_t		memory_bytes;	/* worst case at D connections */
@@ -169,7 +174,8 @@ typedef struct LgReadinessResult
 	double		busy_p95_now;
 	int64_t		busy_peak_projected;
 	int64_t		busy_p95_projected;
-	int64_t		pool_size;		/* PgBouncer default_pool_size to propose; 0 none */
+	int64_t		pool_size;		/* PgBouncer default_pool_size to propose; 0
+								 * none */
 	bool		refused_at_baseline;	/* refusals while B users ran */
 
 	/* the summary */

@@ -59,4 +59,18 @@ typedef struct LgSample
 	int32_t		other_roles_active;
 } LgSample;
 
+/* Connections refused in this sample's interval, all kinds together. */
+static inline uint64_t
+lg_sample_refused(const LgSample *sample)
+{
+	uint64_t	refused = 0;
+
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+	{
+		if (lg_event_is_refusal((LgEventKind) k))
+			refused += sample->events[k];
+	}
+	return refused;
+}
+
 #endif							/* LG_SAMPLE_H */

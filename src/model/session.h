@@ -31,7 +31,8 @@ typedef enum LgSessionState
 typedef struct LgSession
 {
 	int32_t		pid;
-	bool		is_client_backend;	/* false: autovacuum, walsender, bgworker, ... */
+	bool		is_client_backend;	/* false: autovacuum, walsender, bgworker,
+									 * ... */
 	uint32_t	roleid;			/* Oid */
 	uint32_t	dbid;			/* Oid */
 	bool		is_superuser;
@@ -46,7 +47,8 @@ typedef struct LgSession
 	int64_t		query_start;
 	uint32_t	wait_event_info;
 	bool		waiting_on_lock;	/* wait_event_type = 'Lock' */
-	int32_t		nblocking;		/* sessions this one blocks (0 if not computed) */
+	int32_t		nblocking;		/* sessions this one blocks (0 if not
+								 * computed) */
 	int32_t		nblocked_by;	/* sessions blocking this one */
 	char		query[LG_QUERY_SNIPPET_LEN];
 } LgSession;

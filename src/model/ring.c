@@ -1,6 +1,7 @@
 /*
- * ring.c — index arithmetic of fixed-size rings, and copying the samples of
- * a time range out of the history ring.  Plain C: see ring.h.
+ * ring.c — index arithmetic of fixed-size rings, refilling one from a
+ * state file, and copying the samples of a time range out of the history
+ * ring.  Plain C: see ring.h.
  */
 #include <string.h>
 
@@ -22,7 +23,10 @@ lg_ring_count(const LgRing *ring)
 uint32_t
 lg_ring_slot(const LgRing *ring, uint32_t i)
 {
-	/* the oldest entry sits at slot 0 until the first wrap, then at total % capacity */
+	/*
+	 * the oldest entry sits at slot 0 until the first wrap, then at total %
+	 * capacity
+	 */
 	uint64_t	oldest = ring->total < ring->capacity ? 0 : ring->total % ring->capacity;
 
 	return (uint32_t) ((oldest + i) % ring->capacity);
@@ -35,6 +39,21 @@ lg_ring_push(LgRing *ring)
 
 	ring->total++;
 	return slot;
+}
+
+uint32_t
+lg_ring_restore(LgRing *ring, void *slots, size_t entry_size,
+				const void *entries, uint32_t n)
+{
+	uint32_t	keep = n < ring->capacity ? n : ring->capacity;
+	uint32_t	skip = n - keep;
+
+	lg_ring_init(ring, ring->capacity);
+	for (uint32_t i = 0; i < keep; i++)
+		memcpy((char *) slots + (size_t) lg_ring_push(ring) * entry_size,
+			   (const char *) entries + (size_t) (skip + i) * entry_size,
+			   entry_size);
+	return keep;
 }
 
 uint32_t

@@ -83,7 +83,8 @@ typedef struct LgPolicyDecision
 	LgPolicyVerdict verdict;
 	LgPolicyRule rule;			/* the rule that fired (also when held back) */
 	LgExemptWhy exempt;
-	bool		held_back;		/* a rule fired but usage < terminate_min_usage */
+	bool		held_back;		/* a rule fired but usage <
+								 * terminate_min_usage */
 	int64_t		age_us;			/* the age the rule measured */
 	char		reason[LG_POLICY_REASON_LEN];	/* for people */
 } LgPolicyDecision;

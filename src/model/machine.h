@@ -17,11 +17,13 @@
 
 typedef struct LgMachine
 {
-	int64_t		ram_bytes;		/* what the server may use: min(physical, limit) */
+	int64_t		ram_bytes;		/* what the server may use: min(physical,
+								 * limit) */
 	int64_t		physical_ram_bytes;
 	int64_t		cgroup_limit_bytes; /* 0: no limit set */
 	int32_t		cpu_cores;
-	char		ram_source[LG_MACHINE_SOURCE_LEN];	/* file the limit came from, or "sysconf" */
+	char		ram_source[LG_MACHINE_SOURCE_LEN];	/* file the limit came
+													 * from, or "sysconf" */
 } LgMachine;
 
 /*

@@ -199,7 +199,7 @@ detect_pattern(const LgReadinessInput *in)
 	double		held = in->peak_scaling_connections;
 	double		busy = in->p95_scaling_busy;
 	bool		churn_known = in->scaling_established >= 0 &&
-		(!in->established_all_roles || in->app_role_sql == NULL);
+	(!in->established_all_roles || in->app_role_sql == NULL);
 
 	if (!have_baseline(in) || in->peak_scaling_connections <= 0 || in->samples == 0)
 		return LG_PATTERN_UNKNOWN;
@@ -240,9 +240,10 @@ refused_at_baseline(const LgReadinessInput *in)
 static int64_t
 autovacuum_memory(const LgReadinessInput *in)
 {
-	int64_t		per_worker = in->autovacuum_work_mem > 0 ?
-		in->autovacuum_work_mem : in->maintenance_work_mem;
+	int64_t		per_worker;
 
+	per_worker = in->autovacuum_work_mem > 0 ?
+		in->autovacuum_work_mem : in->maintenance_work_mem;
 	return (int64_t) in->autovacuum_max_workers * per_worker;
 }
 
@@ -489,7 +490,7 @@ check_pattern(const LgReadinessInput *in, LgReadinessResult *out, LgCheckStatus 
 	LgCheckRow *row = new_row(out, LG_CHK_CONNECTION_PATTERN);
 	int64_t		usable = in->usable_connections;
 	double		window = in->history_covered_s > 0 && in->history_covered_s < in->window_s ?
-		in->history_covered_s : in->window_s;
+	in->history_covered_s : in->window_s;
 
 	if (out->pattern == LG_PATTERN_UNKNOWN)
 	{
@@ -520,7 +521,11 @@ check_pattern(const LgReadinessInput *in, LgReadinessResult *out, LgCheckStatus 
 					 (long long) in->users);
 			break;
 		case LG_PATTERN_PERSISTENT_IDLE:
-			/* the same thresholds as the connections check: never two verdicts */
+
+			/*
+			 * the same thresholds as the connections check: never two
+			 * verdicts
+			 */
 			row->status = connections;
 			set_text(row->detail, "Connections are held by the application's threads or workers, mostly idle: they follow its thread count and ramp, not the work. At %lld users: %lld held + %lld fixed vs %lld usable, while busy p95 would be %lld (peak %lld).",
 					 (long long) in->users, (long long) out->held_projected,
@@ -610,9 +615,12 @@ check_memory(const LgReadinessInput *in, LgReadinessResult *out)
 
 	if (row->status != LG_CHECK_PASS)
 	{
-		double		room = 0.8 * (double) in->ram_bytes - (double) in->shared_buffers -
+		double		room;
+		int64_t		new_work_mem;
+
+		room = 0.8 * (double) in->ram_bytes - (double) in->shared_buffers -
 			(double) autovacuum_memory(in);
-		int64_t		new_work_mem = out->demand > 0 && room > 0 ?
+		new_work_mem = out->demand > 0 && room > 0 ?
 			(int64_t) (room / (1.5 * (double) out->demand)) : 0;
 
 		if (new_work_mem >= LG_MIN_WORK_MEM)

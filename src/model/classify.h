@@ -79,4 +79,17 @@ extern LgEventKind lg_classify_error(const LgErrorReport *report);
  */
 extern bool lg_classify_needs_shutdown_state(int sqlstate);
 
+/*
+ * Is this kind a refused connection: too many clients, reserved slots, or
+ * a database or role connection limit?
+ */
+extern bool lg_event_is_refusal(LgEventKind kind);
+
+/*
+ * Does this log_min_messages value (a level name, any case) keep ERROR
+ * reports out of the server log, and so away from emit_log_hook?  "log"
+ * does too: for the server log, LOG ranks between ERROR and FATAL.
+ */
+extern bool lg_log_level_name_hides_errors(const char *name);
+
 #endif							/* LG_CLASSIFY_H */

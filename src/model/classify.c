@@ -4,6 +4,7 @@
  * Plain C: unit-tested by test/unit/test_classify.c.
  */
 #include <stddef.h>
+#include <strings.h>
 
 #include "classify.h"
 
@@ -143,7 +144,11 @@ lg_classify_error(const LgErrorReport *r)
 				return LG_EV_REJECTED_DATABASE_LIMIT;
 			if (msg_is(m, MSG_ROLE_LIMIT))
 				return LG_EV_REJECTED_ROLE_LIMIT;
-			/* e.g. "number of requested standby connections exceeds max_wal_senders" */
+
+			/*
+			 * e.g. "number of requested standby connections exceeds
+			 * max_wal_senders"
+			 */
 			return LG_EV_NONE;
 
 		case SQLSTATE_QUERY_CANCELED:
@@ -171,7 +176,11 @@ lg_classify_error(const LgErrorReport *r)
 			return LG_EV_NONE;
 
 		case SQLSTATE_SERIALIZATION_FAILURE:
-			/* 40001 is mostly serializable isolation: only the standby's conflicts count */
+
+			/*
+			 * 40001 is mostly serializable isolation: only the standby's
+			 * conflicts count
+			 */
 			if (msg_is(m, MSG_CANCEL_RECOVERY) || msg_is(m, MSG_TERMINATE_RECOVERY))
 				return LG_EV_RECOVERY_CONFLICT;
 			return LG_EV_NONE;
@@ -192,7 +201,11 @@ lg_classify_error(const LgErrorReport *r)
 			return r->in_startup ? LG_EV_AUTH_FAILED : LG_EV_NONE;
 
 		case SQLSTATE_OUT_OF_MEMORY:
-			/* lock.c and predicate.c say exactly this when their table is full */
+
+			/*
+			 * lock.c and predicate.c say exactly this when their table is
+			 * full
+			 */
 			if (msg_is(m, MSG_OUT_OF_SHARED_MEMORY))
 				return LG_EV_LOCK_TABLE_FULL;
 			return LG_EV_OUT_OF_MEMORY;
@@ -200,4 +213,21 @@ lg_classify_error(const LgErrorReport *r)
 		default:
 			return LG_EV_NONE;
 	}
+}
+
+bool
+lg_event_is_refusal(LgEventKind kind)
+{
+	return kind == LG_EV_REJECTED_TOO_MANY_CLIENTS ||
+		kind == LG_EV_REJECTED_RESERVED_SLOTS ||
+		kind == LG_EV_REJECTED_DATABASE_LIMIT ||
+		kind == LG_EV_REJECTED_ROLE_LIMIT;
+}
+
+bool
+lg_log_level_name_hides_errors(const char *name)
+{
+	return strcasecmp(name, "log") == 0 ||
+		strcasecmp(name, "fatal") == 0 ||
+		strcasecmp(name, "panic") == 0;
 }

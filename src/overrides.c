@@ -1,0 +1,111 @@
+/*
+ * overrides.c — role and database settings from pg_db_role_setting.
+ *
+ * pg_db_role_setting is a shared catalog, but not one the relcache can
+ * open without reading pg_class: callers need a database connection (the
+ * log check runs in a short-lived worker connected to one).  No shared
+ * state, no lock of ours.
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_db_role_setting.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+
+#include "overrides.h"
+
+int
+lg_overrides_read(LgOverride **overrides)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	int			n = 0;
+	int			cap = 16;
+	LgOverride *out = palloc(sizeof(LgOverride) * cap);
+
+	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_db_role_setting form = (Form_pg_db_role_setting) GETSTRUCT(tup);
+		bool		isnull;
+		Datum		config;
+		Datum	   *elems;
+		int			nelems;
+
+		config = heap_getattr(tup, Anum_pg_db_role_setting_setconfig,
+							  RelationGetDescr(rel), &isnull);
+		if (isnull)
+			continue;
+		deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false,
+						  TYPALIGN_INT, &elems, NULL, &nelems);
+		for (int i = 0; i < nelems; i++)
+		{
+			char	   *item = TextDatumGetCString(elems[i]);
+			char	   *eq = strchr(item, '=');
+
+			if (eq == NULL)
+				continue;
+			*eq = '\0';
+			if (n == cap)
+			{
+				cap *= 2;
+				out = repalloc(out, sizeof(LgOverride) * cap);
+			}
+			out[n].role = form->setrole;
+			out[n].database = form->setdatabase;
+			out[n].name = item;
+			out[n].value = eq + 1;
+			n++;
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	*overrides = out;
+	return n;
+}
+
+bool
+lg_override_describe(const LgOverride *o, LgOverrideScope *scope,
+					 char **role, char **database, char **reset)
+{
+	char	   *r = OidIsValid(o->role) ? GetUserNameFromId(o->role, true) : NULL;
+	char	   *d = OidIsValid(o->database) ? get_database_name(o->database) : NULL;
+
+	if (r != NULL && d != NULL)
+	{
+		*scope = LG_OVERRIDE_ROLE_IN_DATABASE;
+		*reset = psprintf("ALTER ROLE %s IN DATABASE %s RESET %s;",
+						  quote_identifier(r), quote_identifier(d), o->name);
+	}
+	else if (r != NULL && !OidIsValid(o->database))
+	{
+		*scope = LG_OVERRIDE_ROLE;
+		*reset = psprintf("ALTER ROLE %s RESET %s;", quote_identifier(r), o->name);
+	}
+	else if (d != NULL && !OidIsValid(o->role))
+	{
+		*scope = LG_OVERRIDE_DATABASE;
+		*reset = psprintf("ALTER DATABASE %s RESET %s;", quote_identifier(d), o->name);
+	}
+	else if (!OidIsValid(o->role) && !OidIsValid(o->database))
+	{
+		*scope = LG_OVERRIDE_ALL_ROLES;
+		*reset = psprintf("ALTER ROLE ALL RESET %s;", o->name);
+	}
+	else
+		return false;			/* the role or database was dropped meanwhile */
+	*role = r;
+	*database = d;
+	return true;
+}
