@@ -20,6 +20,7 @@ OBJS = \
 	src/admin.o \
 	src/audit.o \
 	src/connections.o \
+	src/connlog.o \
 	src/events.o \
 	src/history.o \
 	src/loadguard.o \
@@ -27,10 +28,12 @@ OBJS = \
 	src/overrides.o \
 	src/persist.o \
 	src/pressure.o \
+	src/roles.o \
 	src/sampler.o \
 	src/shmem.o \
 	src/statements.o \
 	src/terminate.o \
+	src/timeouts.o \
 	src/views_api.o \
 	src/views_config.o \
 	src/views_connections.o \
@@ -38,6 +41,7 @@ OBJS = \
 	src/views_history.o \
 	src/views_policy.o \
 	src/views_readiness.o \
+	src/views_roles.o \
 	src/views_sessions.o \
 	src/views_statements.o \
 	src/views_status.o \
@@ -49,9 +53,11 @@ OBJS = \
 	src/model/machine.o \
 	src/model/names.o \
 	src/model/persist_format.o \
+	src/model/persist_v1_0.o \
 	src/model/policy.o \
 	src/model/readiness.o \
 	src/model/ring.o \
+	src/model/rolestats.o \
 	src/model/settings_rules.o
 DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
 # pg_regress suites (sql/, expected/), in order; `make installcheck` runs

@@ -43,6 +43,7 @@ int			lg_idle_blocker_limit_ms = 0;
 int			lg_active_query_limit_ms = 0;
 int			lg_cancel_grace_ms = 10000;
 int			lg_terminate_min_usage = 0;
+int			lg_roles_lookback_s = 900;
 bool		lg_terminate_superusers = false;
 const LgNameList *lg_exempt_roles = NULL;
 const LgNameList *lg_exempt_databases = NULL;
@@ -223,6 +224,11 @@ define_settings(void)
 							 "Allows the stuck-session policy to act on superuser sessions.",
 							 NULL, &lg_terminate_superusers, false,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("loadguard.roles_lookback",
+							"How far back loadguard.roles looks for peaks, the p95 of busy connections and churn.",
+							NULL, &lg_roles_lookback_s, 900, 1, 30 * SECS_PER_DAY,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("loadguard");
 }

@@ -10,11 +10,13 @@
 
 #include "audit.h"
 #include "connections.h"
+#include "connlog.h"
 #include "events.h"
 #include "history.h"
 #include "loadguard.h"
 #include "sampler.h"
 #include "statements.h"
+#include "timeouts.h"
 #include "worker.h"
 
 const LgModule lg_modules[] = {
@@ -33,6 +35,8 @@ const LgModule lg_modules[] = {
 	{"connections", 6, lg_names_shmem_size, lg_names_shmem_init,
 	lg_names_dump, lg_names_load, lg_names_reset},
 	{"sampler", 0, NULL, lg_sampler_shmem_init, NULL, NULL, NULL},
+	{"connlog", 0, lg_connlog_shmem_size, lg_connlog_shmem_init, NULL, NULL, NULL},
+	{"timeouts", 0, lg_timeouts_shmem_size, lg_timeouts_shmem_init, NULL, NULL, NULL},
 };
 
 const int	lg_nmodules = lengthof(lg_modules);

@@ -17,10 +17,17 @@
  * attaches it there, once, and refuses to start the server if it is not
  * found (a stand-in would make every later read see no sessions).
  *
+ * Each tick also drains the connection log (connlog.c: connections
+ * established, refused and ended since the previous tick) into the sample's
+ * per-role counts and the per-name tables, and counts busy sessions apart
+ * from those merely holding a connection (rolestats.h).
+ *
  * Locking: none taken here except by pg_blocking_pids (the lock manager's
  * partition locks, only when some session waits on a lock and the caller
- * asked for the blocking graph) and by lg_connections_update (the
- * connections module's lock).
+ * asked for the blocking graph), by lg_connections_update (the connections
+ * module's lock), and by the connection log's name lookup (a catalog scan of
+ * pg_authid and pg_database, only in a tick that drains a refused
+ * connection).
  */
 #include "postgres.h"
 
@@ -46,9 +53,13 @@
 
 #include "compat.h"
 #include "connections.h"
+#include "connlog.h"
+#include "events.h"
 #include "loadguard.h"
 #include "names.h"
+#include "rolestats.h"
 #include "sampler.h"
+#include "timeouts.h"
 
 /* the shared backend status array, attached once per process */
 static PgBackendStatus *lg_beentries = NULL;
@@ -57,6 +68,7 @@ static int	lg_beentry_count = 0;
 typedef struct LgPidWait
 {
 	int			pid;
+	int			procno;			/* index in ProcGlobal->allProcs */
 	uint32		wait_event_info;
 } LgPidWait;
 
@@ -65,13 +77,6 @@ typedef struct LgWaitMap
 	int			n;
 	LgPidWait  *items;
 } LgWaitMap;
-
-typedef struct LgRoleTally
-{
-	Oid			roleid;
-	int32		connections;
-	int32		active;
-} LgRoleTally;
 
 void
 lg_sampler_shmem_init(LWLock *lock)
@@ -120,19 +125,23 @@ lg_wait_map_build(LgWaitMap *map)
 		if (pid == 0)
 			continue;
 		map->items[map->n].pid = pid;
+		map->items[map->n].procno = (int) i;
 		map->items[map->n].wait_event_info = proc->wait_event_info;
 		map->n++;
 	}
 	qsort(map->items, map->n, sizeof(LgPidWait), pid_wait_cmp);
 }
 
+/* The wait event of pid (0 if none), and its proc number into *procno (-1 if gone). */
 static uint32
-lg_wait_map_get(const LgWaitMap *map, int pid)
+lg_wait_map_get(const LgWaitMap *map, int pid, int *procno)
 {
-	LgPidWait	key = {pid, 0};
+	LgPidWait	key = {pid, 0, 0};
 	LgPidWait  *hit;
 
 	hit = bsearch(&key, map->items, map->n, sizeof(LgPidWait), pid_wait_cmp);
+	if (procno)
+		*procno = hit ? hit->procno : -1;
 	return hit ? hit->wait_event_info : 0;
 }
 
@@ -170,7 +179,7 @@ lg_state_of(BackendState state)
 	}
 }
 
-static void
+void
 lg_format_client_addr(const SockAddr *addr, char *out)
 {
 	out[0] = '\0';
@@ -252,60 +261,77 @@ lg_age_s(TimestampTz now, TimestampTz since)
 }
 
 static int
-role_tally_by_oid(const void *a, const void *b)
+role_by_oid(const void *a, const void *b)
 {
-	Oid			x = ((const LgRoleTally *) a)->roleid;
-	Oid			y = ((const LgRoleTally *) b)->roleid;
+	Oid			x = ((const LgRoleCount *) a)->roleid;
+	Oid			y = ((const LgRoleCount *) b)->roleid;
 
 	return (x > y) - (x < y);
 }
 
-static int
-role_tally_by_connections(const void *a, const void *b)
+static inline int32
+role_churn(const LgRoleCount *r)
 {
-	const LgRoleTally *x = a;
-	const LgRoleTally *y = b;
+	return r->established + r->refused + r->ended;
+}
+
+/* most connections first, then most churn, then by Oid */
+static int
+role_by_size(const void *a, const void *b)
+{
+	const LgRoleCount *x = a;
+	const LgRoleCount *y = b;
 
 	if (x->connections != y->connections)
 		return x->connections > y->connections ? -1 : 1;
+	if (role_churn(x) != role_churn(y))
+		return role_churn(x) > role_churn(y) ? -1 : 1;
 	return (x->roleid > y->roleid) - (x->roleid < y->roleid);
 }
 
-/* Fill sample->roles (largest first) and other_roles_* from per-session tallies. */
+/*
+ * Fill sample->roles (largest first) and other_roles_* from per-session
+ * tallies and per-role churn, summed by role.
+ */
 static void
-lg_fill_roles(LgSample *sample, LgRoleTally *roles, int n)
+lg_fill_roles(LgSample *sample, LgRoleCount *roles, int n)
 {
 	int			distinct = 0;
 
-	qsort(roles, n, sizeof(LgRoleTally), role_tally_by_oid);
+	qsort(roles, n, sizeof(LgRoleCount), role_by_oid);
 	for (int i = 0; i < n; i++)
 	{
 		if (distinct > 0 && roles[distinct - 1].roleid == roles[i].roleid)
 		{
-			roles[distinct - 1].connections += roles[i].connections;
-			roles[distinct - 1].active += roles[i].active;
+			LgRoleCount *r = &roles[distinct - 1];
+
+			r->connections += roles[i].connections;
+			r->active += roles[i].active;
+			r->busy += roles[i].busy;
+			r->established += roles[i].established;
+			r->refused += roles[i].refused;
+			r->ended += roles[i].ended;
+			r->short_lived += roles[i].short_lived;
 		}
 		else
 			roles[distinct++] = roles[i];
 	}
-	qsort(roles, distinct, sizeof(LgRoleTally), role_tally_by_connections);
+	qsort(roles, distinct, sizeof(LgRoleCount), role_by_size);
 
 	sample->nroles = 0;
 	sample->other_roles_connections = 0;
 	sample->other_roles_active = 0;
+	sample->other_roles_busy = 0;
+	sample->roles_complete = distinct <= LG_SAMPLE_ROLES;
 	for (int i = 0; i < distinct; i++)
 	{
 		if (i < LG_SAMPLE_ROLES)
-		{
-			sample->roles[i].roleid = roles[i].roleid;
-			sample->roles[i].connections = roles[i].connections;
-			sample->roles[i].active = roles[i].active;
-			sample->nroles++;
-		}
+			sample->roles[sample->nroles++] = roles[i];
 		else
 		{
 			sample->other_roles_connections += roles[i].connections;
 			sample->other_roles_active += roles[i].active;
+			sample->other_roles_busy += roles[i].busy;
 		}
 	}
 }
@@ -315,19 +341,16 @@ lg_fill_roles(LgSample *sample, LgRoleTally *roles, int n)
  * should not allocate ~100 bytes per status slot (most of them empty).
  */
 static void
-lg_collect_buffers(LgRoleTally **roles, LgNameTally *tallies[LG_DIM_COUNT])
+lg_collect_buffers(LgNameTally *tallies[LG_DIM_COUNT])
 {
-	static LgRoleTally *role_buf = NULL;
 	static LgNameTally *tally_buf[LG_DIM_COUNT];
 
-	if (role_buf == NULL)
+	if (tally_buf[0] == NULL)
 	{
-		role_buf = MemoryContextAlloc(TopMemoryContext, sizeof(LgRoleTally) * lg_beentry_count);
 		for (int d = 0; d < LG_DIM_COUNT; d++)
 			tally_buf[d] = MemoryContextAlloc(TopMemoryContext,
 											  sizeof(LgNameTally) * lg_beentry_count);
 	}
-	*roles = role_buf;
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 		tallies[d] = tally_buf[d];
 }
@@ -336,14 +359,25 @@ void
 lg_sampler_collect(LgSample *sample, TimestampTz now)
 {
 	LgWaitMap	waits;
-	LgRoleTally *roles;
+	LgRoleCount *roles;
+	LgRoleChurn *churn;
+	int			nchurn;
+	LgNameCounts counts;
 	LgNameTally *tallies[LG_DIM_COUNT];
 	int			ntallies[LG_DIM_COUNT];
 	int			nclients = 0;
+	int			nroles;
 
 	Assert(lg_beentries != NULL);
+
+	/*
+	 * first the connection log, so that a session counted now is established
+	 * already
+	 */
+	lg_connlog_drain(lg_events_generation(), &churn, &nchurn, &counts);
 	lg_wait_map_build(&waits);
-	lg_collect_buffers(&roles, tallies);
+	lg_collect_buffers(tallies);
+	roles = palloc(sizeof(LgRoleCount) * (lg_beentry_count + nchurn + 1));
 
 	sample->max_connections = MaxConnections;
 	sample->usable_connections = LG_USABLE_CONNECTIONS();
@@ -352,6 +386,8 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	{
 		LgSession	s;
 		bool		iit;
+		bool		waiting;
+		bool		busy;
 
 		if (!lg_read_slot(&lg_beentries[i], &s, false) || !s.is_client_backend)
 			continue;
@@ -385,12 +421,18 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 				Max(sample->oldest_idle_in_transaction_s, lg_age_s(now, s.state_start));
 		sample->longest_transaction_s =
 			Max(sample->longest_transaction_s, lg_age_s(now, s.xact_start));
-		if ((lg_wait_map_get(&waits, s.pid) & 0xFF000000) == PG_WAIT_LOCK)
+		waiting = (lg_wait_map_get(&waits, s.pid, NULL) & 0xFF000000) == PG_WAIT_LOCK;
+		if (waiting)
 			sample->waiting_on_lock++;
+		busy = lg_session_is_busy(s.state, waiting);
+		if (busy)
+			sample->busy_connections++;
 
+		memset(&roles[nclients], 0, sizeof(LgRoleCount));
 		roles[nclients].roleid = s.roleid;
 		roles[nclients].connections = 1;
 		roles[nclients].active = (s.state == LG_STATE_ACTIVE || s.state == LG_STATE_FASTPATH);
+		roles[nclients].busy = busy;
 
 		lg_name_key_set(&tallies[LG_DIM_DATABASE][nclients].key, s.dbid, NULL);
 		lg_name_key_set(&tallies[LG_DIM_ROLE][nclients].key, s.roleid, NULL);
@@ -407,11 +449,24 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 
 	if (sample->usable_connections > 0)
 		sample->usage_pct = 100.0 * sample->client_connections / sample->usable_connections;
-	lg_fill_roles(sample, roles, nclients);
+
+	nroles = nclients;
+	for (int i = 0; i < nchurn; i++)
+	{
+		LgRoleCount *r = &roles[nroles++];
+
+		memset(r, 0, sizeof(LgRoleCount));
+		r->roleid = churn[i].roleid;
+		r->established = churn[i].established;
+		r->refused = churn[i].refused;
+		r->ended = churn[i].ended;
+		r->short_lived = churn[i].short_lived;
+	}
+	lg_fill_roles(sample, roles, nroles);
 
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 		ntallies[d] = lg_names_tally(tallies[d], nclients);
-	lg_connections_update(tallies, ntallies, now);
+	lg_connections_update(tallies, ntallies, &counts, now);
 }
 
 static int
@@ -550,11 +605,13 @@ lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 	for (int i = 0; i < lg_beentry_count; i++)
 	{
 		LgSession  *s = &out[n];
+		int			procno;
 
 		memset(s, 0, sizeof(LgSession));
 		if (!lg_read_slot(&lg_beentries[i], s, true))
 			continue;
-		s->wait_event_info = lg_wait_map_get(&waits, s->pid);
+		s->wait_event_info = lg_wait_map_get(&waits, s->pid, &procno);
+		s->timeouts_known = procno >= 0 && lg_timeouts_read(procno, s->pid, &s->timeouts);
 		s->waiting_on_lock = (s->wait_event_info & 0xFF000000) == PG_WAIT_LOCK;
 		any_waiting |= s->waiting_on_lock;
 		n++;
