@@ -225,25 +225,21 @@ read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 /* -------------------------------------------------------------- observations */
 
 /*
- * The application role's connections and active sessions in one sample.
- * Returns false when the role is not among the sample's top roles while
- * others were summed: its connections may be hidden in the sum.
+ * The application role's figures in one sample, or NULL when it had none
+ * there.  *hidden: the role is not among the sample's roles while others
+ * were summed, so its connections may be in the sum.
  */
-static bool
-role_counts(const LgSample *s, Oid role, int32 *connections, int32 *active)
+static const LgRoleCount *
+role_in_sample(const LgSample *s, Oid role, bool *hidden)
 {
-	*connections = 0;
-	*active = 0;
+	*hidden = false;
 	for (int i = 0; i < s->nroles && i < LG_SAMPLE_ROLES; i++)
 	{
 		if (s->roles[i].roleid == role)
-		{
-			*connections = s->roles[i].connections;
-			*active = s->roles[i].active;
-			return true;
-		}
+			return &s->roles[i];
 	}
-	return s->other_roles_connections == 0;
+	*hidden = !s->roles_complete && s->other_roles_connections > 0;
+	return NULL;
 }
 
 static int
@@ -290,15 +286,15 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 	in->history_covered_s = oldest_ts > 0 ? (double) (now - oldest_ts) / USECS_PER_SEC : 0;
 
 	/*
-	 * Busy per role is not in the history yet: the role's active sessions
-	 * stand for it (idle in transaction uncounted); without a role, every
-	 * busy state counts.  Churn is counted over every role.
+	 * Busy and churn: the app role's own figures per sample; without a role,
+	 * every client connection's (churn from the established counter, and
+	 * short-lived sessions of the roles the sample names).
 	 */
 	busy = palloc(sizeof(int32) * Max(n, 1));
-	in->busy_from_active = OidIsValid(args->app_role);
+	in->busy_from_active = false;
 	in->scaling_established = 0;
-	in->established_all_roles = true;
-	in->scaling_short_lived = -1;
+	in->established_all_roles = false;
+	in->scaling_short_lived = 0;
 	in->median_connection_age_s = -1;
 
 	for (int i = 0; i < n; i++)
@@ -306,15 +302,29 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		const LgSample *s = &samples[i];
 		int32		scaling = s->client_connections;
 		int32		scaling_active = s->active;
-		int32		scaling_busy;
+		int32		scaling_busy = s->busy_connections;
 		int32		fixed;
 		int32		fixed_active;
 
-		if (OidIsValid(args->app_role) &&
-			!role_counts(s, args->app_role, &scaling, &scaling_active))
-			in->scaling_role_hidden_samples++;
-		scaling_busy = OidIsValid(args->app_role) ? scaling_active :
-			s->active + s->idle_in_transaction + s->idle_in_transaction_aborted;
+		if (OidIsValid(args->app_role))
+		{
+			bool		hidden;
+			const LgRoleCount *rc = role_in_sample(s, args->app_role, &hidden);
+
+			if (hidden)
+				in->scaling_role_hidden_samples++;
+			scaling = rc ? rc->connections : 0;
+			scaling_active = rc ? rc->active : 0;
+			scaling_busy = rc ? rc->busy : 0;
+			in->scaling_established += rc ? rc->established : 0;
+			in->scaling_short_lived += rc ? rc->short_lived : 0;
+		}
+		else
+		{
+			in->scaling_established += s->events[LG_EV_CONNECTIONS_ESTABLISHED];
+			for (int r = 0; r < s->nroles && r < LG_SAMPLE_ROLES; r++)
+				in->scaling_short_lived += s->roles[r].short_lived;
+		}
 
 		/*
 		 * The p95 is over the samples where the scaling clients were doing
@@ -324,7 +334,6 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		if (scaling_busy > 0)
 			busy[nbusy++] = scaling_busy;
 		in->peak_scaling_busy = Max(in->peak_scaling_busy, scaling_busy);
-		in->scaling_established += s->events[LG_EV_CONNECTIONS_ESTABLISHED];
 		fixed = Max(s->client_connections - scaling, 0);
 		fixed_active = Max(s->active - scaling_active, 0);
 
