@@ -105,7 +105,8 @@ CREATE FUNCTION loadguard.get_history(
     OUT latency_p95_ms double precision,
     OUT latency_p99_ms double precision,
     OUT policy_actions bigint,
-    OUT busy_connections integer)
+    OUT busy_connections integer,
+    OUT peak_connections integer)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lg_history_1_1'
 LANGUAGE C VOLATILE;
