@@ -5,6 +5,8 @@
 #   make installcheck  PGXS: pg_regress against a running server, then the TAP
 #                tests in t/ (as a non-root user)
 #   make bench   benchmarks that print figures (not part of make test)
+#   make validate  readiness predictions against real runs of four client
+#                behaviours (pgbench, pgbench -C, Django/gunicorn, PgBouncer)
 #   make deb     the Debian package ../postgresql-15-loadguard_<version>_<arch>.deb (debian/)
 #   make dist    the PGXN distribution loadguard-<version>.zip (META.json), from git HEAD
 #   make indent-check / make indent   pg_bsd_indent layout: check it / apply it
@@ -34,6 +36,7 @@ OBJS = \
 	src/terminate.o \
 	src/timeouts.o \
 	src/views_api.o \
+	src/views_config.o \
 	src/views_connections.o \
 	src/views_events.o \
 	src/views_history.o \
@@ -56,14 +59,15 @@ OBJS = \
 	src/model/policy.o \
 	src/model/readiness.o \
 	src/model/ring.o \
-	src/model/rolestats.o
+	src/model/rolestats.o \
+	src/model/settings_rules.o
 DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
 # pg_regress suites (sql/, expected/), in order; `make installcheck` runs
 # them against a running server, then the cluster TAP tests in t/ through
 # PGXS's prove_installcheck (as a non-root user: PostgreSQL::Test::Cluster
 # runs initdb).  LoadGuardTest.pm is in test/perl (PROVE_FLAGS below).
 REGRESS = 00_extension 01_report 05_upgrade 10_views 20_events 30_statements \
-	40_readiness 45_config_check 50_policy 70_hostile 75_privileges
+	40_readiness 45_config_check 46_one_rule 50_policy 70_hostile 75_privileges
 # `TAP_TESTS=` in the environment (the Debian package's build-time and
 # autopkgtest runs, which may be root) runs pg_regress alone.
 TAP_TESTS ?= 1
@@ -94,7 +98,7 @@ endif
 # after the PGXS include, which empties PROVE_FLAGS; prove runs in $(srcdir)
 PROVE_FLAGS = -I ./test/perl
 
-.PHONY: test demo bench unit deb dist indent indent-check
+.PHONY: test demo bench unit validate deb dist indent indent-check
 test:
 	@bash test/run.sh
 
@@ -103,6 +107,9 @@ demo:
 
 bench:
 	@bash test/bench.sh
+
+validate:
+	@bash test/validate.sh
 
 unit:
 	$(MAKE) -C test/unit
