@@ -105,7 +105,8 @@ CREATE FUNCTION loadguard.get_history(
     OUT latency_p95_ms double precision,
     OUT latency_p99_ms double precision,
     OUT policy_actions bigint,
-    OUT busy_connections integer)
+    OUT busy_connections integer,
+    OUT peak_connections integer)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lg_history_1_1'
 LANGUAGE C VOLATILE;
@@ -256,364 +257,7 @@ AS $$
               ELSE greatest(bytes / 1024, 64)::text || 'kB' END
 $$;
 
-CREATE OR REPLACE FUNCTION loadguard.config_check(
-    app_role name DEFAULT NULL,
-    OUT setting text,
-    OUT current text,
-    OUT recommended text,
-    OUT severity text,
-    OUT reason text,
-    OUT fix_sql text,
-    OUT restart_required boolean,
-    OUT source text)
-RETURNS SETOF record
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  ram bigint;
-  ram_text text;
-  max_conn int := current_setting('max_connections')::int;
-  reserved int := current_setting('superuser_reserved_connections')::int;
-  sb bigint := pg_size_bytes(current_setting('shared_buffers'));
-  wm bigint := pg_size_bytes(current_setting('work_mem'));
-  mwm bigint := pg_size_bytes(current_setting('maintenance_work_mem'));
-  avwm bigint;
-  av_workers int := current_setting('autovacuum_max_workers')::int;
-  workers_per_gather int := greatest(current_setting('max_parallel_workers_per_gather')::int, 1);
-  ecs bigint := pg_size_bytes(current_setting('effective_cache_size'));
-  worst bigint;
-  rec bigint;
-  target int;
-  s record;
-  role_fix text;
-  ov_name text;
-  app_quoted text := CASE WHEN app_role IS NOT NULL THEN quote_ident(app_role) END;
-BEGIN
-  PERFORM loadguard.require_preloaded();
-  target := current_setting('loadguard.target_users')::int;
-  IF app_role IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = app_role) THEN
-    RAISE EXCEPTION USING ERRCODE = 'undefined_object',
-      MESSAGE = format('app_role "%s" does not exist', app_role);
-  END IF;
-
-  SELECT m.ram_bytes INTO ram FROM loadguard.machine() m;
-  ram_text := pg_size_pretty(ram);
-  avwm := CASE WHEN current_setting('autovacuum_work_mem') = '-1' THEN mwm
-               ELSE pg_size_bytes(current_setting('autovacuum_work_mem')) END;
-  worst := sb + (max_conn * wm * 1.5)::bigint + av_workers * avwm;
-
-  -- max_connections: sized for loadguard.target_users when it is set
-  setting := 'max_connections';
-  current := max_conn::text;
-  restart_required := true;
-  source := loadguard.setting_source(setting);
-  fix_sql := NULL;
-  IF target > 0 THEN
-    SELECT r.status INTO s FROM loadguard.readiness(target) r WHERE r.check_name = 'connections';
-    SELECT ceil(demand_connections / 0.8)::int + (max_conn - usable_connections) INTO rec
-      FROM loadguard.readiness_summary(target);
-    IF s.status = 'pass' OR rec <= max_conn THEN
-      recommended := max_conn::text;
-      severity := 'ok';
-      reason := format('Holds %s users (loadguard.target_users) within 80%% of the usable slots.', target);
-    ELSE
-      recommended := rec::text;
-      severity := CASE s.status WHEN 'fail' THEN 'high' ELSE 'warn' END;
-      reason := format('%s users (loadguard.target_users) need %s slots to stay within 80%% of the usable ones; raise it on hot standbys first. If the memory or CPU cannot follow, use a connection pooler instead (see loadguard.readiness).', target, rec);
-      fix_sql := format('ALTER SYSTEM SET max_connections = %s;', rec);
-    END IF;
-  ELSIF worst > ram THEN
-    recommended := max_conn::text;
-    severity := 'warn';
-    reason := format('Every slot in use with work_mem each could need %s of %s RAM; lower work_mem or use a pooler. Set loadguard.target_users to size max_connections for a load.', pg_size_pretty(worst), ram_text);
-  ELSE
-    recommended := max_conn::text;
-    severity := 'info';
-    reason := 'Set loadguard.target_users (or call loadguard.readiness) to size max_connections for a load.';
-  END IF;
-  RETURN NEXT;
-
-  setting := 'superuser_reserved_connections';
-  current := reserved::text;
-  restart_required := true;
-  source := loadguard.setting_source(setting);
-  IF reserved < 3 THEN
-    recommended := '3';
-    severity := 'warn';
-    reason := 'When clients take every slot, the reserved slots are the only way for an administrator to log in and fix it.';
-    fix_sql := 'ALTER SYSTEM SET superuser_reserved_connections = 3;';
-  ELSE
-    recommended := reserved::text;
-    severity := 'ok';
-    reason := 'Leaves slots for an administrator when clients take every other one.';
-    fix_sql := NULL;
-  END IF;
-  RETURN NEXT;
-
-  setting := 'shared_buffers';
-  current := current_setting(setting);
-  rec := ram / 4;
-  recommended := loadguard.size_setting(rec);
-  restart_required := true;
-  source := loadguard.setting_source(setting);
-  IF sb < rec / 2 OR sb > ram * 2 / 5 THEN
-    severity := 'warn';
-    reason := format('pgtune: 25%% of %s RAM. Far below, reads go to the kernel''s cache; above 40%%, the kernel and work_mem are starved.', ram_text);
-    fix_sql := format('ALTER SYSTEM SET shared_buffers = %L;', recommended);
-  ELSE
-    severity := 'ok';
-    reason := format('Within reach of pgtune''s 25%% of %s RAM.', ram_text);
-    fix_sql := NULL;
-  END IF;
-  RETURN NEXT;
-
-  setting := 'work_mem';
-  current := current_setting(setting);
-  rec := greatest((ram - sb) / (3 * max_conn) / workers_per_gather, 65536);
-  recommended := (rec / 1024)::text || 'kB';
-  restart_required := false;
-  source := loadguard.setting_source(setting);
-  IF worst > ram THEN
-    severity := 'high';
-    reason := format('Worst case with every slot in use (postgresqltuner: shared_buffers + max_connections x work_mem x 1.5 + autovacuum) is %s of %s RAM: the server can be killed for memory. pgtune: (RAM - shared_buffers) / (3 x max_connections) / max_parallel_workers_per_gather.', pg_size_pretty(worst), ram_text);
-    fix_sql := format('ALTER SYSTEM SET work_mem = %L; SELECT pg_reload_conf();', recommended);
-  ELSIF wm > 2 * rec THEN
-    severity := 'warn';
-    reason := format('More than twice pgtune''s (RAM - shared_buffers) / (3 x max_connections) / max_parallel_workers_per_gather; a sort or hash can use it several times per query. Raise it per role for reporting instead.');
-    fix_sql := format('ALTER SYSTEM SET work_mem = %L; SELECT pg_reload_conf();', recommended);
-  ELSIF wm < rec / 2 THEN
-    severity := 'info';
-    reason := 'Below half of pgtune''s value: sorts and hashes may spill to disk. Check temp files in pg_stat_database before raising it.';
-    fix_sql := format('ALTER SYSTEM SET work_mem = %L; SELECT pg_reload_conf();', recommended);
-  ELSE
-    severity := 'ok';
-    reason := 'Close to pgtune''s (RAM - shared_buffers) / (3 x max_connections) / max_parallel_workers_per_gather.';
-    fix_sql := NULL;
-  END IF;
-  RETURN NEXT;
-
-  setting := 'maintenance_work_mem';
-  current := current_setting(setting);
-  rec := least(ram / 16, 2::bigint * 1024 * 1024 * 1024);
-  recommended := loadguard.size_setting(rec);
-  restart_required := false;
-  source := loadguard.setting_source(setting);
-  IF mwm < rec / 2 THEN
-    severity := 'info';
-    reason := format('pgtune: RAM / 16, at most 2 GB. VACUUM and CREATE INDEX run faster with more; each of %s autovacuum workers may use it unless autovacuum_work_mem is set.', av_workers);
-    fix_sql := format('ALTER SYSTEM SET maintenance_work_mem = %L; SELECT pg_reload_conf();', recommended);
-  ELSE
-    severity := 'ok';
-    reason := 'Close to or above pgtune''s RAM / 16 (at most 2 GB).';
-    fix_sql := NULL;
-  END IF;
-  RETURN NEXT;
-
-  setting := 'effective_cache_size';
-  current := current_setting(setting);
-  rec := ram * 3 / 4;
-  recommended := loadguard.size_setting(rec);
-  restart_required := false;
-  source := loadguard.setting_source(setting);
-  IF ecs < rec / 2 THEN
-    severity := 'info';
-    reason := format('pgtune: 75%% of %s RAM. Too low, the planner assumes little is cached and avoids index scans.', ram_text);
-    fix_sql := format('ALTER SYSTEM SET effective_cache_size = %L; SELECT pg_reload_conf();', recommended);
-  ELSE
-    severity := 'ok';
-    reason := 'Close to pgtune''s 75% of RAM.';
-    fix_sql := NULL;
-  END IF;
-  RETURN NEXT;
-
-  setting := 'idle_in_transaction_session_timeout';
-  current := current_setting(setting);
-  restart_required := false;
-  source := loadguard.setting_source(setting);
-  IF current_setting(setting) = '0' THEN
-    recommended := '5min';
-    severity := 'warn';
-    reason := 'A session left idle in a transaction keeps its slot and its locks and holds back vacuum until something ends it.';
-    fix_sql := 'ALTER SYSTEM SET idle_in_transaction_session_timeout = ''5min''; SELECT pg_reload_conf();';
-  ELSE
-    recommended := current;
-    severity := 'ok';
-    reason := 'Abandoned transactions are ended.';
-    fix_sql := NULL;
-  END IF;
-  RETURN NEXT;
-
-  setting := 'idle_session_timeout';
-  current := current_setting(setting);
-  restart_required := false;
-  source := loadguard.setting_source(setting);
-  IF current_setting(setting) <> '0'
-     AND (SELECT ps.setting::bigint FROM pg_settings ps WHERE ps.name = 'idle_session_timeout') < 60000 THEN
-    recommended := '0';
-    severity := 'warn';
-    reason := 'Below a minute it closes the idle connections that application pools keep on purpose, and they reconnect again and again.';
-    fix_sql := 'ALTER SYSTEM SET idle_session_timeout = 0; SELECT pg_reload_conf();';
-  ELSE
-    recommended := current;
-    severity := 'ok';
-    reason := 'Keep it 0, or long, when application pools hold idle connections.';
-    fix_sql := NULL;
-  END IF;
-  RETURN NEXT;
-
-  setting := 'lock_timeout';
-  current := current_setting(setting);
-  restart_required := false;
-  source := loadguard.setting_source(setting);
-  IF app_role IS NOT NULL AND EXISTS
-       (SELECT 1 FROM pg_db_role_setting d, unnest(d.setconfig) c
-         WHERE d.setrole = (SELECT oid FROM pg_roles WHERE rolname = app_role)
-           AND d.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
-           AND c LIKE 'lock_timeout=%') THEN
-    recommended := current;
-    severity := 'ok';
-    reason := format('Role %s has its own lock_timeout.', app_quoted);
-    fix_sql := NULL;
-  ELSIF current_setting(setting) = '0' THEN
-    recommended := 'a few seconds, per role (migrations, batch jobs)';
-    severity := 'info';
-    reason := 'Without it, a statement waiting for a lock queues behind a long transaction while holding its slot, and every later statement queues behind it.';
-    fix_sql := CASE WHEN app_role IS NOT NULL
-                    THEN format('ALTER ROLE %s SET lock_timeout = ''5s'';', app_quoted) END;
-  ELSE
-    recommended := current;
-    severity := 'ok';
-    reason := 'Lock waits are bounded.';
-    fix_sql := NULL;
-  END IF;
-  RETURN NEXT;
-
-  setting := 'max_locks_per_transaction';
-  current := current_setting(setting);
-  restart_required := true;
-  source := loadguard.setting_source(setting);
-  IF current_setting(setting)::int < 64 THEN
-    recommended := '64';
-    severity := 'warn';
-    reason := 'The shared lock table holds max_locks_per_transaction x (max_connections + max_prepared_transactions) locks; below the default, "out of shared memory" (loadguard event lock_table_full) comes early.';
-    fix_sql := 'ALTER SYSTEM SET max_locks_per_transaction = 64;';
-  ELSE
-    recommended := current;
-    severity := 'ok';
-    reason := 'Raise it (restart) if loadguard counts lock_table_full events ("out of shared memory").';
-    fix_sql := NULL;
-  END IF;
-  RETURN NEXT;
-
-  -- statement_timeout and log_min_messages, each followed by its role and
-  -- database overrides
-  FOREACH ov_name IN ARRAY ARRAY['statement_timeout', 'log_min_messages'] LOOP
-    IF ov_name = 'statement_timeout' THEN
-      -- statement_timeout: per role, not global
-      setting := 'statement_timeout';
-      current := current_setting(setting);
-      restart_required := false;
-      source := loadguard.setting_source(setting);
-      IF current_setting(setting) <> '0' THEN
-        recommended := '0 globally, a value per application role';
-        severity := 'info';
-        reason := 'A global statement_timeout also cancels maintenance, migrations and pg_dump; PostgreSQL''s documentation advises setting it per role or session instead.';
-        fix_sql := NULL;
-      ELSE
-        recommended := '30s for the application role';
-        IF app_role IS NOT NULL THEN
-          role_fix := CASE WHEN (SELECT count(*) FROM pg_db_role_setting d, unnest(d.setconfig) c
-                                  WHERE d.setrole = (SELECT oid FROM pg_roles WHERE rolname = app_role)
-                                    AND c LIKE 'statement_timeout=%') = 0
-                           THEN format('ALTER ROLE %s SET statement_timeout = ''30s'';', app_quoted) END;
-        ELSE
-          SELECT string_agg(format('ALTER ROLE %I SET statement_timeout = ''30s'';', r.rolname), ' ' ORDER BY r.rolname)
-            INTO role_fix
-            FROM pg_roles r
-           WHERE r.rolcanlogin AND NOT r.rolsuper AND r.rolname !~ '^pg_'
-             AND NOT EXISTS (SELECT 1 FROM pg_db_role_setting d, unnest(d.setconfig) c
-                              WHERE d.setrole = r.oid AND c LIKE 'statement_timeout=%');
-        END IF;
-        IF role_fix IS NULL AND app_role IS NULL AND NOT EXISTS
-             (SELECT 1 FROM pg_roles r WHERE r.rolcanlogin AND NOT r.rolsuper AND r.rolname !~ '^pg_') THEN
-          severity := 'info';
-          reason := 'No global timeout, and no application (non-superuser login) role yet to set one for.';
-        ELSIF role_fix IS NULL THEN
-          severity := 'ok';
-          reason := 'No global timeout; the application role(s) have their own (see the rows below).';
-        ELSE
-          severity := 'warn';
-          reason := 'Without a timeout a slow query holds its connection until it ends, and under load they pile up until no slot is left. Set it per application role (PostgreSQL''s documentation advises against a global value); pick a value above the slowest legitimate query.';
-        END IF;
-        fix_sql := role_fix;
-      END IF;
-      RETURN NEXT;
-    ELSE
-      setting := 'log_min_messages';
-      current := current_setting(setting);
-      restart_required := false;
-      source := loadguard.setting_source(setting);
-      IF current_setting(setting) IN ('log', 'fatal', 'panic') THEN
-        recommended := 'warning';
-        severity := 'high';
-        reason := 'Above error, the server does not log the errors loadguard counts (timeouts, refusals, deadlocks): they go uncounted.';
-        fix_sql := 'ALTER SYSTEM SET log_min_messages = ''warning''; SELECT pg_reload_conf();';
-      ELSE
-        recommended := current;
-        severity := 'ok';
-        reason := 'Errors are logged, so loadguard counts them.';
-        fix_sql := NULL;
-      END IF;
-      RETURN NEXT;
-    END IF;
-
-    -- this setting's role and database overrides
-    FOR s IN
-      SELECT split_part(c, '=', 1) AS name, substr(c, strpos(c, '=') + 1) AS value,
-             CASE WHEN d.setrole <> 0 AND d.setdatabase <> 0
-                    THEN format('ALTER ROLE %I IN DATABASE %I', r.rolname, db.datname)
-                  WHEN d.setrole <> 0 THEN format('ALTER ROLE %I', r.rolname)
-                  ELSE format('ALTER DATABASE %I', db.datname) END AS target
-        FROM pg_db_role_setting d
-        LEFT JOIN pg_roles r ON r.oid = d.setrole
-        LEFT JOIN pg_database db ON db.oid = d.setdatabase,
-             unnest(d.setconfig) c
-       WHERE split_part(c, '=', 1) = ov_name
-       ORDER BY 3
-    LOOP
-      setting := s.name;
-      current := s.value;
-      source := s.target;
-      restart_required := false;
-      IF s.name = 'statement_timeout' THEN
-        recommended := 'above 0';
-        IF s.value IN ('0', '0ms', '0s') THEN
-          severity := 'warn';
-          reason := 'This override switches the timeout off for these sessions.';
-          fix_sql := format('%s SET statement_timeout = ''30s'';', s.target);
-        ELSE
-          severity := 'ok';
-          reason := 'A per-role or per-database timeout, as PostgreSQL''s documentation advises.';
-          fix_sql := NULL;
-        END IF;
-      ELSE
-        recommended := 'warning (or reset)';
-        IF lower(s.value) IN ('log', 'fatal', 'panic') THEN
-          severity := 'high';
-          reason := 'Above error, the server does not log the errors loadguard counts (timeouts, refusals, deadlocks) for these sessions.';
-          fix_sql := format('%s RESET log_min_messages;', s.target);
-        ELSE
-          severity := 'ok';
-          reason := 'Errors are still logged, so loadguard counts them.';
-          fix_sql := NULL;
-        END IF;
-      END IF;
-      RETURN NEXT;
-    END LOOP;
-  END LOOP;
-END
-$$;
+-- config_check() is replaced by a C function at the end of this script.
 
 CREATE OR REPLACE FUNCTION loadguard.report_wrap(body text, first_prefix text, next_prefix text,
                                       width integer DEFAULT 79)
@@ -817,6 +461,104 @@ COMMENT ON VIEW loadguard.roles IS
   'per role: client connections and busy ones now, peak and p95 of busy over loadguard.roles_lookback, connection churn and age, connections established and refused since reset, and the range of effective timeouts its sessions run with (only over sessions whose state the reader may see)';
 
 GRANT SELECT ON loadguard.roles TO PUBLIC;
+
+-- config_check(): the same columns, now a C function over the rules that
+-- readiness() uses too (src/settings_rules.c), so the two never give two
+-- answers for one setting; fixes follow pg_settings.source.  It raises the
+-- not-preloaded error itself, like the other C functions.
+CREATE OR REPLACE FUNCTION loadguard.config_check(
+    app_role name DEFAULT NULL,
+    OUT setting text,
+    OUT current text,
+    OUT recommended text,
+    OUT severity text,
+    OUT reason text,
+    OUT fix_sql text,
+    OUT restart_required boolean,
+    OUT source text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lg_config_check_1_1'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION loadguard.config_check(name) IS
+  'one row per setting that matters under load: current and recommended value, severity ok/info/warn/high, reason, the exact fix where it takes effect (a command-line value is named in reason instead), whether it needs a restart, and where the value comes from (file:line, command line, role/database override, or the application role''s sessions); the same rules as readiness()';
+
+-- readiness_summary(), readiness_target() and the readiness view gain the
+-- demand split and the connection pattern of the 1.1 model (issue 17).
+
+DROP VIEW loadguard.readiness;
+DROP FUNCTION loadguard.readiness_target();
+DROP FUNCTION loadguard.readiness_summary(integer, integer, interval, name);
+
+CREATE FUNCTION loadguard.readiness_summary(
+    users integer,
+    baseline_users integer DEFAULT NULL,
+    lookback interval DEFAULT '15 minutes',
+    app_role name DEFAULT NULL,
+    OUT users integer,
+    OUT score integer,
+    OUT verdict text,
+    OUT max_users integer,
+    OUT bottleneck text,
+    OUT summary text,
+    OUT connections_per_user double precision,
+    OUT connections_per_user_lower_bound boolean,
+    OUT fixed_connections bigint,
+    OUT demand_connections bigint,
+    OUT usable_connections integer,
+    OUT memory_worst_case_bytes bigint,
+    OUT ram_bytes bigint,
+    OUT baseline_users integer,
+    OUT app_role name,
+    OUT connection_pattern text,
+    OUT held_connections bigint,
+    OUT held_connections_projected bigint,
+    OUT busy_p95 double precision,
+    OUT busy_p95_projected bigint,
+    OUT pool_size integer)
+RETURNS record
+AS 'MODULE_PATHNAME', 'lg_readiness_summary_1_1'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION loadguard.readiness_summary(integer, integer, interval, name) IS
+  'readiness verdict for the given number of concurrent users: score 0-100, READY / AT RISK / NOT READY, the largest number of users connections and memory hold, the check that limits it, the connection pattern with held and busy connections now and projected, and the pooler size when pooling is the fix';
+
+CREATE FUNCTION loadguard.readiness_target(
+    OUT users integer,
+    OUT score integer,
+    OUT verdict text,
+    OUT max_users integer,
+    OUT bottleneck text,
+    OUT summary text,
+    OUT connections_per_user double precision,
+    OUT connections_per_user_lower_bound boolean,
+    OUT fixed_connections bigint,
+    OUT demand_connections bigint,
+    OUT usable_connections integer,
+    OUT memory_worst_case_bytes bigint,
+    OUT ram_bytes bigint,
+    OUT baseline_users integer,
+    OUT app_role name,
+    OUT connection_pattern text,
+    OUT held_connections bigint,
+    OUT held_connections_projected bigint,
+    OUT busy_p95 double precision,
+    OUT busy_p95_projected bigint,
+    OUT pool_size integer)
+RETURNS record
+AS 'MODULE_PATHNAME', 'lg_readiness_target_1_1'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION loadguard.readiness_target() IS
+  'the row behind the loadguard.readiness view: readiness_summary(loadguard.target_users), or a hint while target_users is 0';
+
+CREATE VIEW loadguard.readiness AS
+  SELECT * FROM loadguard.readiness_target();
+
+COMMENT ON VIEW loadguard.readiness IS
+  'readiness verdict for loadguard.target_users concurrent users (NULL verdict and a hint while target_users is 0)';
+
+GRANT SELECT ON loadguard.readiness TO PUBLIC;
 -- loadguard.history_minutes: one row per minute (loadguard.rollup_size kept,
 -- 7 days by default), built by the worker from the samples of that minute.
 -- Averages, ages and percentiles are stored as float4 (168-byte rows, 1.7 MB

@@ -67,7 +67,7 @@ lg_history_append(const LgSample *sample)
 	lg_current->sample = *sample;
 	lg_current->have_sample = true;
 	lg_peak_update(&lg_current->peak_connections, &lg_current->peak_at,
-				   sample->client_connections, sample->ts);
+				   sample->peak_connections, sample->ts);
 	LWLockRelease(lg_current_lock);
 }
 

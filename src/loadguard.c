@@ -18,6 +18,7 @@
 
 #include "compat.h"
 #include "events.h"
+#include "live.h"
 #include "loadguard.h"
 #include "shmem.h"
 #include "statements.h"
@@ -250,5 +251,6 @@ _PG_init(void)
 	lg_shmem_install_hooks();
 	lg_events_install_hooks();
 	lg_statements_install_hooks();
+	lg_live_install_hooks();
 	lg_worker_register();
 }

@@ -14,6 +14,7 @@
 #include "events.h"
 #include "history.h"
 #include "history_minutes.h"
+#include "live.h"
 #include "loadguard.h"
 #include "sampler.h"
 #include "statements.h"
@@ -35,6 +36,7 @@ const LgModule lg_modules[] = {
 	lg_audit_dump, lg_audit_load, lg_audit_reset},
 	{"connections", 6, lg_names_shmem_size, lg_names_shmem_init,
 	lg_names_dump, lg_names_load, lg_names_reset},
+	{"live", 0, lg_live_shmem_size, lg_live_shmem_init, NULL, NULL, NULL},
 	/* the minute rollup is history: reset() keeps it */
 	{"minutes", 7, lg_minutes_shmem_size, lg_minutes_shmem_init,
 	lg_minutes_dump, lg_minutes_load, NULL},

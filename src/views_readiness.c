@@ -12,10 +12,10 @@
  */
 #include "postgres.h"
 
+#include <math.h>
 #include <unistd.h>
 
 #include "access/htup_details.h"
-#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -26,7 +26,6 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
-#include "utils/varlena.h"
 
 #include "compat.h"
 #include "events.h"
@@ -39,7 +38,9 @@
 
 PG_FUNCTION_INFO_V1(lg_readiness);
 PG_FUNCTION_INFO_V1(lg_readiness_summary);
+PG_FUNCTION_INFO_V1(lg_readiness_summary_1_1);
 PG_FUNCTION_INFO_V1(lg_readiness_target);
+PG_FUNCTION_INFO_V1(lg_readiness_target_1_1);
 PG_FUNCTION_INFO_V1(lg_machine);
 
 /* what readiness() and readiness_summary() were asked */
@@ -89,6 +90,15 @@ lg_machine(PG_FUNCTION_ARGS)
 	values[3] = CStringGetTextDatum(m.ram_source);
 	values[4] = Int32GetDatum(m.cpu_cores);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+int64
+lg_machine_ram_bytes(void)
+{
+	LgMachine	m;
+
+	read_machine(&m);
+	return m.ram_bytes;
 }
 
 /* --------------------------------------------------------------- arguments */
@@ -159,9 +169,10 @@ parse_args(FunctionCallInfo fcinfo, ReadinessArgs *args)
 /* ------------------------------------------------------------------ settings */
 
 /*
- * The application role's own settings, as its sessions will see them:
+ * The application role's own work_mem, as its sessions will see it:
  * database-wide, then role, then role-in-database overrides, each on top
- * of this session's values.
+ * of this session's value.  (Its timeouts are settings_rules.c's input,
+ * filled by lg_settings_input_fill.)
  */
 static void
 apply_role_settings(const ReadinessArgs *args, const LgOverride *overrides, int n,
@@ -185,65 +196,11 @@ apply_role_settings(const ReadinessArgs *args, const LgOverride *overrides, int 
 			if ((for_role ? 2 : 0) + (OidIsValid(o->database) ? 1 : 0) != rank)
 				continue;
 
-			if (strcmp(o->name, "statement_timeout") == 0 &&
-				parse_int(o->value, &parsed, GUC_UNIT_MS, NULL))
-				in->statement_timeout_ms = parsed;
-			else if (strcmp(o->name, "idle_in_transaction_session_timeout") == 0 &&
-					 parse_int(o->value, &parsed, GUC_UNIT_MS, NULL))
-				in->idle_in_transaction_session_timeout_ms = parsed;
-			else if (strcmp(o->name, "work_mem") == 0 &&
-					 parse_int(o->value, &parsed, GUC_UNIT_KB, NULL))
+			if (strcmp(o->name, "work_mem") == 0 &&
+				parse_int(o->value, &parsed, GUC_UNIT_KB, NULL))
 				in->work_mem = (int64) parsed * 1024;
 		}
 	}
-}
-
-/* fix statements in the order ORDER BY would give them */
-static int
-statement_cmp(const void *a, const void *b)
-{
-	const char *x = *(const char *const *) a;
-	const char *y = *(const char *const *) b;
-
-	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
-}
-
-/*
- * Is log_min_messages above error anywhere (globally, or for a role or
- * database)?  Builds the statements that bring each one back.
- */
-static void
-check_log_min_messages(const LgOverride *overrides, int n, LgReadinessInput *in)
-{
-	StringInfoData fix;
-	char	  **stmts = palloc(sizeof(char *) * Max(n, 1));
-	int			nstmts = 0;
-
-	initStringInfo(&fix);
-	if (lg_log_level_hides_errors(log_min_messages))
-		appendStringInfoString(&fix, "ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
-
-	for (int i = 0; i < n; i++)
-	{
-		LgOverrideScope scope;
-		char	   *role;
-		char	   *db;
-
-		if (pg_strcasecmp(overrides[i].name, "log_min_messages") == 0 &&
-			lg_log_level_name_hides_errors(overrides[i].value) &&
-			lg_override_describe(&overrides[i], &scope, &role, &db, &stmts[nstmts]))
-			nstmts++;
-	}
-	qsort(stmts, nstmts, sizeof(char *), statement_cmp);
-	for (int i = 0; i < nstmts; i++)
-	{
-		if (fix.len > 0)
-			appendStringInfoChar(&fix, ' ');
-		appendStringInfoString(&fix, stmts[i]);
-	}
-
-	in->log_min_messages_above_error = fix.len > 0;
-	in->log_min_messages_fix = fix.len > 0 ? fix.data : NULL;
 }
 
 static void
@@ -259,36 +216,52 @@ read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 	in->maintenance_work_mem = (int64) maintenance_work_mem * 1024;
 	in->autovacuum_max_workers = autovacuum_max_workers;
 	in->autovacuum_work_mem = autovacuum_work_mem > 0 ? (int64) autovacuum_work_mem * 1024 : -1;
-	in->statement_timeout_ms = StatementTimeout;
-	in->idle_in_transaction_session_timeout_ms = IdleInTransactionSessionTimeout;
 	in->connections_per_user = lg_connections_per_user;
 	noverrides = lg_overrides_read(&overrides);
 	apply_role_settings(args, overrides, noverrides, in);
-	check_log_min_messages(overrides, noverrides, in);
+	lg_settings_input_fill(&in->settings, args->app_role, args->app_role_name, in->ram_bytes);
 }
 
 /* -------------------------------------------------------------- observations */
 
 /*
- * The application role's connections and active sessions in one sample.
- * Returns false when the role is not among the sample's top roles while
- * others were summed: its connections may be hidden in the sum.
+ * The application role's figures in one sample, or NULL when it had none
+ * there.  *hidden: the role is not among the sample's roles while others
+ * were summed, so its connections may be in the sum.
  */
-static bool
-role_counts(const LgSample *s, Oid role, int32 *connections, int32 *active)
+static const LgRoleCount *
+role_in_sample(const LgSample *s, Oid role, bool *hidden)
 {
-	*connections = 0;
-	*active = 0;
+	*hidden = false;
 	for (int i = 0; i < s->nroles && i < LG_SAMPLE_ROLES; i++)
 	{
 		if (s->roles[i].roleid == role)
-		{
-			*connections = s->roles[i].connections;
-			*active = s->roles[i].active;
-			return true;
-		}
+			return &s->roles[i];
 	}
-	return s->other_roles_connections == 0;
+	*hidden = !s->roles_complete && s->other_roles_connections > 0;
+	return NULL;
+}
+
+static int
+cmp_int32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* nearest-rank p95 of n values (sorts them) */
+static double
+p95_of(int32 *values, int n)
+{
+	int			rank;
+
+	if (n == 0)
+		return 0;
+	qsort(values, n, sizeof(int32), cmp_int32);
+	rank = (int) ceil(0.95 * n);
+	return values[Max(rank, 1) - 1];
 }
 
 static void
@@ -299,6 +272,8 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 	TimestampTz oldest_ts = 0;
 	LgSample   *samples = NULL;
 	int			n;
+	int32	   *busy;
+	int			nbusy = 0;
 
 	/* a lookback longer than the epoch means "everything" (and no overflow) */
 	if (args->lookback_s * USECS_PER_SEC < (double) now)
@@ -310,17 +285,55 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 	in->lookback_exceeds_history = oldest_ts == 0 || oldest_ts > since;
 	in->history_covered_s = oldest_ts > 0 ? (double) (now - oldest_ts) / USECS_PER_SEC : 0;
 
+	/*
+	 * Busy and churn: the app role's own figures per sample; without a role,
+	 * every client connection's (churn from the established counter, and
+	 * short-lived sessions of the roles the sample names).
+	 */
+	busy = palloc(sizeof(int32) * Max(n, 1));
+	in->busy_from_active = false;
+	in->scaling_established = 0;
+	in->established_all_roles = false;
+	in->scaling_short_lived = 0;
+	in->median_connection_age_s = -1;
+
 	for (int i = 0; i < n; i++)
 	{
 		const LgSample *s = &samples[i];
 		int32		scaling = s->client_connections;
 		int32		scaling_active = s->active;
+		int32		scaling_busy = s->busy_connections;
 		int32		fixed;
 		int32		fixed_active;
 
-		if (OidIsValid(args->app_role) &&
-			!role_counts(s, args->app_role, &scaling, &scaling_active))
-			in->scaling_role_hidden_samples++;
+		if (OidIsValid(args->app_role))
+		{
+			bool		hidden;
+			const LgRoleCount *rc = role_in_sample(s, args->app_role, &hidden);
+
+			if (hidden)
+				in->scaling_role_hidden_samples++;
+			scaling = rc ? rc->connections : 0;
+			scaling_active = rc ? rc->active : 0;
+			scaling_busy = rc ? rc->busy : 0;
+			in->scaling_established += rc ? rc->established : 0;
+			in->scaling_short_lived += rc ? rc->short_lived : 0;
+		}
+		else
+		{
+			in->scaling_established += s->events[LG_EV_CONNECTIONS_ESTABLISHED];
+			for (int r = 0; r < s->nroles && r < LG_SAMPLE_ROLES; r++)
+				in->scaling_short_lived += s->roles[r].short_lived;
+		}
+
+		/*
+		 * The p95 is over the samples where the scaling clients were doing
+		 * something: connections an application keeps after its load ended
+		 * would otherwise dilute it, and a pool sized from it would be short.
+		 */
+		if (scaling_busy > 0)
+			busy[nbusy++] = scaling_busy;
+		in->peak_scaling_busy = Max(in->peak_scaling_busy, scaling_busy);
 		fixed = Max(s->client_connections - scaling, 0);
 		fixed_active = Max(s->active - scaling_active, 0);
 
@@ -337,6 +350,9 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		in->deadlocks += s->events[LG_EV_DEADLOCK];
 		in->idle_in_transaction_timeouts += s->events[LG_EV_IDLE_IN_TRANSACTION_TIMEOUT];
 	}
+
+	in->p95_scaling_busy = p95_of(busy, nbusy);
+	pfree(busy);
 
 	/* without an application role nothing is fixed overhead */
 	if (!OidIsValid(args->app_role))
@@ -359,12 +375,23 @@ assess(const ReadinessArgs *args, LgReadinessInput *in, LgReadinessResult *resul
 	in->baseline_users = args->baseline_users;
 	if (args->app_role_name)
 		in->app_role_sql = quote_identifier(args->app_role_name);
-	read_settings(args, in);
 	read_machine(&m);
 	in->ram_bytes = m.ram_bytes;
 	in->cpu_cores = m.cpu_cores;
+	read_settings(args, in);
 	read_window(args, in);
 	lg_readiness_assess(in, result);
+}
+
+void
+lg_readiness_for_users(int32 users, LgReadinessInput *in, LgReadinessResult *result)
+{
+	ReadinessArgs args;
+
+	memset(&args, 0, sizeof(args));
+	args.users = users;
+	args.lookback_s = 15 * SECS_PER_MINUTE;
+	assess(&args, in, result);
 }
 
 /* ------------------------------------------------------------------- results */
@@ -407,18 +434,45 @@ lg_readiness(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-#define SUMMARY_COLS 15
+/* readiness_summary()'s and readiness_target()'s columns, by version */
+static const LgViewColumn summary_columns[] = {
+	{"users", LG_API_1_0},
+	{"score", LG_API_1_0},
+	{"verdict", LG_API_1_0},
+	{"max_users", LG_API_1_0},
+	{"bottleneck", LG_API_1_0},
+	{"summary", LG_API_1_0},
+	{"connections_per_user", LG_API_1_0},
+	{"connections_per_user_lower_bound", LG_API_1_0},
+	{"fixed_connections", LG_API_1_0},
+	{"demand_connections", LG_API_1_0},
+	{"usable_connections", LG_API_1_0},
+	{"memory_worst_case_bytes", LG_API_1_0},
+	{"ram_bytes", LG_API_1_0},
+	{"baseline_users", LG_API_1_0},
+	{"app_role", LG_API_1_0},
+	{"connection_pattern", LG_API_1_1},
+	{"held_connections", LG_API_1_1},
+	{"held_connections_projected", LG_API_1_1},
+	{"busy_p95", LG_API_1_1},
+	{"busy_p95_projected", LG_API_1_1},
+	{"pool_size", LG_API_1_1},
+};
+
+#define SUMMARY_COLS lengthof(summary_columns)
 
 static Datum
-summary_row(FunctionCallInfo fcinfo, const ReadinessArgs *args,
+summary_row(FunctionCallInfo fcinfo, LgApiVersion api, const ReadinessArgs *args,
 			const LgReadinessInput *in, const LgReadinessResult *r)
 {
 	TupleDesc	tupdesc;
 	Datum		values[SUMMARY_COLS];
 	bool		nulls[SUMMARY_COLS];
+	int			ncols PG_USED_FOR_ASSERTS_ONLY;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	ncols = lg_view_check_columns(fcinfo, tupdesc, api, summary_columns, lengthof(summary_columns));
 	memset(nulls, true, sizeof(nulls));
 	memset(values, 0, sizeof(values));
 
@@ -452,17 +506,35 @@ summary_row(FunctionCallInfo fcinfo, const ReadinessArgs *args,
 			values[14] = DirectFunctionCall1(namein, CStringGetDatum(args->app_role_name));
 			nulls[14] = false;
 		}
+		/* 1.1: the demand split and the pattern; NULL without a baseline */
+		values[15] = CStringGetTextDatum(lg_pattern_name(r->pattern));
+		nulls[15] = false;
+		if (r->pattern != LG_PATTERN_UNKNOWN)
+		{
+			values[16] = Int64GetDatum(r->held_now);
+			values[17] = Int64GetDatum(r->held_projected);
+			values[18] = Float8GetDatum(r->busy_p95_now);
+			values[19] = Int64GetDatum(r->busy_p95_projected);
+			nulls[16] = nulls[17] = nulls[18] = nulls[19] = false;
+		}
+		if (r->pool_size > 0)
+		{
+			values[20] = Int32GetDatum((int32) r->pool_size);
+			nulls[20] = false;
+		}
 	}
 	else
 	{
 		values[5] = CStringGetTextDatum("loadguard.target_users is 0: set it to the number of concurrent users to assess, e.g. SET loadguard.target_users = 500, or call loadguard.readiness_summary(users).");
 		nulls[5] = false;
 	}
+	/* a 1.0 row type ends before the 1.1 columns: heap_form_tuple stops there */
+	Assert(ncols == tupdesc->natts);
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
-Datum
-lg_readiness_summary(PG_FUNCTION_ARGS)
+static Datum
+readiness_summary_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReadinessArgs args;
 	LgReadinessInput in;
@@ -471,12 +543,24 @@ lg_readiness_summary(PG_FUNCTION_ARGS)
 	lg_require_shmem();
 	parse_args(fcinfo, &args);
 	assess(&args, &in, result);
-	PG_RETURN_DATUM(summary_row(fcinfo, &args, &in, result));
+	PG_RETURN_DATUM(summary_row(fcinfo, api, &args, &in, result));
+}
+
+Datum
+lg_readiness_summary(PG_FUNCTION_ARGS)
+{
+	return readiness_summary_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_readiness_summary_1_1(PG_FUNCTION_ARGS)
+{
+	return readiness_summary_internal(fcinfo, LG_API_1_1);
 }
 
 /* the loadguard.readiness view: readiness_summary(loadguard.target_users) */
-Datum
-lg_readiness_target(PG_FUNCTION_ARGS)
+static Datum
+readiness_target_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReadinessArgs args;
 	LgReadinessInput in;
@@ -485,11 +569,23 @@ lg_readiness_target(PG_FUNCTION_ARGS)
 	lg_require_shmem();
 	memset(&args, 0, sizeof(args));
 	if (lg_target_users == 0)
-		PG_RETURN_DATUM(summary_row(fcinfo, &args, NULL, NULL));
+		PG_RETURN_DATUM(summary_row(fcinfo, api, &args, NULL, NULL));
 
 	args.users = lg_target_users;
 	args.lookback_s = 15 * SECS_PER_MINUTE;
 	result = palloc(sizeof(LgReadinessResult));
 	assess(&args, &in, result);
-	PG_RETURN_DATUM(summary_row(fcinfo, &args, &in, result));
+	PG_RETURN_DATUM(summary_row(fcinfo, api, &args, &in, result));
+}
+
+Datum
+lg_readiness_target(PG_FUNCTION_ARGS)
+{
+	return readiness_target_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_readiness_target_1_1(PG_FUNCTION_ARGS)
+{
+	return readiness_target_internal(fcinfo, LG_API_1_1);
 }

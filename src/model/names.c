@@ -103,6 +103,13 @@ lg_names_tally(LgNameTally *items, int n)
 	return distinct;
 }
 
+void
+lg_names_order(LgNameTally *items, int n)
+{
+	if (n > 1)
+		qsort(items, (size_t) n, sizeof(LgNameTally), tally_current_desc);
+}
+
 static int64_t
 count_weight(int64_t established, int64_t refused)
 {

@@ -96,8 +96,11 @@ extern void lg_names_init(LgNameTable *table);
  */
 extern int	lg_names_tally(LgNameTally *items, int n);
 
+/* Order distinct tallies largest current first (as lg_names_tally leaves them). */
+extern void lg_names_order(LgNameTally *items, int n);
+
 /*
- * Apply one tick's distinct tallies (from lg_names_tally) at time now:
+ * Apply one tick's distinct tallies (from lg_names_tally or lg_names_order) at time now:
  * every name's current becomes its tally (0 if absent), peaks rise.
  */
 extern void lg_names_update(LgNameTable *table, LgNameTally *tallies, int n, int64_t now);

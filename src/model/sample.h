@@ -74,6 +74,13 @@ typedef struct LgSample
 	uint32_t	policy_actions;
 
 	/*
+	 * The most client connections open at once since the previous sample,
+	 * counted where connections start and end (live.c), so bursts between two
+	 * ticks show; never below client_connections.
+	 */
+	int32_t		peak_connections;
+
+	/*
 	 * Client connections by role, largest first (then those with the most
 	 * connection churn since the previous sample); the rest summed in
 	 * other_roles.  roles_complete: every role is in roles[], so a role
