@@ -3,6 +3,8 @@
 #   make test    every test tier (cmocka, pg_regress, cluster); ends "N passed, M failed"
 #   make bench   benchmarks that print figures (not part of make test)
 #   make indent-check / make indent   pg_bsd_indent layout: check it / apply it
+#   make validate  readiness predictions against real runs of four client
+#                behaviours (pgbench, pgbench -C, Django/gunicorn, PgBouncer)
 # Both demo and test install the Debian packages they need when run as root.
 
 EXTENSION = loadguard
@@ -25,6 +27,7 @@ OBJS = \
 	src/statements.o \
 	src/terminate.o \
 	src/views_api.o \
+	src/views_config.o \
 	src/views_connections.o \
 	src/views_events.o \
 	src/views_history.o \
@@ -42,7 +45,8 @@ OBJS = \
 	src/model/persist_format.o \
 	src/model/policy.o \
 	src/model/readiness.o \
-	src/model/ring.o
+	src/model/ring.o \
+	src/model/settings_rules.o
 DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=.
@@ -71,7 +75,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo bench unit indent indent-check
+.PHONY: test demo bench unit validate indent indent-check
 test:
 	@bash test/run.sh
 
@@ -80,6 +84,9 @@ demo:
 
 bench:
 	@bash test/bench.sh
+
+validate:
+	@bash test/validate.sh
 
 unit:
 	$(MAKE) -C test/unit

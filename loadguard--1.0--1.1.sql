@@ -211,3 +211,23 @@ COMMENT ON VIEW loadguard.events IS
   'refused connections, timeouts, cancels, deadlocks, terminations, failed logins and out-of-memory errors, counted from the server log as they happen: total since reset and over the last 1, 5 and 15 minutes';
 
 GRANT SELECT ON loadguard.events TO PUBLIC;
+
+-- config_check(): the same columns, now a C function over the rules that
+-- readiness() uses too (src/settings_rules.c), so the two never give two
+-- answers for one setting; fixes follow pg_settings.source.
+CREATE OR REPLACE FUNCTION loadguard.config_check(
+    app_role name DEFAULT NULL,
+    OUT setting text,
+    OUT current text,
+    OUT recommended text,
+    OUT severity text,
+    OUT reason text,
+    OUT fix_sql text,
+    OUT restart_required boolean,
+    OUT source text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lg_config_check_1_1'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION loadguard.config_check(name) IS
+  'one row per setting that matters under load: current and recommended value, severity ok/info/warn/high, reason, the exact fix where it takes effect (a command-line value is named in reason instead), whether it needs a restart, and where the value comes from (file:line, command line, role/database override, or the application role''s sessions); the same rules as readiness()';

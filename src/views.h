@@ -12,7 +12,24 @@
 #include "fmgr.h"
 
 #include "api_version.h"
+#include "readiness.h"
 #include "sample.h"
+#include "settings_rules.h"
+
+/* views_config.c: search_path pinned to pg_catalog around catalog queries */
+extern int	lg_pin_search_path(void);
+extern void lg_unpin_search_path(int nestlevel);
+
+/* views_config.c: every setting the rules judge, shared by readiness() */
+extern void lg_settings_input_fill(LgSettingsInput *in, Oid app_role,
+								   const char *app_role_name, int64 ram_bytes);
+
+/* views_readiness.c: this machine's RAM (cgroup limit applied) */
+extern int64 lg_machine_ram_bytes(void);
+
+/* views_readiness.c: the model for U users, no baseline, default lookback */
+extern void lg_readiness_for_users(int32 users, LgReadinessInput *in,
+								   LgReadinessResult *result);
 
 /*
  * Raises an error unless tupdesc, the row type the calling function was

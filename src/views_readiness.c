@@ -12,10 +12,10 @@
  */
 #include "postgres.h"
 
+#include <math.h>
 #include <unistd.h>
 
 #include "access/htup_details.h"
-#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -26,7 +26,6 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
-#include "utils/varlena.h"
 
 #include "compat.h"
 #include "events.h"
@@ -89,6 +88,15 @@ lg_machine(PG_FUNCTION_ARGS)
 	values[3] = CStringGetTextDatum(m.ram_source);
 	values[4] = Int32GetDatum(m.cpu_cores);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+int64
+lg_machine_ram_bytes(void)
+{
+	LgMachine	m;
+
+	read_machine(&m);
+	return m.ram_bytes;
 }
 
 /* --------------------------------------------------------------- arguments */
@@ -159,9 +167,10 @@ parse_args(FunctionCallInfo fcinfo, ReadinessArgs *args)
 /* ------------------------------------------------------------------ settings */
 
 /*
- * The application role's own settings, as its sessions will see them:
+ * The application role's own work_mem, as its sessions will see it:
  * database-wide, then role, then role-in-database overrides, each on top
- * of this session's values.
+ * of this session's value.  (Its timeouts are settings_rules.c's input,
+ * filled by lg_settings_input_fill.)
  */
 static void
 apply_role_settings(const ReadinessArgs *args, const LgOverride *overrides, int n,
@@ -185,65 +194,11 @@ apply_role_settings(const ReadinessArgs *args, const LgOverride *overrides, int 
 			if ((for_role ? 2 : 0) + (OidIsValid(o->database) ? 1 : 0) != rank)
 				continue;
 
-			if (strcmp(o->name, "statement_timeout") == 0 &&
-				parse_int(o->value, &parsed, GUC_UNIT_MS, NULL))
-				in->statement_timeout_ms = parsed;
-			else if (strcmp(o->name, "idle_in_transaction_session_timeout") == 0 &&
-					 parse_int(o->value, &parsed, GUC_UNIT_MS, NULL))
-				in->idle_in_transaction_session_timeout_ms = parsed;
-			else if (strcmp(o->name, "work_mem") == 0 &&
-					 parse_int(o->value, &parsed, GUC_UNIT_KB, NULL))
+			if (strcmp(o->name, "work_mem") == 0 &&
+				parse_int(o->value, &parsed, GUC_UNIT_KB, NULL))
 				in->work_mem = (int64) parsed * 1024;
 		}
 	}
-}
-
-/* fix statements in the order ORDER BY would give them */
-static int
-statement_cmp(const void *a, const void *b)
-{
-	const char *x = *(const char *const *) a;
-	const char *y = *(const char *const *) b;
-
-	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
-}
-
-/*
- * Is log_min_messages above error anywhere (globally, or for a role or
- * database)?  Builds the statements that bring each one back.
- */
-static void
-check_log_min_messages(const LgOverride *overrides, int n, LgReadinessInput *in)
-{
-	StringInfoData fix;
-	char	  **stmts = palloc(sizeof(char *) * Max(n, 1));
-	int			nstmts = 0;
-
-	initStringInfo(&fix);
-	if (lg_log_level_hides_errors(log_min_messages))
-		appendStringInfoString(&fix, "ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
-
-	for (int i = 0; i < n; i++)
-	{
-		LgOverrideScope scope;
-		char	   *role;
-		char	   *db;
-
-		if (pg_strcasecmp(overrides[i].name, "log_min_messages") == 0 &&
-			lg_log_level_name_hides_errors(overrides[i].value) &&
-			lg_override_describe(&overrides[i], &scope, &role, &db, &stmts[nstmts]))
-			nstmts++;
-	}
-	qsort(stmts, nstmts, sizeof(char *), statement_cmp);
-	for (int i = 0; i < nstmts; i++)
-	{
-		if (fix.len > 0)
-			appendStringInfoChar(&fix, ' ');
-		appendStringInfoString(&fix, stmts[i]);
-	}
-
-	in->log_min_messages_above_error = fix.len > 0;
-	in->log_min_messages_fix = fix.len > 0 ? fix.data : NULL;
 }
 
 static void
@@ -259,12 +214,10 @@ read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 	in->maintenance_work_mem = (int64) maintenance_work_mem * 1024;
 	in->autovacuum_max_workers = autovacuum_max_workers;
 	in->autovacuum_work_mem = autovacuum_work_mem > 0 ? (int64) autovacuum_work_mem * 1024 : -1;
-	in->statement_timeout_ms = StatementTimeout;
-	in->idle_in_transaction_session_timeout_ms = IdleInTransactionSessionTimeout;
 	in->connections_per_user = lg_connections_per_user;
 	noverrides = lg_overrides_read(&overrides);
 	apply_role_settings(args, overrides, noverrides, in);
-	check_log_min_messages(overrides, noverrides, in);
+	lg_settings_input_fill(&in->settings, args->app_role, args->app_role_name, in->ram_bytes);
 }
 
 /* -------------------------------------------------------------- observations */
@@ -291,6 +244,28 @@ role_counts(const LgSample *s, Oid role, int32 *connections, int32 *active)
 	return s->other_roles_connections == 0;
 }
 
+static int
+cmp_int32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* nearest-rank p95 of n values (sorts them) */
+static double
+p95_of(int32 *values, int n)
+{
+	int			rank;
+
+	if (n == 0)
+		return 0;
+	qsort(values, n, sizeof(int32), cmp_int32);
+	rank = (int) ceil(0.95 * n);
+	return values[Max(rank, 1) - 1];
+}
+
 static void
 read_window(const ReadinessArgs *args, LgReadinessInput *in)
 {
@@ -299,6 +274,8 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 	TimestampTz oldest_ts = 0;
 	LgSample   *samples = NULL;
 	int			n;
+	int32	   *busy;
+	int			nbusy = 0;
 
 	/* a lookback longer than the epoch means "everything" (and no overflow) */
 	if (args->lookback_s * USECS_PER_SEC < (double) now)
@@ -310,17 +287,41 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 	in->lookback_exceeds_history = oldest_ts == 0 || oldest_ts > since;
 	in->history_covered_s = oldest_ts > 0 ? (double) (now - oldest_ts) / USECS_PER_SEC : 0;
 
+	/*
+	 * Busy per role is not in the history yet: the role's active sessions
+	 * stand for it (idle in transaction uncounted); without a role, every
+	 * busy state counts.  Churn is counted over every role.
+	 */
+	busy = palloc(sizeof(int32) * Max(n, 1));
+	in->busy_from_active = OidIsValid(args->app_role);
+	in->scaling_established = 0;
+	in->established_all_roles = true;
+	in->scaling_short_lived = -1;
+	in->median_connection_age_s = -1;
+
 	for (int i = 0; i < n; i++)
 	{
 		const LgSample *s = &samples[i];
 		int32		scaling = s->client_connections;
 		int32		scaling_active = s->active;
+		int32		scaling_busy;
 		int32		fixed;
 		int32		fixed_active;
 
 		if (OidIsValid(args->app_role) &&
 			!role_counts(s, args->app_role, &scaling, &scaling_active))
 			in->scaling_role_hidden_samples++;
+		scaling_busy = OidIsValid(args->app_role) ? scaling_active :
+			s->active + s->idle_in_transaction + s->idle_in_transaction_aborted;
+		/*
+		 * The p95 is over the samples where the scaling clients were doing
+		 * something: connections an application keeps after its load ended
+		 * would otherwise dilute it, and a pool sized from it would be short.
+		 */
+		if (scaling_busy > 0)
+			busy[nbusy++] = scaling_busy;
+		in->peak_scaling_busy = Max(in->peak_scaling_busy, scaling_busy);
+		in->scaling_established += s->events[LG_EV_CONNECTIONS_ESTABLISHED];
 		fixed = Max(s->client_connections - scaling, 0);
 		fixed_active = Max(s->active - scaling_active, 0);
 
@@ -337,6 +338,9 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		in->deadlocks += s->events[LG_EV_DEADLOCK];
 		in->idle_in_transaction_timeouts += s->events[LG_EV_IDLE_IN_TRANSACTION_TIMEOUT];
 	}
+
+	in->p95_scaling_busy = p95_of(busy, nbusy);
+	pfree(busy);
 
 	/* without an application role nothing is fixed overhead */
 	if (!OidIsValid(args->app_role))
@@ -359,12 +363,23 @@ assess(const ReadinessArgs *args, LgReadinessInput *in, LgReadinessResult *resul
 	in->baseline_users = args->baseline_users;
 	if (args->app_role_name)
 		in->app_role_sql = quote_identifier(args->app_role_name);
-	read_settings(args, in);
 	read_machine(&m);
 	in->ram_bytes = m.ram_bytes;
 	in->cpu_cores = m.cpu_cores;
+	read_settings(args, in);
 	read_window(args, in);
 	lg_readiness_assess(in, result);
+}
+
+void
+lg_readiness_for_users(int32 users, LgReadinessInput *in, LgReadinessResult *result)
+{
+	ReadinessArgs args;
+
+	memset(&args, 0, sizeof(args));
+	args.users = users;
+	args.lookback_s = 15 * SECS_PER_MINUTE;
+	assess(&args, in, result);
 }
 
 /* ------------------------------------------------------------------- results */

@@ -1,11 +1,21 @@
 /*
- * readiness.c — the readiness model (SPEC "Readiness model (v1)").
+ * readiness.c — the readiness model (SPEC "Readiness model (v1)" and its
+ * 1.1 additions; doc/readiness.md explains it for users).
  *
- * Demand D = ceil(U × c) + F connections, judged against usable
- * connections, postgresqltuner's worst-case memory, and CPU cores; then the
- * failures the window observed and the settings that hide or prolong them.
- * Everything is computed from the input struct alone, so every boundary is
- * pinned by test/unit/test_readiness.c.
+ * Demand is split in two: connections held (H) and connections busy (A) by
+ * the scaling clients, each per baseline user.  The connection pattern
+ * (persistent, persistent mostly idle, per request, pooled) says which of
+ * them grows with users: held connections D = H(U) + F are judged against
+ * usable connections, postgresqltuner's worst-case memory and CPU cores;
+ * where held >> busy the fix is a pooler sized from busy demand.  Then the
+ * failures the window observed and the settings rows, which are
+ * settings_rules.c's, shared with config_check().
+ *
+ * No self-contradiction: refusals while the baseline ran fail the
+ * connections check from B users on and keep max_users below B; max_users,
+ * bottleneck and verdict come from the same functions as the rows.
+ * Everything is computed from the input struct alone, so every boundary and
+ * every consistency rule is pinned by test/unit/test_readiness.c.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -24,6 +34,7 @@
 
 static const char *const check_names[LG_CHECK_COUNT] = {
 	"connections",
+	"connection_pattern",
 	"memory",
 	"cpu",
 	"refused_connections",
@@ -52,6 +63,25 @@ lg_check_status_name(LgCheckStatus status)
 			return "skip";
 	}
 	return "skip";
+}
+
+const char *
+lg_pattern_name(LgConnectionPattern pattern)
+{
+	switch (pattern)
+	{
+		case LG_PATTERN_UNKNOWN:
+			return "unknown";
+		case LG_PATTERN_PERSISTENT:
+			return "persistent";
+		case LG_PATTERN_PERSISTENT_IDLE:
+			return "persistent, mostly idle";
+		case LG_PATTERN_PER_REQUEST:
+			return "per request";
+		case LG_PATTERN_POOLED:
+			return "pooled";
+	}
+	return "unknown";
 }
 
 const char *
@@ -146,10 +176,65 @@ scaled_ceil(const LgReadinessInput *in, int64_t users, int64_t per_baseline)
 	}
 }
 
+/* ceil(x × U / B) for a fractional per-baseline figure such as a p95 */
+static int64_t
+scaled_ceil_real(const LgReadinessInput *in, int64_t users, double x)
+{
+	double		v = x * (double) users / (double) in->baseline_users;
+	int64_t		r = (int64_t) v;
+
+	if ((double) r < v - 1e-9 * v)
+		r++;
+	return r;
+}
+
+/*
+ * The connection pattern of the scaling clients in the lookback.  Churn
+ * counted over every role (no per-role figures) cannot tell the app's
+ * connections from everybody else's, so it only counts without app_role.
+ */
+static LgConnectionPattern
+detect_pattern(const LgReadinessInput *in)
+{
+	double		held = in->peak_scaling_connections;
+	double		busy = in->p95_scaling_busy;
+	bool		churn_known = in->scaling_established >= 0 &&
+		(!in->established_all_roles || in->app_role_sql == NULL);
+
+	if (!have_baseline(in) || in->peak_scaling_connections <= 0 || in->samples == 0)
+		return LG_PATTERN_UNKNOWN;
+	if (churn_known && (double) in->scaling_established >= LG_CHURN_RATIO * held &&
+		(in->scaling_short_lived < 0 || 2 * in->scaling_short_lived >= in->scaling_established))
+		return LG_PATTERN_PER_REQUEST;
+	if (held >= LG_IDLE_RATIO * (busy > 1.0 ? busy : 1.0))
+		return LG_PATTERN_PERSISTENT_IDLE;
+	/* a pool does not grow into refusals: capped by the slots is not pooled */
+	if (in->peak_scaling_connections < in->baseline_users && 2.0 * busy >= held &&
+		in->refused_connections == 0)
+		return LG_PATTERN_POOLED;
+	return LG_PATTERN_PERSISTENT;
+}
+
+/* held connections at U: a pooler's stay as they are, others scale */
+static int64_t
+held_at(const LgReadinessInput *in, int64_t users)
+{
+	if (detect_pattern(in) == LG_PATTERN_POOLED)
+		return in->peak_scaling_connections;
+	return scaled_ceil(in, users, in->peak_scaling_connections);
+}
+
 int64_t
 lg_readiness_demand(const LgReadinessInput *in, int64_t users)
 {
-	return scaled_ceil(in, users, in->peak_scaling_connections) + in->peak_fixed_connections;
+	return held_at(in, users) + in->peak_fixed_connections;
+}
+
+/* refusals while the baseline's B users ran: B users do not fit */
+static bool
+refused_at_baseline(const LgReadinessInput *in)
+{
+	return have_baseline(in) && in->refused_connections > 0;
 }
 
 static int64_t
@@ -188,13 +273,14 @@ capacity_fails(const LgReadinessInput *in, int64_t users, bool *by_connections)
 {
 	int64_t		demand = lg_readiness_demand(in, users);
 
-	*by_connections = demand > in->usable_connections;
+	*by_connections = demand > in->usable_connections ||
+		(refused_at_baseline(in) && users >= in->baseline_users);
 	return *by_connections || memory_fails(in, lg_readiness_memory(in, demand));
 }
 
 /* PgBouncer pool size: what the CPU threshold and 80 % of the slots allow */
 static int64_t
-pool_size(const LgReadinessInput *in)
+capacity_pool_size(const LgReadinessInput *in)
 {
 	int64_t		slots = (int64_t) (in->usable_connections * 4) / 5 - in->peak_fixed_connections;
 	int64_t		size = slots;
@@ -202,6 +288,25 @@ pool_size(const LgReadinessInput *in)
 	if (in->cpu_cores > 0 && 4 * (int64_t) in->cpu_cores < size)
 		size = 4 * (int64_t) in->cpu_cores;
 	return size < 1 ? 1 : size;
+}
+
+/*
+ * The pooler's server connections: busy demand at U (p95) with headroom,
+ * when the baseline measured it, within what the slots and CPU allow.
+ */
+static int64_t
+pooler_size(const LgReadinessInput *in)
+{
+	int64_t		k;
+
+	if (detect_pattern(in) == LG_PATTERN_UNKNOWN)
+		return capacity_pool_size(in);
+	k = (int64_t) ceil((double) scaled_ceil_real(in, in->users, in->p95_scaling_busy) *
+					   LG_POOL_HEADROOM - 1e-9);
+	/* more than the slots and cores allow would only queue in the server */
+	if (k > capacity_pool_size(in))
+		k = capacity_pool_size(in);
+	return k < 1 ? 1 : k;
 }
 
 static int64_t
@@ -243,6 +348,24 @@ new_row(LgReadinessResult *out, LgCheckId id)
 	return row;
 }
 
+/*
+ * The pooler fix, sized from what the baseline measured: K server
+ * connections for the busy demand at U, max_client_conn for the held one.
+ */
+static void
+pooler_fix(const LgReadinessInput *in, const LgReadinessResult *out, char *fix)
+{
+	set_text(fix, "Put a transaction-mode pooler in front: PgBouncer with pool_mode = transaction, default_pool_size = %lld, max_client_conn = %lld (or more) serves %lld users with %lld server connections",
+			 (long long) out->pool_size, (long long) out->held_projected,
+			 (long long) in->users, (long long) out->pool_size);
+	append_text(fix, " (busy p95 %.1f, peak %lld at %lld users now; %lld and %lld projected; held %lld now, %lld projected).",
+				out->busy_p95_now, (long long) out->busy_peak_now, (long long) in->baseline_users,
+				(long long) out->busy_p95_projected, (long long) out->busy_peak_projected,
+				(long long) out->held_now, (long long) out->held_projected);
+	append_text(fix, " In transaction mode connect options such as -c statement_timeout are not passed on (set them with ALTER ROLE) and session state (SET, advisory locks) does not outlive a transaction.");
+	append_text(fix, " Or, in the application: keep fewer persistent connections (fewer threads or workers), or do not keep a connection between requests.");
+}
+
 static void
 check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 {
@@ -250,6 +373,7 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 	int64_t		d = out->demand;
 	int64_t		usable = in->usable_connections;
 	int64_t		pass_limit = (usable * 4) / 5;
+	bool		refused_here = out->refused_at_baseline && in->users >= in->baseline_users;
 
 	if (no_scaling_seen(in))
 	{
@@ -263,18 +387,23 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 		return;
 	}
 
-	if (5 * d <= 4 * usable)
-		row->status = LG_CHECK_PASS;
-	else if (d <= usable)
+	if (refused_here || d > usable)
+		row->status = LG_CHECK_FAIL;
+	else if (5 * d > 4 * usable)
 		row->status = LG_CHECK_WARN;
 	else
-		row->status = LG_CHECK_FAIL;
+		row->status = LG_CHECK_PASS;
 
-	set_text(row->observed, "%lld connections at %lld users", (long long) d, (long long) in->users);
+	set_text(row->observed, "%s%lld connections at %lld users",
+			 out->connections_per_user_lower_bound ? "at least " : "",
+			 (long long) d, (long long) in->users);
 	set_text(row->required, "at most %lld (80%% of %lld usable) to pass, %lld to avoid refusals",
 			 (long long) pass_limit, (long long) usable, (long long) usable);
 
-	if (have_baseline(in))
+	if (out->pattern == LG_PATTERN_POOLED)
+		set_text(row->detail, "%lld pooled server connections (they do not grow with users: pattern pooled) + %lld fixed.",
+				 (long long) out->held_now, (long long) out->fixed_connections);
+	else if (have_baseline(in))
 		set_text(row->detail, "%lld users x %.3f connections per user (peak %d scaling connections at %lld baseline users) + %lld fixed.",
 				 (long long) in->users, out->connections_per_user,
 				 in->peak_scaling_connections, (long long) in->baseline_users,
@@ -287,27 +416,42 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 		append_text(row->detail, " Only role %s scales; the other connections are fixed overhead.", in->app_role_sql);
 	else
 		append_text(row->detail, " Every client connection scales (no app_role given).");
-	if (out->connections_per_user_lower_bound)
-		append_text(row->detail, " Connections were refused during the baseline, so connections per user is a lower bound.");
+	if (out->refused_at_baseline)
+		append_text(row->detail, " Connections were refused while the %lld baseline users ran: %lld users do not fit, and connections per user is a lower bound.",
+					(long long) in->baseline_users, (long long) in->baseline_users);
 	if (in->scaling_role_hidden_samples > 0)
 		append_text(row->detail, " In %d samples the role was not among the %d largest and its connections were summed with others: they may be undercounted.",
 					in->scaling_role_hidden_samples, LG_SAMPLE_ROLES);
 	append_window_note(row->detail, in);
 
-	if (row->status != LG_CHECK_PASS)
+	if (row->status == LG_CHECK_PASS)
+		return;
+
+	if (out->pattern == LG_PATTERN_PERSISTENT_IDLE || out->pattern == LG_PATTERN_PER_REQUEST)
+	{
+		/* more slots for connections that sit idle is not the fix */
+		pooler_fix(in, out, row->fix);
+		row->restart_required = false;
+		return;
+	}
+	else
 	{
 		int64_t		reserved = (int64_t) in->max_connections - usable;
 		int64_t		new_max = (5 * d + 3) / 4 + reserved;
-		int64_t		new_mem = lg_readiness_memory(in, new_max);
+		int64_t		new_mem;
 		char		membuf[32];
 		char		rambuf[32];
 
+		/* measured while refused, D is too low: at least one slot more */
+		if (out->connections_per_user_lower_bound && new_max <= in->max_connections)
+			new_max = in->max_connections + 1;
+		new_mem = lg_readiness_memory(in, new_max);
 		lg_format_bytes(membuf, sizeof(membuf), new_mem);
 		lg_format_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
 		if (memory_fails(in, new_mem) || cpu_warns(in))
 		{
 			set_text(row->fix, "Put a connection pooler in front: PgBouncer with pool_mode = transaction and default_pool_size = %lld; ",
-					 (long long) pool_size(in));
+					 (long long) pooler_size(in));
 			if (memory_fails(in, new_mem))
 				append_text(row->fix, "max_connections = %lld would need %s worst-case memory (%d%% of %s RAM).",
 							(long long) new_max, membuf, pct_of_ram(in, new_mem), rambuf);
@@ -318,12 +462,111 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 		}
 		else
 		{
-			set_text(row->fix, "ALTER SYSTEM SET max_connections = %lld; then restart the server. Worst-case memory at %lld connections: %s (%d%% of %s RAM). Raise max_connections on hot standbys first: a standby needs at least the primary's value.",
-					 (long long) new_max, (long long) new_max, membuf,
-					 pct_of_ram(in, new_mem), rambuf);
+			char		lit[32];
+			char		stmt[LG_RULE_TEXT_LEN];
+			char		action[LG_RULE_TEXT_LEN];
+
+			snprintf(lit, sizeof(lit), "%lld", (long long) new_max);
+			lg_setting_fix("max_connections", lit, &in->settings.v[LG_SET_MAX_CONNECTIONS].source,
+						   true, stmt, action);
+			if (stmt[0] != '\0')
+				set_text(row->fix, "%s then restart the server.", stmt);
+			else
+				set_text(row->fix, "%s", action);
+			append_text(row->fix, " Worst-case memory at %lld connections: %s (%d%% of %s RAM). Raise max_connections on hot standbys first: a standby needs at least the primary's value.",
+						(long long) new_max, membuf, pct_of_ram(in, new_mem), rambuf);
 			row->restart_required = true;
 		}
+		if (out->connections_per_user_lower_bound)
+			append_text(row->fix, " %lld is a lower bound: connections per user was measured while connections were refused, so the real need is higher; measure again with room to spare.",
+						(long long) new_max);
 	}
+}
+
+/* connection_pattern: which demand grows with users, and the fix for it */
+static void
+check_pattern(const LgReadinessInput *in, LgReadinessResult *out, LgCheckStatus connections)
+{
+	LgCheckRow *row = new_row(out, LG_CHK_CONNECTION_PATTERN);
+	int64_t		usable = in->usable_connections;
+	double		window = in->history_covered_s > 0 && in->history_covered_s < in->window_s ?
+		in->history_covered_s : in->window_s;
+
+	if (out->pattern == LG_PATTERN_UNKNOWN)
+	{
+		row->status = LG_CHECK_SKIP;
+		set_text(row->observed, "unknown");
+		set_text(row->required, "a baseline run inside the lookback");
+		set_text(row->detail, "The pattern (persistent, mostly idle, per request, pooled) is read from a baseline: pass baseline_users and a lookback that contains the run.");
+		append_window_note(row->detail, in);
+		return;
+	}
+
+	set_text(row->observed, "%s: %lld held, busy p95 %.1f and peak %lld at %lld users",
+			 lg_pattern_name(out->pattern), (long long) out->held_now, out->busy_p95_now,
+			 (long long) out->busy_peak_now, (long long) in->baseline_users);
+	if (in->scaling_established >= 0 && (!in->established_all_roles || in->app_role_sql == NULL))
+		append_text(row->observed, "; %lld connections opened in %.0f s (%.1f/s)",
+					(long long) in->scaling_established, window,
+					window > 0 ? (double) in->scaling_established / window : 0.0);
+	set_text(row->required, "held at %lld users + %lld fixed within %lld usable",
+			 (long long) in->users, (long long) out->fixed_connections, (long long) usable);
+
+	switch (out->pattern)
+	{
+		case LG_PATTERN_PERSISTENT:
+			row->status = LG_CHECK_PASS;
+			set_text(row->detail, "Each user keeps a connection and keeps it busy: connections grow with users (see the connections check); projected %lld held, busy p95 %lld at %lld users.",
+					 (long long) out->held_projected, (long long) out->busy_p95_projected,
+					 (long long) in->users);
+			break;
+		case LG_PATTERN_PERSISTENT_IDLE:
+			/* the same thresholds as the connections check: never two verdicts */
+			row->status = connections;
+			set_text(row->detail, "Connections are held by the application's threads or workers, mostly idle: they follow its thread count and ramp, not the work. At %lld users: %lld held + %lld fixed vs %lld usable, while busy p95 would be %lld (peak %lld).",
+					 (long long) in->users, (long long) out->held_projected,
+					 (long long) out->fixed_connections, (long long) usable,
+					 (long long) out->busy_p95_projected, (long long) out->busy_peak_projected);
+			break;
+		case LG_PATTERN_PER_REQUEST:
+			row->status = connections == LG_CHECK_FAIL ? LG_CHECK_FAIL : LG_CHECK_WARN;
+			set_text(row->detail, "Clients open a connection per request: each one forks a server process and authenticates");
+			if (in->connect_cost_ms > 0)
+				append_text(row->detail, " (%.1f ms here)", in->connect_cost_ms);
+			append_text(row->detail, ", and every burst of requests is a burst of connections. Projected at %lld users: %lld held, busy p95 %lld.",
+						(long long) in->users, (long long) out->held_projected,
+						(long long) out->busy_p95_projected);
+			break;
+		case LG_PATTERN_POOLED:
+			if (connections == LG_CHECK_FAIL)
+				row->status = LG_CHECK_FAIL;
+			else if (out->busy_p95_projected > out->held_now)
+				row->status = LG_CHECK_WARN;
+			else
+				row->status = LG_CHECK_PASS;
+			set_text(row->detail, "A pool of %lld server connections, busy most of the time: the pool size is the demand. At %lld users busy p95 would be %lld (peak %lld)%s.",
+					 (long long) out->held_now, (long long) in->users,
+					 (long long) out->busy_p95_projected, (long long) out->busy_peak_projected,
+					 out->busy_p95_projected > out->held_now ?
+					 ": more than the pool, so requests queue in the pooler" : ", within the pool");
+			break;
+		case LG_PATTERN_UNKNOWN:
+			break;
+	}
+	if (in->busy_from_active)
+		append_text(row->detail, " Busy counts only active sessions of the role (idle in transaction is not split per role in this history).");
+	append_window_note(row->detail, in);
+
+	if (row->status == LG_CHECK_PASS)
+		return;
+	if (out->pattern == LG_PATTERN_POOLED && connections != LG_CHECK_FAIL)
+		set_text(row->fix, "Raise the pool to default_pool_size = %lld (PgBouncer; busy p95 %lld projected x %.2f headroom), within %lld usable slots less %lld fixed.",
+				 (long long) out->pool_size, (long long) out->busy_p95_projected, LG_POOL_HEADROOM,
+				 (long long) usable, (long long) out->fixed_connections);
+	else if (out->pattern == LG_PATTERN_POOLED)
+		set_text(row->fix, "The pool itself does not fit: see the connections check.");
+	else
+		pooler_fix(in, out, row->fix);
 }
 
 static void
@@ -377,11 +620,19 @@ check_memory(const LgReadinessInput *in, LgReadinessResult *out)
 			(int64_t) (room / (1.5 * (double) out->demand)) : 0;
 
 		if (new_work_mem >= LG_MIN_WORK_MEM)
-			set_text(row->fix, "ALTER SYSTEM SET work_mem = '%lldkB'; SELECT pg_reload_conf();",
-					 (long long) (new_work_mem / KB));
+		{
+			char		lit[32];
+			char		action[LG_RULE_TEXT_LEN];
+			char		stmt[LG_RULE_TEXT_LEN];
+
+			snprintf(lit, sizeof(lit), "'%lldkB'", (long long) (new_work_mem / KB));
+			lg_setting_fix("work_mem", lit, &in->settings.v[LG_SET_WORK_MEM].source, false,
+						   stmt, action);
+			set_text(row->fix, "%s", stmt[0] != '\0' ? stmt : action);
+		}
 		else
 			set_text(row->fix, "Add RAM, or put a connection pooler in front (PgBouncer, pool_mode = transaction, default_pool_size = %lld) so that fewer server connections hold work_mem.",
-					 (long long) pool_size(in));
+					 (long long) pooler_size(in));
 	}
 }
 
@@ -415,7 +666,7 @@ check_cpu(const LgReadinessInput *in, LgReadinessResult *out)
 	append_window_note(row->detail, in);
 	if (row->status == LG_CHECK_WARN)
 		set_text(row->fix, "Cap concurrent work with a connection pooler: PgBouncer with pool_mode = transaction and default_pool_size = %lld; or add CPU cores.",
-				 (long long) pool_size(in));
+				 (long long) pooler_size(in));
 }
 
 /* one row per kind of failure the window observed */
@@ -461,52 +712,56 @@ check_long_idle(const LgReadinessInput *in, LgReadinessResult *out)
 	append_window_note(row->detail, in);
 	if (row->status == LG_CHECK_WARN)
 	{
-		if (in->idle_in_transaction_session_timeout_ms == 0)
+		LgSettingRow rule;
+
+		lg_setting_rule(&in->settings, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, &rule);
+		if (rule.severity >= LG_SEV_WARN)
 			set_text(row->fix, "Set idle_in_transaction_session_timeout (see that check), or ALTER SYSTEM SET loadguard.idle_in_transaction_limit = '60s'; SELECT pg_reload_conf();");
 		else
 			set_text(row->fix, "ALTER SYSTEM SET loadguard.idle_in_transaction_limit = '60s'; ALTER SYSTEM SET loadguard.terminate = 'on'; SELECT pg_reload_conf();");
 	}
 }
 
+/*
+ * A settings check is settings_rules.c's row for that setting: the same
+ * value, recommendation and fix config_check() shows.
+ */
+static LgCheckRow *
+settings_row(const LgReadinessInput *in, LgReadinessResult *out, LgCheckId id, LgSettingId setting)
+{
+	LgCheckRow *row = new_row(out, id);
+	LgSettingRow rule;
+
+	lg_setting_rule(&in->settings, setting, &rule);
+	row->status = rule.severity >= LG_SEV_WARN ? LG_CHECK_WARN : LG_CHECK_PASS;
+	set_text(row->observed, "%s", rule.current);
+	set_text(row->required, "%s", rule.recommended);
+	set_text(row->detail, "%s", rule.reason);
+	if (rule.source[0] != '\0')
+		append_text(row->detail, " Source: %s.", rule.source);
+	set_text(row->fix, "%s", rule.fix[0] != '\0' ? rule.fix : rule.action);
+	row->restart_required = row->fix[0] != '\0' && rule.restart_required;
+	return row;
+}
+
 static void
 check_settings(const LgReadinessInput *in, LgReadinessResult *out)
 {
+	const char *resets = in->settings.log_min_messages_resets;
 	LgCheckRow *row;
 
-	row = new_row(out, LG_CHK_STATEMENT_TIMEOUT_SETTING);
-	row->status = in->statement_timeout_ms == 0 ? LG_CHECK_WARN : LG_CHECK_PASS;
-	set_text(row->observed, "%lld ms", (long long) in->statement_timeout_ms);
-	set_text(row->required, "above 0 for the application role");
-	set_text(row->detail, "Without a statement timeout a slow query holds its connection until it ends; under load they pile up until no slot is left. PostgreSQL's documentation advises a per-role value rather than a global one.");
-	if (row->status == LG_CHECK_WARN)
-	{
-		if (in->app_role_sql)
-			set_text(row->fix, "ALTER ROLE %s SET statement_timeout = '30s';", in->app_role_sql);
-		else
-			set_text(row->fix, "ALTER ROLE <application role> SET statement_timeout = '30s'; (pass app_role for the exact statement; pick a value above the slowest legitimate query)");
-	}
+	settings_row(in, out, LG_CHK_STATEMENT_TIMEOUT_SETTING, LG_SET_STATEMENT_TIMEOUT);
+	settings_row(in, out, LG_CHK_IDLE_IN_TRANSACTION_SETTING, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT);
 
-	row = new_row(out, LG_CHK_IDLE_IN_TRANSACTION_SETTING);
-	row->status = in->idle_in_transaction_session_timeout_ms == 0 ? LG_CHECK_WARN : LG_CHECK_PASS;
-	set_text(row->observed, "%lld ms", (long long) in->idle_in_transaction_session_timeout_ms);
-	set_text(row->required, "above 0");
-	set_text(row->detail, "A session left idle in a transaction keeps its slot and locks forever unless something ends it.");
-	if (row->status == LG_CHECK_WARN)
+	/* the global value's row, plus the role and database overrides' resets */
+	row = settings_row(in, out, LG_CHK_LOG_MIN_MESSAGES_SETTING, LG_SET_LOG_MIN_MESSAGES);
+	if (resets && resets[0] != '\0')
 	{
-		if (in->app_role_sql)
-			set_text(row->fix, "ALTER ROLE %s SET idle_in_transaction_session_timeout = '60s';", in->app_role_sql);
-		else
-			set_text(row->fix, "ALTER SYSTEM SET idle_in_transaction_session_timeout = '5min'; SELECT pg_reload_conf();");
+		row->status = LG_CHECK_WARN;
+		append_text(row->observed, "; above error in overrides");
+		append_text(row->detail, " Role or database overrides hide errors too (config_check lists each).");
+		append_text(row->fix, "%s%s", row->fix[0] ? " " : "", resets);
 	}
-
-	row = new_row(out, LG_CHK_LOG_MIN_MESSAGES_SETTING);
-	row->status = in->log_min_messages_above_error ? LG_CHECK_WARN : LG_CHECK_PASS;
-	set_text(row->observed, "%s", in->log_min_messages_above_error ? "above error" : "error or below");
-	set_text(row->required, "error or below (everywhere, role and database overrides included)");
-	set_text(row->detail, "loadguard counts failures from the server log: above error, timeouts and refusals go uncounted.");
-	if (row->status == LG_CHECK_WARN)
-		set_text(row->fix, "%s", in->log_min_messages_fix ? in->log_min_messages_fix :
-				 "ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
 }
 
 static void
@@ -583,8 +838,22 @@ summarise(const LgReadinessInput *in, LgReadinessResult *out)
 		append_text(out->summary, "; warnings: %s", warning);
 	if (fails == 0 && warns == 0)
 		append_text(out->summary, "; every check passes");
+	if (out->pattern != LG_PATTERN_UNKNOWN)
+	{
+		append_text(out->summary, ". Connections: %s, %lld held with busy p95 %.1f at %lld users; at %lld users %lld held, busy p95 %lld",
+					lg_pattern_name(out->pattern), (long long) out->held_now, out->busy_p95_now,
+					(long long) in->baseline_users, (long long) in->users,
+					(long long) out->held_projected, (long long) out->busy_p95_projected);
+		if (out->pattern == LG_PATTERN_PERSISTENT_IDLE || out->pattern == LG_PATTERN_PER_REQUEST)
+			append_text(out->summary, "; a transaction-mode pooler (PgBouncer) with default_pool_size = %lld serves them",
+						(long long) out->pool_size);
+	}
 	if (out->max_users < 0)
 		append_text(out->summary, ". Largest U unknown: the lookback saw no scaling connections.");
+	else if (out->refused_at_baseline)
+		/* c is a lower bound: max_users is an upper bound, never "up to" */
+		append_text(out->summary, ". Connections were refused at %lld users: at most %lld users fit, fewer if the real connections per user is above the lower bound measured.",
+					(long long) in->baseline_users, (long long) out->max_users);
 	else if (out->bottleneck[0] != '\0')
 		append_text(out->summary, ". Up to %lld users before %s fails.",
 					(long long) out->max_users, out->bottleneck);
@@ -605,10 +874,25 @@ lg_readiness_assess(const LgReadinessInput *in, LgReadinessResult *out)
 	}
 	else
 		out->connections_per_user = in->connections_per_user;
+	out->refused_at_baseline = refused_at_baseline(in);
+	out->pattern = detect_pattern(in);
+	if (have_baseline(in))
+	{
+		out->held_now = in->peak_scaling_connections;
+		out->held_projected = held_at(in, in->users);
+		out->busy_peak_now = in->peak_scaling_busy;
+		out->busy_p95_now = in->p95_scaling_busy;
+		out->busy_peak_projected = scaled_ceil(in, in->users, in->peak_scaling_busy);
+		out->busy_p95_projected = scaled_ceil_real(in, in->users, in->p95_scaling_busy);
+	}
+	if (out->pattern == LG_PATTERN_PERSISTENT_IDLE || out->pattern == LG_PATTERN_PER_REQUEST ||
+		out->pattern == LG_PATTERN_POOLED)
+		out->pool_size = pooler_size(in);
 	out->demand = lg_readiness_demand(in, in->users);
 	out->memory_bytes = lg_readiness_memory(in, out->demand);
 
 	check_connections(in, out);
+	check_pattern(in, out, out->rows[0].status);
 	check_memory(in, out);
 	check_cpu(in, out);
 	check_observed(in, out, LG_CHK_REFUSED_CONNECTIONS, in->refused_connections, LG_CHECK_FAIL,

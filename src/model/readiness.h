@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "settings_rules.h"
+
 #define LG_READINESS_MAX_USERS	10000000
 
 typedef enum LgCheckStatus
@@ -27,6 +29,7 @@ typedef enum LgCheckStatus
 typedef enum LgCheckId
 {
 	LG_CHK_CONNECTIONS = 0,
+	LG_CHK_CONNECTION_PATTERN,
 	LG_CHK_MEMORY,
 	LG_CHK_CPU,
 	LG_CHK_REFUSED_CONNECTIONS,
@@ -44,6 +47,26 @@ typedef enum LgCheckId
 /* Idle-in-transaction sessions older than this in the window are a warning. */
 #define LG_LONG_IDLE_IN_TRANSACTION_S	60.0
 
+/*
+ * How the application's clients hold connections, from the lookback
+ * (SPEC 1.1, connection_pattern).
+ */
+typedef enum LgConnectionPattern
+{
+	LG_PATTERN_UNKNOWN = 0,		/* no baseline, or nothing seen */
+	LG_PATTERN_PERSISTENT,		/* one connection per user, busy: v1's c */
+	LG_PATTERN_PERSISTENT_IDLE, /* held >> busy: threads keep connections */
+	LG_PATTERN_PER_REQUEST,		/* short-lived, high churn */
+	LG_PATTERN_POOLED			/* few long-lived, busy most of the time */
+} LgConnectionPattern;
+
+/* held >= this × busy p95 is "mostly idle" */
+#define LG_IDLE_RATIO			3.0
+/* connections opened in the window >= this × held is "per request" */
+#define LG_CHURN_RATIO			3.0
+/* a pooler's server connections: projected busy p95 × this */
+#define LG_POOL_HEADROOM		1.25
+
 typedef struct LgReadinessInput
 {
 	int64_t		users;			/* U, 1 .. LG_READINESS_MAX_USERS */
@@ -57,12 +80,13 @@ typedef struct LgReadinessInput
 	int32_t		autovacuum_max_workers;
 	int64_t		autovacuum_work_mem;	/* <= 0: maintenance_work_mem applies */
 	int64_t		maintenance_work_mem;
-	int64_t		statement_timeout_ms;
-	int64_t		idle_in_transaction_session_timeout_ms;
-	bool		log_min_messages_above_error;
-	const char *log_min_messages_fix;	/* NULL: ALTER SYSTEM on the global
-										 * value */
 	double		connections_per_user;	/* loadguard.connections_per_user */
+
+	/*
+	 * Every setting with its source, and the application role's timeouts as
+	 * its sessions ran them: the settings checks are settings_rules.c's rows.
+	 */
+	LgSettingsInput settings;
 
 	/* machine */
 	int64_t		ram_bytes;
@@ -78,6 +102,20 @@ typedef struct LgReadinessInput
 	int32_t		peak_scaling_active;
 	int32_t		peak_fixed_active;
 	int64_t		refused_connections;
+
+	/*
+	 * Demand split (held vs busy) of the scaling connections, per sample:
+	 * busy = active, idle in transaction (aborted too), fastpath or waiting.
+	 */
+	int32_t		peak_scaling_busy;
+	double		p95_scaling_busy;
+	bool		busy_from_active;	/* busy per role unknown: active used */
+	/* connection behaviour of the scaling clients; -1 = unknown */
+	int64_t		scaling_established;	/* connections opened in the window */
+	int64_t		scaling_short_lived;	/* of those, closed within a few s */
+	double		median_connection_age_s;
+	bool		established_all_roles;	/* counted over every role */
+	double		connect_cost_ms;	/* fork + authentication here; 0 unknown */
 	int64_t		statement_timeouts;
 	int64_t		lock_timeouts;
 	int64_t		deadlocks;
@@ -95,7 +133,7 @@ typedef struct LgReadinessInput
 } LgReadinessInput;
 
 #define LG_CHECK_NAME_LEN	48
-#define LG_CHECK_TEXT_LEN	512
+#define LG_CHECK_TEXT_LEN	1024
 
 typedef struct LgCheckRow
 {
@@ -128,6 +166,17 @@ typedef struct LgReadinessResult
 	int64_t		demand;			/* D = ceil(U × c) + F */
 	int64_t		memory_bytes;	/* worst case at D connections */
 
+	/* the demand split and the connection pattern (SPEC 1.1) */
+	LgConnectionPattern pattern;
+	int64_t		held_now;		/* peak scaling connections in the window */
+	int64_t		held_projected; /* at U */
+	int64_t		busy_peak_now;
+	double		busy_p95_now;
+	int64_t		busy_peak_projected;
+	int64_t		busy_p95_projected;
+	int64_t		pool_size;		/* PgBouncer default_pool_size to propose; 0 none */
+	bool		refused_at_baseline;	/* refusals while B users ran */
+
 	/* the summary */
 	int64_t		users;
 	int			score;
@@ -146,6 +195,7 @@ extern int64_t lg_readiness_demand(const LgReadinessInput *in, int64_t users);
 extern int64_t lg_readiness_memory(const LgReadinessInput *in, int64_t connections);
 
 extern const char *lg_check_status_name(LgCheckStatus status);
+extern const char *lg_pattern_name(LgConnectionPattern pattern);
 extern const char *lg_verdict_name(LgVerdict verdict);
 
 /* "1.5 GB", "512 MB", "64 kB": sizes the way people read them */

@@ -1,7 +1,9 @@
 /*
  * test_readiness.c — cmocka tests for the readiness model (src/model/readiness.c):
  * every pass/warn/fail boundary, the score, verdict, max_users, bottleneck,
- * the lower-bound flag, the pooler fix and the CPU skip.
+ * the lower-bound flag, the pooler fix and the CPU skip; the connection
+ * patterns, and the consistency rules (verdict, max_users, bottleneck and
+ * summary agree with every row) over a table of inputs and a grid of U.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,15 @@
 
 #define MB_ ((int64_t) 1024 * 1024)
 #define GB_ (MB_ * 1024)
+
+static void
+set_value(LgReadinessInput *in, LgSettingId id, const char *text, int64_t value)
+{
+	in->settings.v[id].text = text;
+	in->settings.v[id].value = value;
+	in->settings.v[id].source.kind = LG_SRC_FILE;
+	in->settings.v[id].source.where = "postgresql.conf:1";
+}
 
 /* A healthy server: 100 slots (97 usable), 8 GB, 2 cores, timeouts set. */
 static LgReadinessInput
@@ -31,9 +42,15 @@ base_input(void)
 	in.autovacuum_max_workers = 3;
 	in.autovacuum_work_mem = -1;
 	in.maintenance_work_mem = 64 * MB_;
-	in.statement_timeout_ms = 30000;
-	in.idle_in_transaction_session_timeout_ms = 60000;
 	in.connections_per_user = 1.0;
+	set_value(&in, LG_SET_MAX_CONNECTIONS, "100", 100);
+	set_value(&in, LG_SET_WORK_MEM, "4MB", 4 * MB_);
+	set_value(&in, LG_SET_STATEMENT_TIMEOUT, "30s", 30000);
+	set_value(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "1min", 60000);
+	set_value(&in, LG_SET_LOG_MIN_MESSAGES, "warning", 0);
+	in.scaling_established = -1;
+	in.scaling_short_lived = -1;
+	in.median_connection_age_s = -1;
 	in.ram_bytes = 8 * GB_;
 	in.cpu_cores = 2;
 	in.samples = 100;
@@ -109,6 +126,8 @@ test_connections_boundaries(void **state)
 		in.users = cases[i].users;
 		in.baseline_users = cases[i].baseline;
 		in.peak_scaling_connections = cases[i].peak_scaling;
+		in.peak_scaling_busy = in.peak_scaling_connections;
+		in.p95_scaling_busy = in.peak_scaling_connections;
 		in.peak_fixed_connections = cases[i].peak_fixed;
 		if (cases[i].per_user > 0)
 			in.connections_per_user = cases[i].per_user;
@@ -223,6 +242,8 @@ test_cpu(void **state)
 		in.users = cases[i].users;
 		in.baseline_users = cases[i].baseline;
 		in.peak_scaling_connections = 10;
+		in.peak_scaling_busy = in.peak_scaling_connections;
+		in.p95_scaling_busy = in.peak_scaling_connections;
 		in.peak_scaling_active = cases[i].peak_active;
 		in.peak_fixed_active = cases[i].fixed_active;
 		in.cpu_cores = cases[i].cores;
@@ -283,14 +304,15 @@ test_settings_checks(void **state)
 	assert_int_equal(row_of(&r, "statement_timeout")->status, LG_CHECK_PASS);
 	assert_string_equal(row_of(&r, "statement_timeout")->fix, "");
 
-	in.statement_timeout_ms = 0;
-	in.idle_in_transaction_session_timeout_ms = 0;
-	in.log_min_messages_above_error = true;
+	/* the application role's timeouts: defaults 0, no session seen */
+	set_value(&in, LG_SET_LOG_MIN_MESSAGES, "fatal", 1);
 	in.app_role_sql = "\"App\"";
+	in.settings.app_role_sql = in.app_role_sql;
 	lg_readiness_assess(&in, &r);
 	assert_int_equal(row_of(&r, "statement_timeout")->status, LG_CHECK_WARN);
 	assert_string_equal(row_of(&r, "statement_timeout")->fix,
 						"ALTER ROLE \"App\" SET statement_timeout = '30s';");
+	assert_non_null(strstr(row_of(&r, "statement_timeout")->observed, "none of its sessions observed"));
 	assert_int_equal(row_of(&r, "idle_in_transaction_session_timeout")->status, LG_CHECK_WARN);
 	assert_string_equal(row_of(&r, "idle_in_transaction_session_timeout")->fix,
 						"ALTER ROLE \"App\" SET idle_in_transaction_session_timeout = '60s';");
@@ -298,11 +320,29 @@ test_settings_checks(void **state)
 	assert_string_equal(row_of(&r, "log_min_messages")->fix,
 						"ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
 
+	/* every app session ran with 30 s (set at connect): no warning */
+	in.settings.app[LG_TO_STATEMENT].sessions = 36;
+	in.settings.app[LG_TO_STATEMENT].min_ms = 30000;
+	in.settings.app[LG_TO_STATEMENT].max_ms = 30000;
+	lg_readiness_assess(&in, &r);
+	assert_int_equal(row_of(&r, "statement_timeout")->status, LG_CHECK_PASS);
+	assert_string_equal(row_of(&r, "statement_timeout")->fix, "");
+	assert_non_null(strstr(row_of(&r, "statement_timeout")->observed,
+						   "30 s on all 36 \"App\" sessions (set by the client"));
+
+	/* without a role: the server's value, and the overrides' resets */
 	in.app_role_sql = NULL;
-	in.log_min_messages_fix = "ALTER ROLE x RESET log_min_messages;";
+	in.settings.app_role_sql = NULL;
+	set_value(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0);
+	in.settings.log_min_messages_resets = "ALTER ROLE x RESET log_min_messages;";
 	lg_readiness_assess(&in, &r);
 	assert_string_equal(row_of(&r, "idle_in_transaction_session_timeout")->fix,
 						"ALTER SYSTEM SET idle_in_transaction_session_timeout = '5min'; SELECT pg_reload_conf();");
+	assert_string_equal(row_of(&r, "log_min_messages")->fix,
+						"ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf(); ALTER ROLE x RESET log_min_messages;");
+	set_value(&in, LG_SET_LOG_MIN_MESSAGES, "warning", 0);
+	lg_readiness_assess(&in, &r);
+	assert_int_equal(row_of(&r, "log_min_messages")->status, LG_CHECK_WARN);
 	assert_string_equal(row_of(&r, "log_min_messages")->fix, "ALTER ROLE x RESET log_min_messages;");
 }
 
@@ -351,9 +391,8 @@ test_score_and_verdict(void **state)
 	in.deadlocks = 1;
 	in.idle_in_transaction_timeouts = 1;
 	in.oldest_idle_in_transaction_s = 100;
-	in.statement_timeout_ms = 0;
-	in.idle_in_transaction_session_timeout_ms = 0;
-	in.log_min_messages_above_error = true;
+	set_value(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0);
+	set_value(&in, LG_SET_LOG_MIN_MESSAGES, "fatal", 1);
 	lg_readiness_assess(&in, &r);
 	assert_int_equal(r.score, 0);
 	assert_int_equal(r.verdict, LG_VERDICT_NOT_READY);
@@ -397,6 +436,8 @@ test_max_users(void **state)
 
 		in.baseline_users = cases[i].baseline;
 		in.peak_scaling_connections = cases[i].peak_scaling;
+		in.peak_scaling_busy = in.peak_scaling_connections;
+		in.p95_scaling_busy = in.peak_scaling_connections;
 		in.peak_fixed_connections = cases[i].peak_fixed;
 		if (cases[i].per_user > 0)
 			in.connections_per_user = cases[i].per_user;
@@ -447,6 +488,8 @@ test_lower_bound_flag(void **state)
 	(void) state;
 	in.baseline_users = 10;
 	in.peak_scaling_connections = 20;
+	in.peak_scaling_busy = in.peak_scaling_connections;
+	in.p95_scaling_busy = in.peak_scaling_connections;
 	lg_readiness_assess(&in, &r);
 	assert_false(r.connections_per_user_lower_bound);
 	assert_null(strstr(row_of(&r, "connections")->detail, "lower bound"));
@@ -508,7 +551,9 @@ test_connections_fix(void **state)
 	in.users = 98;
 	in.baseline_users = 10;
 	in.peak_scaling_connections = 10;
-	in.peak_scaling_active = 5; /* 49 active on 2 cores */
+	in.peak_scaling_busy = in.peak_scaling_connections;
+	in.p95_scaling_busy = in.peak_scaling_connections;
+	in.peak_scaling_active = 5;	/* 49 active on 2 cores */
 	lg_readiness_assess(&in, &r);
 	assert_int_equal(row_of(&r, "cpu")->status, LG_CHECK_WARN);
 	row = row_of(&r, "connections");
@@ -523,6 +568,8 @@ test_connections_fix(void **state)
 	in.cpu_cores = 64;
 	in.baseline_users = 10;
 	in.peak_scaling_connections = 10;
+	in.peak_scaling_busy = in.peak_scaling_connections;
+	in.p95_scaling_busy = in.peak_scaling_connections;
 	in.peak_fixed_connections = 70;
 	lg_readiness_assess(&in, &r);
 	assert_non_null(strstr(row_of(&r, "connections")->fix, "default_pool_size = 7;"));
@@ -553,6 +600,8 @@ test_hidden_role_note(void **state)
 	(void) state;
 	in.baseline_users = 10;
 	in.peak_scaling_connections = 20;
+	in.peak_scaling_busy = in.peak_scaling_connections;
+	in.p95_scaling_busy = in.peak_scaling_connections;
 	in.app_role_sql = "app";
 	lg_readiness_assess(&in, &r);
 	assert_null(strstr(row_of(&r, "connections")->detail, "undercounted"));
@@ -576,6 +625,294 @@ test_format_bytes(void **state)
 	assert_string_equal(buf, "1.5 GB");
 }
 
+
+/* ---- the model v2: patterns and consistency over a table of inputs ---- */
+typedef struct ModelCase
+{
+	const char *name;
+	int64_t		baseline;
+	int32_t		held;
+	int32_t		busy_peak;
+	double		busy_p95;
+	int32_t		fixed;
+	int64_t		refused;
+	int64_t		established;	/* -1 unknown */
+	bool		app_role;
+	int32_t		usable;
+	int64_t		ram;
+	LgConnectionPattern pattern;
+} ModelCase;
+
+static const ModelCase model_cases[] = {
+	/* the seed's Django burst: 36 held, 2 busy, 176 refusals at 50 users */
+	{"django burst", 50, 36, 2, 2.0, 1, 176, -1, true, 37, 8 * GB_, LG_PATTERN_PERSISTENT_IDLE},
+	/* the cluster test: 30 idle + 2 busy at baseline 30 */
+	{"idle threads", 30, 32, 2, 2.0, 1, 0, -1, true, 37, 8 * GB_, LG_PATTERN_PERSISTENT_IDLE},
+	/* pgbench: one busy connection per user */
+	{"pgbench", 10, 10, 10, 10.0, 2, 0, -1, true, 97, 8 * GB_, LG_PATTERN_PERSISTENT},
+	{"pgbench refused", 40, 37, 37, 36.0, 0, 12, -1, true, 37, 8 * GB_, LG_PATTERN_PERSISTENT},
+	/* pgbench -C: thousands of connections opened, few held at once */
+	{"per request", 8, 6, 6, 5.0, 0, 0, 4000, false, 97, 8 * GB_, LG_PATTERN_PER_REQUEST},
+	/* churn over every role does not count for an app role */
+	{"churn elsewhere", 8, 8, 8, 8.0, 0, 0, 4000, true, 97, 8 * GB_, LG_PATTERN_PERSISTENT},
+	/* a pooler's 5 server connections, busy most of the time */
+	{"pooled", 60, 5, 5, 4.0, 1, 0, 5, true, 37, 8 * GB_, LG_PATTERN_POOLED},
+	/* memory runs out before the slots */
+	{"memory bound", 10, 10, 10, 10.0, 0, 0, -1, true, 1000, 1 * GB_, LG_PATTERN_PERSISTENT},
+	{"memory bound idle", 10, 40, 3, 2.0, 0, 0, -1, true, 1000, 1 * GB_, LG_PATTERN_PERSISTENT_IDLE},
+	/* no baseline: configured c */
+	{"no baseline", 0, 0, 0, 0, 0, 0, -1, false, 97, 8 * GB_, LG_PATTERN_UNKNOWN},
+	{"no baseline refused", 0, 0, 0, 0, 0, 5, -1, false, 97, 8 * GB_, LG_PATTERN_UNKNOWN},
+};
+
+static LgReadinessInput
+model_input(const ModelCase *c, int64_t users)
+{
+	LgReadinessInput in = base_input();
+
+	in.users = users;
+	in.baseline_users = c->baseline;
+	in.peak_scaling_connections = c->held;
+	in.peak_scaling_busy = c->busy_peak;
+	in.p95_scaling_busy = c->busy_p95;
+	in.peak_scaling_active = c->busy_peak;
+	in.peak_fixed_connections = c->fixed;
+	in.refused_connections = c->refused;
+	in.scaling_established = c->established;
+	in.established_all_roles = true;
+	in.usable_connections = c->usable;
+	in.max_connections = c->usable + 3;
+	in.ram_bytes = c->ram;
+	in.cpu_cores = 64;
+	if (c->app_role)
+	{
+		in.app_role_sql = "app";
+		in.settings.app_role_sql = "app";
+		in.settings.app[LG_TO_STATEMENT].default_ms = 30000;
+		in.settings.app[LG_TO_IDLE_IN_TRANSACTION].default_ms = 60000;
+	}
+	return in;
+}
+
+/* every rule of "no self-contradiction", on one assessment */
+static void
+assert_consistent(const ModelCase *c, const LgReadinessInput *in, const LgReadinessResult *r)
+{
+	int			fails = 0;
+	int			warns = 0;
+	const LgCheckRow *conn = row_of(r, "connections");
+	const LgCheckRow *pattern = row_of(r, "connection_pattern");
+	const LgCheckRow *mem = row_of(r, "memory");
+
+	for (int i = 0; i < r->nrows; i++)
+	{
+		const LgCheckRow *row = &r->rows[i];
+
+		if (row->status == LG_CHECK_FAIL || row->status == LG_CHECK_WARN)
+		{
+			if (strstr(r->summary, row->check_name) == NULL)
+				fail_msg("%s U=%lld: summary does not name %s: %s", c->name,
+						 (long long) in->users, row->check_name, r->summary);
+			if (row->fix[0] == '\0' && row->status == LG_CHECK_FAIL)
+				fail_msg("%s U=%lld: failing %s has no fix", c->name, (long long) in->users, row->check_name);
+		}
+		fails += row->status == LG_CHECK_FAIL;
+		warns += row->status == LG_CHECK_WARN;
+	}
+	assert_int_equal(r->verdict, fails ? LG_VERDICT_NOT_READY : warns ? LG_VERDICT_AT_RISK : LG_VERDICT_READY);
+	assert_int_equal(r->score, 100 - 30 * fails - 10 * warns < 0 ? 0 : 100 - 30 * fails - 10 * warns);
+	assert_int_equal(strncmp(r->summary, lg_verdict_name(r->verdict), strlen(lg_verdict_name(r->verdict))), 0);
+
+	/* max_users against the rows at this U */
+	if (r->max_users >= 0)
+	{
+		bool		capacity_fails = conn->status == LG_CHECK_FAIL || mem->status == LG_CHECK_FAIL;
+
+		if (capacity_fails != (in->users > r->max_users))
+			fail_msg("%s U=%lld: max_users %lld but connections %s, memory %s", c->name,
+					 (long long) in->users, (long long) r->max_users,
+					 lg_check_status_name(conn->status), lg_check_status_name(mem->status));
+		assert_true((r->bottleneck[0] != '\0') == (r->max_users < LG_READINESS_MAX_USERS));
+	}
+
+	/* refusals at B: B users do not fit, and nothing says "up to" */
+	if (c->refused > 0 && c->baseline > 0)
+	{
+		assert_true(r->connections_per_user_lower_bound);
+		assert_true(r->max_users < c->baseline);
+		if (in->users >= c->baseline)
+			assert_int_equal(conn->status, LG_CHECK_FAIL);
+		if (strstr(r->summary, "Up to") != NULL)
+			fail_msg("%s U=%lld: a lower bound claims %s", c->name, (long long) in->users, r->summary);
+		if (conn->status != LG_CHECK_PASS && strstr(conn->fix, "max_connections =") &&
+			!strstr(conn->fix, "lower bound"))
+			fail_msg("%s U=%lld: fix sized from a lower bound does not say so: %s", c->name,
+					 (long long) in->users, conn->fix);
+	}
+
+	/* the pattern row never fails where the connections row passes */
+	if (pattern->status == LG_CHECK_FAIL)
+		assert_int_equal(conn->status, LG_CHECK_FAIL);
+	assert_int_equal(r->pattern, c->pattern);
+	if ((c->pattern == LG_PATTERN_PERSISTENT_IDLE || c->pattern == LG_PATTERN_PER_REQUEST) &&
+		pattern->status != LG_CHECK_PASS)
+	{
+		char		k[64];
+
+		snprintf(k, sizeof(k), "default_pool_size = %lld,", (long long) r->pool_size);
+		assert_non_null(strstr(pattern->fix, "pool_mode = transaction"));
+		assert_non_null(strstr(pattern->fix, k));
+		assert_non_null(strstr(pattern->fix, "max_client_conn"));
+		assert_true(r->pool_size >= 1);
+	}
+	if (c->pattern == LG_PATTERN_UNKNOWN)
+		assert_int_equal(pattern->status, LG_CHECK_SKIP);
+}
+
+static void
+test_model_consistency(void **state)
+{
+	(void) state;
+	for (size_t i = 0; i < sizeof(model_cases) / sizeof(model_cases[0]); i++)
+	{
+		const ModelCase *c = &model_cases[i];
+		LgReadinessInput in = model_input(c, 1);
+		LgReadinessResult r;
+		int64_t		max_users;
+		int64_t		grid[12];
+		int			n = 0;
+
+		lg_readiness_assess(&in, &r);
+		max_users = r.max_users;
+		grid[n++] = 1;
+		if (c->baseline > 1)
+		{
+			grid[n++] = c->baseline - 1;
+			grid[n++] = c->baseline;
+			grid[n++] = c->baseline + 1;
+			grid[n++] = 2 * c->baseline;
+		}
+		grid[n++] = 50;
+		grid[n++] = 1000;
+		if (max_users > 0)
+			grid[n++] = max_users;
+		if (max_users >= 0 && max_users < LG_READINESS_MAX_USERS)
+			grid[n++] = max_users + 1;
+		for (int g = 0; g < n; g++)
+		{
+			in = model_input(c, grid[g]);
+			lg_readiness_assess(&in, &r);
+			assert_int_equal(r.max_users, max_users);
+			assert_consistent(c, &in, &r);
+		}
+	}
+}
+
+/* the cases, figure by figure */
+static void
+test_idle_threads_need_a_pooler(void **state)
+{
+	LgReadinessInput in = model_input(&model_cases[1], 60);
+	LgReadinessResult r;
+	const LgCheckRow *row;
+
+	(void) state;
+	lg_readiness_assess(&in, &r);
+	row = row_of(&r, "connection_pattern");
+	assert_int_equal(row->status, LG_CHECK_FAIL);
+	/* busy p95 2 at 30 users → 4 at 60, × 1.25 → 5 server connections */
+	assert_int_equal(r.busy_p95_projected, 4);
+	assert_int_equal(r.pool_size, 5);
+	assert_int_equal(r.held_projected, 64);
+	assert_non_null(strstr(row->fix, "PgBouncer with pool_mode = transaction, default_pool_size = 5, max_client_conn = 64"));
+	assert_non_null(strstr(row->fix, "fewer threads"));
+	assert_non_null(strstr(row->observed, "persistent, mostly idle: 32 held, busy p95 2.0"));
+	/* the connections check gives the same fix, not a bigger max_connections */
+	assert_string_equal(row_of(&r, "connections")->fix, row->fix);
+	assert_false(row_of(&r, "connections")->restart_required);
+	assert_non_null(strstr(r.summary, "default_pool_size = 5"));
+}
+
+static void
+test_refusals_at_baseline(void **state)
+{
+	LgReadinessInput in = model_input(&model_cases[0], 50);
+	LgReadinessResult r;
+
+	(void) state;
+	lg_readiness_assess(&in, &r);
+	assert_int_equal(row_of(&r, "connections")->status, LG_CHECK_FAIL);
+	assert_int_equal(r.verdict, LG_VERDICT_NOT_READY);
+	assert_true(r.max_users < 50);
+	assert_null(strstr(r.summary, "Up to"));
+	assert_non_null(strstr(r.summary, "refused at 50 users"));
+	assert_null(strstr(row_of(&r, "connections")->fix, "ALTER SYSTEM SET max_connections"));
+
+	/* persistent and busy: max_connections, said to be a lower bound */
+	in = model_input(&model_cases[3], 40);
+	lg_readiness_assess(&in, &r);
+	assert_int_equal(row_of(&r, "connections")->status, LG_CHECK_FAIL);
+	assert_non_null(strstr(row_of(&r, "connections")->fix, "max_connections = "));
+	assert_non_null(strstr(row_of(&r, "connections")->fix, "lower bound"));
+	assert_non_null(strstr(row_of(&r, "connections")->observed, "at least"));
+}
+
+static void
+test_pooled_pattern(void **state)
+{
+	LgReadinessInput in = model_input(&model_cases[6], 60);
+	LgReadinessResult r;
+
+	(void) state;
+	lg_readiness_assess(&in, &r);
+	assert_int_equal(r.pattern, LG_PATTERN_POOLED);
+	assert_int_equal(row_of(&r, "connection_pattern")->status, LG_CHECK_PASS);
+	assert_int_equal(r.demand, 6);	/* the pool and the fixed one, at any U */
+	in.users = 600;
+	lg_readiness_assess(&in, &r);
+	assert_int_equal(r.demand, 6);
+	/* busy p95 4 at 60 → 40 at 600: more than the pool */
+	assert_int_equal(row_of(&r, "connection_pattern")->status, LG_CHECK_WARN);
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->fix, "default_pool_size = "));
+}
+
+static void
+test_per_request_pattern(void **state)
+{
+	LgReadinessInput in = model_input(&model_cases[4], 8);
+	LgReadinessResult r;
+
+	(void) state;
+	in.window_s = 100;
+	lg_readiness_assess(&in, &r);
+	assert_int_equal(r.pattern, LG_PATTERN_PER_REQUEST);
+	assert_int_equal(row_of(&r, "connection_pattern")->status, LG_CHECK_WARN);
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed, "4000 connections opened in 100 s (40.0/s)"));
+	/* churn without its short-lived share: mostly long-lived is not per request */
+	in.scaling_short_lived = 100;
+	lg_readiness_assess(&in, &r);
+	assert_int_not_equal(r.pattern, LG_PATTERN_PER_REQUEST);
+}
+
+/* a fix goes where the value comes from */
+static void
+test_connections_fix_command_line(void **state)
+{
+	LgReadinessInput in = base_input();
+	LgReadinessResult r;
+	const LgCheckRow *row;
+
+	(void) state;
+	in.users = 98;
+	in.settings.v[LG_SET_MAX_CONNECTIONS].source.kind = LG_SRC_COMMAND_LINE;
+	lg_readiness_assess(&in, &r);
+	row = row_of(&r, "connections");
+	assert_null(strstr(row->fix, "ALTER SYSTEM SET"));
+	assert_non_null(strstr(row->fix, "command line"));
+	assert_non_null(strstr(row->fix, "max_connections = 126"));
+	assert_true(row->restart_required);
+}
+
 int
 main(void)
 {
@@ -594,6 +931,12 @@ main(void)
 		cmocka_unit_test(test_lookback_note),
 		cmocka_unit_test(test_hidden_role_note),
 		cmocka_unit_test(test_format_bytes),
+		cmocka_unit_test(test_model_consistency),
+		cmocka_unit_test(test_idle_threads_need_a_pooler),
+		cmocka_unit_test(test_refusals_at_baseline),
+		cmocka_unit_test(test_pooled_pattern),
+		cmocka_unit_test(test_per_request_pattern),
+		cmocka_unit_test(test_connections_fix_command_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

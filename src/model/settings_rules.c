@@ -1,0 +1,792 @@
+/*
+ * settings_rules.c — the rule of each setting that matters under load
+ * (see settings_rules.h): config_check() and readiness() both call these,
+ * so a setting gets one recommendation and one fix whichever is asked.
+ *
+ * Memory recommendations are pgtune's ("web application" profile):
+ * shared_buffers = RAM / 4, effective_cache_size = RAM × 3 / 4,
+ * maintenance_work_mem = RAM / 16 (at most 2 GB), work_mem =
+ * (RAM − shared_buffers) / (3 × max_connections) /
+ * max_parallel_workers_per_gather.  Timeouts are judged for the application
+ * role as its sessions run them; statement_timeout is recommended per role,
+ * as PostgreSQL's documentation advises against a global value.
+ *
+ * A fix is written where the value comes from (pg_settings.source): ALTER
+ * SYSTEM cannot override a value given on the server's command line, and a
+ * role or database default beats anything ALTER SYSTEM writes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "settings_rules.h"
+
+#define KB	((int64_t) 1024)
+#define MB	(KB * 1024)
+#define GB	(MB * 1024)
+
+/* what the rules recommend */
+#define LG_REC_STATEMENT_TIMEOUT		"30s"
+#define LG_REC_IIT_TIMEOUT_ROLE			"60s"
+#define LG_REC_IIT_TIMEOUT_SERVER		"5min"
+#define LG_REC_LOCK_TIMEOUT				"5s"
+#define LG_MIN_IDLE_SESSION_TIMEOUT_MS	60000
+#define LG_MIN_RESERVED					3
+#define LG_MIN_LOCKS					64
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define LG_PRINTF_ATTR __attribute__((format(gnu_printf, 2, 3)))
+#else
+#define LG_PRINTF_ATTR __attribute__((format(printf, 2, 3)))
+#endif
+
+static void set_text(char *field, const char *fmt,...) LG_PRINTF_ATTR;
+static void append_text(char *field, const char *fmt,...) LG_PRINTF_ATTR;
+
+static void
+set_text(char *field, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(field, LG_RULE_TEXT_LEN, fmt, ap);
+	va_end(ap);
+}
+
+static void
+append_text(char *field, const char *fmt,...)
+{
+	size_t		len = strlen(field);
+	va_list		ap;
+
+	if (len + 1 >= LG_RULE_TEXT_LEN)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(field + len, LG_RULE_TEXT_LEN - len, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+lg_severity_name(LgSeverity severity)
+{
+	switch (severity)
+	{
+		case LG_SEV_OK:
+			return "ok";
+		case LG_SEV_INFO:
+			return "info";
+		case LG_SEV_WARN:
+			return "warn";
+		case LG_SEV_HIGH:
+			return "high";
+	}
+	return "high";
+}
+
+LgSourceKind
+lg_source_kind(const char *s)
+{
+	if (s == NULL)
+		return LG_SRC_DEFAULT;
+	if (strcmp(s, "configuration file") == 0)
+		return LG_SRC_FILE;
+	if (strcmp(s, "command line") == 0)
+		return LG_SRC_COMMAND_LINE;
+	if (strcmp(s, "environment variable") == 0)
+		return LG_SRC_ENVIRONMENT;
+	if (strcmp(s, "database") == 0)
+		return LG_SRC_DATABASE;
+	if (strcmp(s, "user") == 0)
+		return LG_SRC_ROLE;
+	if (strcmp(s, "database user") == 0)
+		return LG_SRC_DATABASE_ROLE;
+	if (strcmp(s, "client") == 0 || strcmp(s, "session") == 0 ||
+		strcmp(s, "interactive") == 0 || strcmp(s, "test") == 0)
+		return LG_SRC_SESSION;
+	/* "default", "override" (set by the server itself) */
+	return LG_SRC_DEFAULT;
+}
+
+int64_t
+lg_setting_base_value(int64_t value, const char *unit)
+{
+	if (unit == NULL || unit[0] == '\0')
+		return value;
+	if (strcmp(unit, "8kB") == 0)
+		return value * 8 * KB;
+	if (strcmp(unit, "kB") == 0)
+		return value * KB;
+	if (strcmp(unit, "MB") == 0)
+		return value * MB;
+	if (strcmp(unit, "s") == 0)
+		return value * 1000;
+	if (strcmp(unit, "min") == 0)
+		return value * 60000;
+	/* "ms", "B" */
+	return value;
+}
+
+void
+lg_format_ms(char *buf, int buflen, int64_t ms)
+{
+	if (ms == 0)
+		snprintf(buf, buflen, "off");
+	else if (ms % 3600000 == 0)
+		snprintf(buf, buflen, "%lld h", (long long) (ms / 3600000));
+	else if (ms % 60000 == 0)
+		snprintf(buf, buflen, "%lld min", (long long) (ms / 60000));
+	else if (ms % 1000 == 0)
+		snprintf(buf, buflen, "%lld s", (long long) (ms / 1000));
+	else
+		snprintf(buf, buflen, "%lld ms", (long long) ms);
+}
+
+/* pgtune's values are written as MB, or kB below 1 MB (at least 64 kB) */
+static void
+size_setting(char *buf, int buflen, int64_t bytes)
+{
+	if (bytes >= MB)
+		snprintf(buf, buflen, "%lldMB", (long long) (bytes / MB));
+	else
+		snprintf(buf, buflen, "%lldkB", (long long) (bytes / KB > 64 ? bytes / KB : 64));
+}
+
+static void
+pretty_bytes(char *buf, int buflen, int64_t bytes)
+{
+	if (bytes >= 10 * GB)
+		snprintf(buf, buflen, "%lld GB", (long long) ((bytes + GB / 2) / GB));
+	else if (bytes >= 10 * MB)
+		snprintf(buf, buflen, "%lld MB", (long long) ((bytes + MB / 2) / MB));
+	else if (bytes >= 10 * KB)
+		snprintf(buf, buflen, "%lld kB", (long long) ((bytes + KB / 2) / KB));
+	else
+		snprintf(buf, buflen, "%lld bytes", (long long) bytes);
+}
+
+void
+lg_setting_fix(const char *name, const char *lit, const LgSettingSource *src,
+			   bool restart, char *fix, char *action)
+{
+	fix[0] = '\0';
+	action[0] = '\0';
+	switch (src->kind)
+	{
+		case LG_SRC_COMMAND_LINE:
+			set_text(action, "%s is given on the server's command line (postgres -c %s=..., as Patroni and some service files do; postmaster.opts in the data directory shows the command), which ALTER SYSTEM cannot override: set %s = %s where the server is started (Patroni: patronictl edit-config, postgresql.parameters) and restart it.",
+					 name, name, name, lit);
+			break;
+		case LG_SRC_DATABASE:
+			set_text(fix, "ALTER DATABASE %s SET %s = %s;", src->database_sql, name, lit);
+			break;
+		case LG_SRC_ROLE:
+			set_text(fix, "ALTER ROLE %s SET %s = %s;", src->role_sql, name, lit);
+			break;
+		case LG_SRC_DATABASE_ROLE:
+			set_text(fix, "ALTER ROLE %s IN DATABASE %s SET %s = %s;",
+					 src->role_sql, src->database_sql, name, lit);
+			break;
+		case LG_SRC_DEFAULT:
+		case LG_SRC_FILE:
+		case LG_SRC_ENVIRONMENT:
+		case LG_SRC_SESSION:
+			if (restart)
+				set_text(fix, "ALTER SYSTEM SET %s = %s;", name, lit);
+			else
+				set_text(fix, "ALTER SYSTEM SET %s = %s; SELECT pg_reload_conf();", name, lit);
+			break;
+	}
+}
+
+static const char *const setting_names[LG_SET_COUNT] = {
+	"max_connections",
+	"superuser_reserved_connections",
+	"shared_buffers",
+	"work_mem",
+	"maintenance_work_mem",
+	"effective_cache_size",
+	"idle_in_transaction_session_timeout",
+	"idle_session_timeout",
+	"lock_timeout",
+	"max_locks_per_transaction",
+	"statement_timeout",
+	"log_min_messages",
+	"autovacuum_work_mem",
+	"autovacuum_max_workers",
+	"max_parallel_workers_per_gather",
+};
+
+/* the row's common part: name, current value, where it comes from */
+static const LgSettingValue *
+start_row(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row, bool restart)
+{
+	const LgSettingValue *v = &in->v[id];
+
+	memset(row, 0, sizeof(*row));
+	snprintf(row->setting, LG_RULE_NAME_LEN, "%s", setting_names[id]);
+	set_text(row->current, "%s", v->text ? v->text : "");
+	set_text(row->source, "%s", v->source.where ? v->source.where : "");
+	row->restart_required = restart;
+	row->severity = LG_SEV_OK;
+	return v;
+}
+
+/* the fix for this row's setting, where its value comes from */
+static void
+row_fix(LgSettingRow *row, const LgSettingValue *v, const char *lit)
+{
+	lg_setting_fix(row->setting, lit, &v->source, row->restart_required, row->fix, row->action);
+	if (row->action[0] != '\0')
+	{
+		append_text(row->reason, " %s", row->action);
+		/* a command-line value needs a restart whatever the setting */
+		row->restart_required = true;
+	}
+}
+
+static int64_t
+worst_case_memory(const LgSettingsInput *in)
+{
+	int64_t		avwm = in->v[LG_SET_AUTOVACUUM_WORK_MEM].value > 0 ?
+		in->v[LG_SET_AUTOVACUUM_WORK_MEM].value : in->v[LG_SET_MAINTENANCE_WORK_MEM].value;
+
+	return in->v[LG_SET_SHARED_BUFFERS].value +
+		(int64_t) ((double) in->v[LG_SET_MAX_CONNECTIONS].value *
+				   (double) in->v[LG_SET_WORK_MEM].value * 1.5) +
+		in->v[LG_SET_AUTOVACUUM_MAX_WORKERS].value * avwm;
+}
+
+static void
+rule_max_connections(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_MAX_CONNECTIONS, row, true);
+	int64_t		worst = worst_case_memory(in);
+	char		worstbuf[32];
+	char		rambuf[32];
+
+	pretty_bytes(worstbuf, sizeof(worstbuf), worst);
+	pretty_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
+	set_text(row->recommended, "%s", row->current);
+	if (in->target_users > 0)
+	{
+		if (in->target_connections_status == 0 /* pass */ ||
+			in->target_max_connections <= v->value)
+		{
+			row->severity = LG_SEV_OK;
+			set_text(row->reason, "Holds %d users (loadguard.target_users) within 80%% of the usable slots.",
+					 in->target_users);
+		}
+		else
+		{
+			char		lit[32];
+
+			row->severity = in->target_connections_status == 2 /* fail */ ? LG_SEV_HIGH : LG_SEV_WARN;
+			set_text(row->recommended, "%s%d", in->target_lower_bound ? "at least " : "",
+					 in->target_max_connections);
+			set_text(row->reason, "%d users (loadguard.target_users) need %d slots to stay within 80%% of the usable ones; raise it on hot standbys first. If the memory or CPU cannot follow, use a connection pooler instead (see loadguard.readiness).",
+					 in->target_users, in->target_max_connections);
+			snprintf(lit, sizeof(lit), "%d", in->target_max_connections);
+			row_fix(row, v, lit);
+		}
+	}
+	else if (in->ram_bytes > 0 && worst > in->ram_bytes)
+	{
+		row->severity = LG_SEV_WARN;
+		set_text(row->reason, "Every slot in use with work_mem each could need %s of %s RAM; lower work_mem or use a pooler. Set loadguard.target_users to size max_connections for a load.",
+				 worstbuf, rambuf);
+	}
+	else
+	{
+		row->severity = LG_SEV_INFO;
+		set_text(row->reason, "Set loadguard.target_users (or call loadguard.readiness) to size max_connections for a load.");
+	}
+}
+
+static void
+rule_reserved(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_SUPERUSER_RESERVED_CONNECTIONS, row, true);
+
+	if (v->value < LG_MIN_RESERVED)
+	{
+		char		lit[16];
+
+		snprintf(lit, sizeof(lit), "%d", LG_MIN_RESERVED);
+		set_text(row->recommended, "%d", LG_MIN_RESERVED);
+		row->severity = LG_SEV_WARN;
+		set_text(row->reason, "When clients take every slot, the reserved slots are the only way for an administrator to log in and fix it.");
+		row_fix(row, v, lit);
+	}
+	else
+	{
+		set_text(row->recommended, "%s", row->current);
+		set_text(row->reason, "Leaves slots for an administrator when clients take every other one.");
+	}
+}
+
+/* a memory setting against pgtune's value: fix when the test says so */
+static void
+memory_fix(LgSettingRow *row, const LgSettingValue *v, const char *rec)
+{
+	char		lit[40];
+
+	snprintf(lit, sizeof(lit), "'%s'", rec);
+	row_fix(row, v, lit);
+}
+
+static void
+rule_shared_buffers(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_SHARED_BUFFERS, row, true);
+	int64_t		rec = in->ram_bytes / 4;
+	char		rambuf[32];
+
+	pretty_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
+	size_setting(row->recommended, LG_RULE_TEXT_LEN, rec);
+	if (v->value < rec / 2 || v->value > in->ram_bytes * 2 / 5)
+	{
+		row->severity = LG_SEV_WARN;
+		set_text(row->reason, "pgtune: 25%% of %s RAM. Far below, reads go to the kernel's cache; above 40%%, the kernel and work_mem are starved.", rambuf);
+		memory_fix(row, v, row->recommended);
+	}
+	else
+		set_text(row->reason, "Within reach of pgtune's 25%% of %s RAM.", rambuf);
+}
+
+static void
+rule_work_mem(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_WORK_MEM, row, false);
+	int64_t		max_conn = in->v[LG_SET_MAX_CONNECTIONS].value > 0 ? in->v[LG_SET_MAX_CONNECTIONS].value : 1;
+	int64_t		wpg = in->v[LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER].value > 1 ?
+		in->v[LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER].value : 1;
+	int64_t		rec = (in->ram_bytes - in->v[LG_SET_SHARED_BUFFERS].value) / (3 * max_conn) / wpg;
+	int64_t		worst = worst_case_memory(in);
+	char		worstbuf[32];
+	char		rambuf[32];
+
+	if (rec < 64 * KB)
+		rec = 64 * KB;
+	pretty_bytes(worstbuf, sizeof(worstbuf), worst);
+	pretty_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
+	set_text(row->recommended, "%lldkB", (long long) (rec / KB));
+	if (in->ram_bytes > 0 && worst > in->ram_bytes)
+	{
+		row->severity = LG_SEV_HIGH;
+		set_text(row->reason, "Worst case with every slot in use (postgresqltuner: shared_buffers + max_connections x work_mem x 1.5 + autovacuum) is %s of %s RAM: the server can be killed for memory. pgtune: (RAM - shared_buffers) / (3 x max_connections) / max_parallel_workers_per_gather.",
+				 worstbuf, rambuf);
+		memory_fix(row, v, row->recommended);
+	}
+	else if (v->value > 2 * rec)
+	{
+		row->severity = LG_SEV_WARN;
+		set_text(row->reason, "More than twice pgtune's (RAM - shared_buffers) / (3 x max_connections) / max_parallel_workers_per_gather; a sort or hash can use it several times per query. Raise it per role for reporting instead.");
+		memory_fix(row, v, row->recommended);
+	}
+	else if (v->value < rec / 2)
+	{
+		row->severity = LG_SEV_INFO;
+		set_text(row->reason, "Below half of pgtune's value: sorts and hashes may spill to disk. Check temp files in pg_stat_database before raising it.");
+		memory_fix(row, v, row->recommended);
+	}
+	else
+		set_text(row->reason, "Close to pgtune's (RAM - shared_buffers) / (3 x max_connections) / max_parallel_workers_per_gather.");
+}
+
+static void
+rule_maintenance_work_mem(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_MAINTENANCE_WORK_MEM, row, false);
+	int64_t		rec = in->ram_bytes / 16 < 2 * GB ? in->ram_bytes / 16 : 2 * GB;
+
+	size_setting(row->recommended, LG_RULE_TEXT_LEN, rec);
+	if (v->value < rec / 2)
+	{
+		row->severity = LG_SEV_INFO;
+		set_text(row->reason, "pgtune: RAM / 16, at most 2 GB. VACUUM and CREATE INDEX run faster with more; each of %lld autovacuum workers may use it unless autovacuum_work_mem is set.",
+				 (long long) in->v[LG_SET_AUTOVACUUM_MAX_WORKERS].value);
+		memory_fix(row, v, row->recommended);
+	}
+	else
+		set_text(row->reason, "Close to or above pgtune's RAM / 16 (at most 2 GB).");
+}
+
+static void
+rule_effective_cache_size(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_EFFECTIVE_CACHE_SIZE, row, false);
+	int64_t		rec = in->ram_bytes * 3 / 4;
+	char		rambuf[32];
+
+	pretty_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
+	size_setting(row->recommended, LG_RULE_TEXT_LEN, rec);
+	if (v->value < rec / 2)
+	{
+		row->severity = LG_SEV_INFO;
+		set_text(row->reason, "pgtune: 75%% of %s RAM. Too low, the planner assumes little is cached and avoids index scans.", rambuf);
+		memory_fix(row, v, row->recommended);
+	}
+	else
+		set_text(row->reason, "Close to pgtune's 75%% of RAM.");
+}
+
+/*
+ * The application role's timeout, as its sessions ran with it: the row's
+ * current value and source say whether it was observed or is the default
+ * a new session would get.
+ */
+static void
+describe_app_timeout(const LgSettingsInput *in, const LgEffectiveTimeout *t, LgSettingRow *row)
+{
+	char		minbuf[32];
+	char		maxbuf[32];
+	char		defbuf[32];
+
+	lg_format_ms(minbuf, sizeof(minbuf), t->min_ms);
+	lg_format_ms(maxbuf, sizeof(maxbuf), t->max_ms);
+	lg_format_ms(defbuf, sizeof(defbuf), t->default_ms);
+	if (t->sessions > 0)
+	{
+		if (t->min_ms == t->max_ms)
+			set_text(row->current, "%s on all %d %s sessions", minbuf, t->sessions, in->app_role_sql);
+		else
+			set_text(row->current, "%s to %s over %d %s sessions", minbuf, maxbuf, t->sessions, in->app_role_sql);
+		if (t->min_ms != t->default_ms || t->max_ms != t->default_ms)
+			append_text(row->current, " (set by the client, at connect or with SET; a new session's default is %s)", defbuf);
+		else
+			append_text(row->current, " (the default a new session gets)");
+		set_text(row->source, "observed on %d sessions of role %s", t->sessions, in->app_role_sql);
+	}
+	else
+	{
+		set_text(row->current, "%s (default for role %s; none of its sessions observed)", defbuf, in->app_role_sql);
+		set_text(row->source, "%s", t->default_source.where ? t->default_source.where : "");
+	}
+}
+
+/* what judges an app timeout: the smallest value a session ran with */
+static int64_t
+app_timeout_ms(const LgEffectiveTimeout *t)
+{
+	return t->sessions > 0 ? t->min_ms : t->default_ms;
+}
+
+/*
+ * Fix an application role's timeout: where the role's default comes from,
+ * or say that the application itself turns it off.
+ */
+static void
+app_timeout_fix(const LgSettingsInput *in, const LgEffectiveTimeout *t, LgSettingRow *row,
+				const char *lit)
+{
+	LgSettingSource role_src;
+
+	if (t->sessions > 0 && t->default_ms != 0)
+	{
+		/* the default is on, so the sessions turn it off themselves */
+		set_text(row->action, "The application's sessions set %s = 0 themselves (connection options or SET), overriding the role's default: remove that from the application's database settings, or set %s there.",
+				 row->setting, lit);
+		append_text(row->reason, " %s", row->action);
+		return;
+	}
+	memset(&role_src, 0, sizeof(role_src));
+	role_src.kind = t->default_source.kind == LG_SRC_DATABASE_ROLE ? LG_SRC_DATABASE_ROLE : LG_SRC_ROLE;
+	role_src.role_sql = in->app_role_sql;
+	role_src.database_sql = t->default_source.database_sql;
+	lg_setting_fix(row->setting, lit, &role_src, false, row->fix, row->action);
+	if (t->sessions > 0)
+		append_text(row->reason, " Sessions already connected keep their value until they reconnect.");
+}
+
+static void
+rule_idle_in_transaction(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, row, false);
+	int64_t		value = v->value;
+
+	if (in->app_role_sql)
+	{
+		describe_app_timeout(in, &in->app[LG_TO_IDLE_IN_TRANSACTION], row);
+		value = app_timeout_ms(&in->app[LG_TO_IDLE_IN_TRANSACTION]);
+	}
+	if (value == 0)
+	{
+		row->severity = LG_SEV_WARN;
+		set_text(row->reason, "A session left idle in a transaction keeps its slot and its locks and holds back vacuum until something ends it.");
+		if (in->app_role_sql)
+		{
+			set_text(row->recommended, "%s for role %s", LG_REC_IIT_TIMEOUT_ROLE, in->app_role_sql);
+			app_timeout_fix(in, &in->app[LG_TO_IDLE_IN_TRANSACTION], row, "'" LG_REC_IIT_TIMEOUT_ROLE "'");
+		}
+		else
+		{
+			set_text(row->recommended, "%s", LG_REC_IIT_TIMEOUT_SERVER);
+			row_fix(row, v, "'" LG_REC_IIT_TIMEOUT_SERVER "'");
+		}
+	}
+	else
+	{
+		set_text(row->recommended, "%s", row->current);
+		set_text(row->reason, "Abandoned transactions are ended.");
+	}
+}
+
+static void
+rule_idle_session(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_IDLE_SESSION_TIMEOUT, row, false);
+
+	if (v->value != 0 && v->value < LG_MIN_IDLE_SESSION_TIMEOUT_MS)
+	{
+		set_text(row->recommended, "0");
+		row->severity = LG_SEV_WARN;
+		set_text(row->reason, "Below a minute it closes the idle connections that application pools keep on purpose, and they reconnect again and again.");
+		row_fix(row, v, "0");
+	}
+	else
+	{
+		set_text(row->recommended, "%s", row->current);
+		set_text(row->reason, "Keep it 0, or long, when application pools hold idle connections.");
+	}
+}
+
+static void
+rule_lock_timeout(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_LOCK_TIMEOUT, row, false);
+	int64_t		value = v->value;
+
+	if (in->app_role_sql)
+	{
+		describe_app_timeout(in, &in->app[LG_TO_LOCK], row);
+		value = app_timeout_ms(&in->app[LG_TO_LOCK]);
+	}
+	if (value != 0)
+	{
+		set_text(row->recommended, "%s", row->current);
+		set_text(row->reason, "Lock waits are bounded.");
+		return;
+	}
+	set_text(row->recommended, "a few seconds, per role (migrations, batch jobs)");
+	row->severity = LG_SEV_INFO;
+	set_text(row->reason, "Without it, a statement waiting for a lock queues behind a long transaction while holding its slot, and every later statement queues behind it.");
+	if (in->app_role_sql)
+		app_timeout_fix(in, &in->app[LG_TO_LOCK], row, "'" LG_REC_LOCK_TIMEOUT "'");
+}
+
+static void
+rule_max_locks(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_MAX_LOCKS_PER_TRANSACTION, row, true);
+
+	if (v->value < LG_MIN_LOCKS)
+	{
+		char		lit[16];
+
+		snprintf(lit, sizeof(lit), "%d", LG_MIN_LOCKS);
+		set_text(row->recommended, "%d", LG_MIN_LOCKS);
+		row->severity = LG_SEV_WARN;
+		set_text(row->reason, "The shared lock table holds max_locks_per_transaction x (max_connections + max_prepared_transactions) locks; below the default, \"out of shared memory\" (loadguard event lock_table_full) comes early.");
+		row_fix(row, v, lit);
+	}
+	else
+	{
+		set_text(row->recommended, "%s", row->current);
+		set_text(row->reason, "Raise it (restart) if loadguard counts lock_table_full events (\"out of shared memory\").");
+	}
+}
+
+static void
+rule_statement_timeout(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_STATEMENT_TIMEOUT, row, false);
+	const char *why = "Without a timeout a slow query holds its connection until it ends, and under load they pile up until no slot is left. Set it per application role (PostgreSQL's documentation advises against a global value); pick a value above the slowest legitimate query.";
+
+	if (in->app_role_sql)
+	{
+		const LgEffectiveTimeout *t = &in->app[LG_TO_STATEMENT];
+
+		describe_app_timeout(in, t, row);
+		if (app_timeout_ms(t) != 0)
+		{
+			set_text(row->recommended, "%s", row->current);
+			set_text(row->reason, "The application role's statements are bounded.");
+			return;
+		}
+		set_text(row->recommended, "%s for role %s", LG_REC_STATEMENT_TIMEOUT, in->app_role_sql);
+		row->severity = LG_SEV_WARN;
+		set_text(row->reason, "%s", why);
+		app_timeout_fix(in, t, row, "'" LG_REC_STATEMENT_TIMEOUT "'");
+		return;
+	}
+
+	if (v->value != 0)
+	{
+		set_text(row->recommended, "0 globally, a value per application role");
+		row->severity = LG_SEV_INFO;
+		set_text(row->reason, "A global statement_timeout also cancels maintenance, migrations and pg_dump; PostgreSQL's documentation advises setting it per role or session instead.");
+		return;
+	}
+	set_text(row->recommended, "%s for the application role", LG_REC_STATEMENT_TIMEOUT);
+	if (in->roles_without_statement_timeout && in->roles_without_statement_timeout[0] != '\0')
+	{
+		const char *p = in->roles_without_statement_timeout;
+
+		row->severity = LG_SEV_WARN;
+		set_text(row->reason, "%s", why);
+		/* one ALTER ROLE per role of the comma-separated list */
+		while (*p)
+		{
+			const char *end = strchr(p, ',');
+			int			len = end ? (int) (end - p) : (int) strlen(p);
+
+			append_text(row->fix, "%sALTER ROLE %.*s SET statement_timeout = '%s';",
+						row->fix[0] ? " " : "", len, p, LG_REC_STATEMENT_TIMEOUT);
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	}
+	else if (!in->login_roles)
+	{
+		/* nothing to name yet, but 0 is still what sessions will run with */
+		row->severity = LG_SEV_WARN;
+		set_text(row->reason, "%s", why);
+		set_text(row->action, "ALTER ROLE <application role> SET statement_timeout = '%s'; once the application's (non-superuser login) role exists; pass app_role for the exact statement.",
+				 LG_REC_STATEMENT_TIMEOUT);
+		append_text(row->reason, " No application role exists yet: %s", row->action);
+	}
+	else
+		set_text(row->reason, "No global timeout; the application role(s) have their own (see the rows below).");
+}
+
+static void
+rule_log_min_messages(const LgSettingsInput *in, LgSettingRow *row)
+{
+	const LgSettingValue *v = start_row(in, LG_SET_LOG_MIN_MESSAGES, row, false);
+
+	if (v->value)
+	{
+		set_text(row->recommended, "warning");
+		row->severity = LG_SEV_HIGH;
+		set_text(row->reason, "Above error, the server does not log the errors loadguard counts (timeouts, refusals, deadlocks): they go uncounted.");
+		row_fix(row, v, "'warning'");
+	}
+	else
+	{
+		set_text(row->recommended, "%s", row->current);
+		set_text(row->reason, "Errors are logged, so loadguard counts them.");
+	}
+}
+
+void
+lg_setting_rule(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row)
+{
+	switch (id)
+	{
+		case LG_SET_MAX_CONNECTIONS:
+			rule_max_connections(in, row);
+			break;
+		case LG_SET_SUPERUSER_RESERVED_CONNECTIONS:
+			rule_reserved(in, row);
+			break;
+		case LG_SET_SHARED_BUFFERS:
+			rule_shared_buffers(in, row);
+			break;
+		case LG_SET_WORK_MEM:
+			rule_work_mem(in, row);
+			break;
+		case LG_SET_MAINTENANCE_WORK_MEM:
+			rule_maintenance_work_mem(in, row);
+			break;
+		case LG_SET_EFFECTIVE_CACHE_SIZE:
+			rule_effective_cache_size(in, row);
+			break;
+		case LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT:
+			rule_idle_in_transaction(in, row);
+			break;
+		case LG_SET_IDLE_SESSION_TIMEOUT:
+			rule_idle_session(in, row);
+			break;
+		case LG_SET_LOCK_TIMEOUT:
+			rule_lock_timeout(in, row);
+			break;
+		case LG_SET_MAX_LOCKS_PER_TRANSACTION:
+			rule_max_locks(in, row);
+			break;
+		case LG_SET_STATEMENT_TIMEOUT:
+			rule_statement_timeout(in, row);
+			break;
+		case LG_SET_LOG_MIN_MESSAGES:
+			rule_log_min_messages(in, row);
+			break;
+		default:
+			memset(row, 0, sizeof(*row));
+			break;
+	}
+}
+
+static bool
+is_zero_duration(const char *value)
+{
+	return strcmp(value, "0") == 0 || strcmp(value, "0ms") == 0 ||
+		strcmp(value, "0s") == 0 || strcmp(value, "0min") == 0;
+}
+
+static bool
+hides_errors(const char *value)
+{
+	return strcasecmp(value, "log") == 0 || strcasecmp(value, "fatal") == 0 ||
+		strcasecmp(value, "panic") == 0;
+}
+
+/* "ALTER ROLE r", "ALTER DATABASE d", "ALTER ROLE r IN DATABASE d" */
+static void
+override_target(const LgSettingSource *src, char *buf, int buflen)
+{
+	if (src->kind == LG_SRC_DATABASE_ROLE)
+		snprintf(buf, buflen, "ALTER ROLE %s IN DATABASE %s", src->role_sql, src->database_sql);
+	else if (src->kind == LG_SRC_ROLE)
+		snprintf(buf, buflen, "ALTER ROLE %s", src->role_sql);
+	else
+		snprintf(buf, buflen, "ALTER DATABASE %s", src->database_sql);
+}
+
+void
+lg_setting_override_rule(const char *name, const char *value, const LgSettingSource *src,
+						 LgSettingRow *row)
+{
+	char		target[LG_RULE_TEXT_LEN];
+
+	memset(row, 0, sizeof(*row));
+	override_target(src, target, sizeof(target));
+	snprintf(row->setting, LG_RULE_NAME_LEN, "%s", name);
+	set_text(row->current, "%s", value);
+	set_text(row->source, "%s", target);
+	row->severity = LG_SEV_OK;
+	if (strcmp(name, "statement_timeout") == 0)
+	{
+		set_text(row->recommended, "above 0");
+		if (is_zero_duration(value))
+		{
+			row->severity = LG_SEV_WARN;
+			set_text(row->reason, "This override switches the timeout off for these sessions.");
+			lg_setting_fix(name, "'" LG_REC_STATEMENT_TIMEOUT "'", src, false, row->fix, row->action);
+		}
+		else
+			set_text(row->reason, "A per-role or per-database timeout, as PostgreSQL's documentation advises.");
+	}
+	else
+	{
+		set_text(row->recommended, "warning (or reset)");
+		if (hides_errors(value))
+		{
+			row->severity = LG_SEV_HIGH;
+			set_text(row->reason, "Above error, the server does not log the errors loadguard counts (timeouts, refusals, deadlocks) for these sessions.");
+			set_text(row->fix, "%s RESET %s;", target, name);
+		}
+		else
+			set_text(row->reason, "Errors are still logged, so loadguard counts them.");
+	}
+}

@@ -1,0 +1,174 @@
+/*
+ * settings_rules.h — one rule per setting that matters under load: its
+ * threshold, the value to recommend, the statement that fixes it where the
+ * value really comes from, and whether that needs a restart.
+ *
+ * Plain C (no server headers, no allocation, no globals).  config_check()
+ * (views_config.c) and the settings checks of readiness() (readiness.c)
+ * both call these functions, so they cannot give two answers for one
+ * setting.  The glue fills an LgSettingsInput from pg_settings,
+ * pg_db_role_setting, the machine and, for the application role, the
+ * values its sessions were seen running with.
+ */
+#ifndef LG_SETTINGS_RULES_H
+#define LG_SETTINGS_RULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum LgSeverity
+{
+	LG_SEV_OK = 0,
+	LG_SEV_INFO,
+	LG_SEV_WARN,
+	LG_SEV_HIGH
+} LgSeverity;
+
+/* where a value comes from (pg_settings.source, or a catalog override) */
+typedef enum LgSourceKind
+{
+	LG_SRC_DEFAULT = 0,			/* built-in default */
+	LG_SRC_FILE,				/* postgresql.conf, postgresql.auto.conf, includes */
+	LG_SRC_COMMAND_LINE,		/* postgres -c name=value (Patroni, service files) */
+	LG_SRC_ENVIRONMENT,			/* an environment variable of the postmaster */
+	LG_SRC_DATABASE,			/* ALTER DATABASE d SET */
+	LG_SRC_ROLE,				/* ALTER ROLE r SET */
+	LG_SRC_DATABASE_ROLE,		/* ALTER ROLE r IN DATABASE d SET */
+	LG_SRC_SESSION				/* connect options or SET: one session only */
+} LgSourceKind;
+
+typedef struct LgSettingSource
+{
+	LgSourceKind kind;
+	const char *role_sql;		/* quoted identifier: ROLE, DATABASE_ROLE */
+	const char *database_sql;	/* quoted identifier: DATABASE, DATABASE_ROLE */
+	const char *where;			/* shown as config_check.source: file:line, ... */
+} LgSettingSource;
+
+typedef enum LgSettingId
+{
+	LG_SET_MAX_CONNECTIONS = 0,
+	LG_SET_SUPERUSER_RESERVED_CONNECTIONS,
+	LG_SET_SHARED_BUFFERS,
+	LG_SET_WORK_MEM,
+	LG_SET_MAINTENANCE_WORK_MEM,
+	LG_SET_EFFECTIVE_CACHE_SIZE,
+	LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+	LG_SET_IDLE_SESSION_TIMEOUT,
+	LG_SET_LOCK_TIMEOUT,
+	LG_SET_MAX_LOCKS_PER_TRANSACTION,
+	LG_SET_STATEMENT_TIMEOUT,
+	LG_SET_LOG_MIN_MESSAGES,
+	/* inputs only: no row of their own */
+	LG_SET_AUTOVACUUM_WORK_MEM,
+	LG_SET_AUTOVACUUM_MAX_WORKERS,
+	LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER,
+	LG_SET_COUNT
+} LgSettingId;
+
+/* settings config_check() has a row for, in its order */
+#define LG_SET_ROW_COUNT (LG_SET_LOG_MIN_MESSAGES + 1)
+
+typedef struct LgSettingValue
+{
+	const char *text;			/* as current_setting() shows it */
+	int64_t		value;			/* base unit: bytes, ms or a count; for
+								 * log_min_messages 1 when it hides errors */
+	LgSettingSource source;
+} LgSettingValue;
+
+/*
+ * A timeout as the application role's sessions run with it: observed on
+ * its sessions when any were seen, else the value they would get (role,
+ * database or server default).
+ */
+typedef struct LgEffectiveTimeout
+{
+	int32_t		sessions;		/* app sessions observed; 0 = none seen */
+	int64_t		min_ms;			/* over those sessions (0 = off) */
+	int64_t		max_ms;
+	int64_t		default_ms;		/* what a new session gets without options */
+	LgSettingSource default_source;
+} LgEffectiveTimeout;
+
+/* the timeouts judged per application role */
+typedef enum LgTimeoutId
+{
+	LG_TO_STATEMENT = 0,
+	LG_TO_IDLE_IN_TRANSACTION,
+	LG_TO_LOCK,
+	LG_TO_COUNT
+} LgTimeoutId;
+
+typedef struct LgSettingsInput
+{
+	LgSettingValue v[LG_SET_COUNT];
+	int64_t		ram_bytes;
+
+	/* the application role (quoted), or NULL */
+	const char *app_role_sql;
+	LgEffectiveTimeout app[LG_TO_COUNT];
+
+	/*
+	 * Without an application role: login roles (not superusers), quoted and
+	 * comma-separated, that have no statement_timeout of their own; NULL or
+	 * "" when there are none.  login_roles: are there any such roles at all.
+	 */
+	const char *roles_without_statement_timeout;
+	bool		login_roles;
+
+	/* log_min_messages overrides that hide errors, as RESET statements */
+	const char *log_min_messages_resets;
+
+	/* max_connections, sized by the readiness model for target_users */
+	int32_t		target_users;	/* 0: not set */
+	int			target_connections_status;	/* LgCheckStatus of that run */
+	int32_t		target_max_connections; /* what makes connections pass */
+	bool		target_lower_bound;
+} LgSettingsInput;
+
+#define LG_RULE_NAME_LEN	64
+#define LG_RULE_TEXT_LEN	640
+
+typedef struct LgSettingRow
+{
+	char		setting[LG_RULE_NAME_LEN];
+	char		current[LG_RULE_TEXT_LEN];
+	char		recommended[LG_RULE_TEXT_LEN];
+	LgSeverity	severity;
+	char		reason[LG_RULE_TEXT_LEN];
+	char		fix[LG_RULE_TEXT_LEN];	/* SQL, or "" */
+	char		action[LG_RULE_TEXT_LEN];	/* what to do where SQL cannot */
+	bool		restart_required;
+	char		source[LG_RULE_TEXT_LEN];
+} LgSettingRow;
+
+/* pg_settings.source text → kind */
+extern LgSourceKind lg_source_kind(const char *pg_settings_source);
+
+/* value × unit ("8kB", "kB", "MB", "ms", "s", "min", NULL) in base units */
+extern int64_t lg_setting_base_value(int64_t value, const char *unit);
+
+/*
+ * The statement that sets name = value_literal where the current value comes
+ * from: ALTER SYSTEM (with pg_reload_conf() unless restart), ALTER DATABASE,
+ * ALTER ROLE [IN DATABASE].  A command-line value cannot be changed by SQL:
+ * fix is left "" and action says where to change it.
+ */
+extern void lg_setting_fix(const char *name, const char *value_literal,
+						   const LgSettingSource *src, bool restart,
+						   char *fix, char *action);
+
+/* one setting's row (id < LG_SET_ROW_COUNT) */
+extern void lg_setting_rule(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row);
+
+/* a role or database override of statement_timeout or log_min_messages */
+extern void lg_setting_override_rule(const char *name, const char *value,
+									 const LgSettingSource *src, LgSettingRow *row);
+
+/* "30 s", "5 min", "250 ms", "off" */
+extern void lg_format_ms(char *buf, int buflen, int64_t ms);
+
+extern const char *lg_severity_name(LgSeverity severity);
+
+#endif							/* LG_SETTINGS_RULES_H */

@@ -1,0 +1,428 @@
+/*
+ * views_config.c — loadguard.config_check() (1.1) and the settings input
+ * it shares with readiness().
+ *
+ * lg_settings_input_fill() reads every setting the rules need with its
+ * pg_settings.source, the application role's own defaults from
+ * pg_db_role_setting (and, where the history has them, the values its
+ * sessions ran with), the login roles without a statement_timeout and the
+ * log_min_messages overrides.  The rules themselves are settings_rules.c's;
+ * this file only turns catalogs into their input and rows into tuples.
+ * Reads catalogs through SPI; touches no shared memory.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/varlena.h"
+
+#include "loadguard.h"
+#include "overrides.h"
+#include "readiness.h"
+#include "settings_rules.h"
+#include "views.h"
+
+PG_FUNCTION_INFO_V1(lg_config_check_1_1);
+
+static const char *const setting_names[LG_SET_COUNT] = {
+	"max_connections",
+	"superuser_reserved_connections",
+	"shared_buffers",
+	"work_mem",
+	"maintenance_work_mem",
+	"effective_cache_size",
+	"idle_in_transaction_session_timeout",
+	"idle_session_timeout",
+	"lock_timeout",
+	"max_locks_per_transaction",
+	"statement_timeout",
+	"log_min_messages",
+	"autovacuum_work_mem",
+	"autovacuum_max_workers",
+	"max_parallel_workers_per_gather",
+};
+
+/* the timeouts judged for the application role, by LgTimeoutId */
+static const LgSettingId timeout_settings[LG_TO_COUNT] = {
+	LG_SET_STATEMENT_TIMEOUT,
+	LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+	LG_SET_LOCK_TIMEOUT,
+};
+
+/*
+ * Catalog queries run with search_path pinned to pg_catalog, as the SQL
+ * functions of the extension do with SET search_path: nothing on the
+ * caller's path (a function or operator of the same name) can answer them.
+ */
+int
+lg_pin_search_path(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+void
+lg_unpin_search_path(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
+static bool
+level_hides_errors(const char *level)
+{
+	return pg_strcasecmp(level, "log") == 0 || pg_strcasecmp(level, "fatal") == 0 ||
+		pg_strcasecmp(level, "panic") == 0;
+}
+
+static const char *
+current_database_sql(void)
+{
+	char	   *name = get_database_name(MyDatabaseId);
+
+	return quote_identifier(name ? name : "");
+}
+
+/* the caller's settings as pg_settings shows them, with their sources */
+static void
+read_pg_settings(LgSettingsInput *in)
+{
+	Datum		names[LG_SET_COUNT];
+	Oid			argtypes[1] = {TEXTARRAYOID};
+	Datum		args[1];
+	int			ret;
+
+	for (int i = 0; i < LG_SET_COUNT; i++)
+		names[i] = CStringGetTextDatum(setting_names[i]);
+	args[0] = PointerGetDatum(construct_array(names, LG_SET_COUNT, TEXTOID, -1, false, TYPALIGN_INT));
+
+	ret = SPI_execute_with_args(
+		"SELECT name, pg_catalog.current_setting(name), setting, unit, source,"
+		"       CASE WHEN sourcefile IS NOT NULL THEN sourcefile || ':' || sourceline"
+		"            ELSE source END"
+		"  FROM pg_catalog.pg_settings WHERE name = ANY ($1)",
+		1, argtypes, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *name = SPI_getvalue(tup, desc, 1);
+
+		for (int i = 0; i < LG_SET_COUNT; i++)
+		{
+			LgSettingValue *v = &in->v[i];
+			char	   *setting;
+			char	   *source;
+
+			if (name == NULL || strcmp(name, setting_names[i]) != 0)
+				continue;
+			v->text = SPI_getvalue(tup, desc, 2);
+			setting = SPI_getvalue(tup, desc, 3);
+			source = SPI_getvalue(tup, desc, 5);
+			if (i == LG_SET_LOG_MIN_MESSAGES)
+				v->value = setting && level_hides_errors(setting);
+			else if (setting)
+				v->value = lg_setting_base_value(strtoll(setting, NULL, 10),
+												 SPI_getvalue(tup, desc, 4));
+			v->source.kind = lg_source_kind(source);
+			v->source.where = SPI_getvalue(tup, desc, 6);
+			v->source.role_sql = quote_identifier(GetUserNameFromId(GetSessionUserId(), false));
+			v->source.database_sql = current_database_sql();
+		}
+	}
+}
+
+/*
+ * What a new session of the application role gets for each timeout: the
+ * role-in-database, role, then database default, over the server's value.
+ */
+static void
+read_app_defaults(LgSettingsInput *in, Oid app_role)
+{
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		args[2];
+	int			ret;
+	int			rank[LG_TO_COUNT] = {0};
+
+	for (int t = 0; t < LG_TO_COUNT; t++)
+	{
+		const LgSettingValue *v = &in->v[timeout_settings[t]];
+
+		in->app[t].default_ms = v->value;
+		in->app[t].default_source = v->source;
+	}
+
+	args[0] = ObjectIdGetDatum(app_role);
+	args[1] = ObjectIdGetDatum(MyDatabaseId);
+	ret = SPI_execute_with_args(
+		"SELECT split_part(c, '=', 1), substr(c, strpos(c, '=') + 1),"
+		"       s.setrole <> 0, s.setdatabase <> 0"
+		"  FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
+		" WHERE (s.setrole = $1 AND s.setdatabase IN (0, $2))"
+		"    OR (s.setrole = 0 AND s.setdatabase = $2)",
+		2, argtypes, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *name = SPI_getvalue(tup, desc, 1);
+		char	   *value = SPI_getvalue(tup, desc, 2);
+		bool		is_role = strcmp(SPI_getvalue(tup, desc, 3), "t") == 0;
+		bool		is_db = strcmp(SPI_getvalue(tup, desc, 4), "t") == 0;
+		/* precedence: role in database 3, role 2, database 1 */
+		int			this_rank = is_role ? (is_db ? 3 : 2) : 1;
+
+		for (int t = 0; t < LG_TO_COUNT; t++)
+		{
+			LgEffectiveTimeout *e = &in->app[t];
+			int			parsed;
+
+			if (name == NULL || value == NULL ||
+				strcmp(name, setting_names[timeout_settings[t]]) != 0 ||
+				this_rank < rank[t] ||
+				!parse_int(value, &parsed, GUC_UNIT_MS, NULL))
+				continue;
+			rank[t] = this_rank;
+			e->default_ms = parsed;
+			e->default_source.kind = this_rank == 3 ? LG_SRC_DATABASE_ROLE :
+				this_rank == 2 ? LG_SRC_ROLE : LG_SRC_DATABASE;
+			e->default_source.role_sql = in->app_role_sql;
+			e->default_source.database_sql = current_database_sql();
+			if (this_rank == 3)
+				e->default_source.where = psprintf("ALTER ROLE %s IN DATABASE %s",
+												   in->app_role_sql, current_database_sql());
+			else if (this_rank == 2)
+				e->default_source.where = psprintf("ALTER ROLE %s", in->app_role_sql);
+			else
+				e->default_source.where = psprintf("ALTER DATABASE %s", current_database_sql());
+		}
+	}
+}
+
+/* login roles (not superusers) without a statement_timeout of their own */
+static void
+read_roles_without_timeout(LgSettingsInput *in)
+{
+	int			ret;
+
+	ret = SPI_execute(
+		"SELECT pg_catalog.string_agg(pg_catalog.quote_ident(r.rolname), ',' ORDER BY r.rolname)"
+		"         FILTER (WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting d,"
+		"                                         pg_catalog.unnest(d.setconfig) c"
+		"                                   WHERE d.setrole = r.oid AND c LIKE 'statement_timeout=%')),"
+		"       count(*) > 0"
+		"  FROM pg_catalog.pg_roles r"
+		" WHERE r.rolcanlogin AND NOT r.rolsuper AND r.rolname !~ '^pg_'",
+		true, 0);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "SPI_execute failed: %d", ret);
+	in->roles_without_statement_timeout = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	in->login_roles = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), "t") == 0;
+}
+
+/* fix statements in the order ORDER BY would give them */
+static int
+statement_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *) a;
+	const char *y = *(const char *const *) b;
+
+	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
+}
+
+/*
+ * Role and database overrides of log_min_messages that hide errors, as the
+ * RESET statements that remove them (overrides.c's scan: also ALTER ROLE
+ * ALL, and no failure on a role dropped meanwhile).
+ */
+static void
+read_log_min_messages_resets(LgSettingsInput *in)
+{
+	LgOverride *overrides;
+	int			n = lg_overrides_read(&overrides);
+	char	  **stmts = palloc(sizeof(char *) * Max(n, 1));
+	int			nstmts = 0;
+	StringInfoData buf;
+
+	for (int i = 0; i < n; i++)
+	{
+		LgOverrideScope scope;
+		char	   *role;
+		char	   *db;
+
+		if (pg_strcasecmp(overrides[i].name, "log_min_messages") == 0 &&
+			level_hides_errors(overrides[i].value) &&
+			lg_override_describe(&overrides[i], &scope, &role, &db, &stmts[nstmts]))
+			nstmts++;
+	}
+	qsort(stmts, nstmts, sizeof(char *), statement_cmp);
+	initStringInfo(&buf);
+	for (int i = 0; i < nstmts; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? " " : "", stmts[i]);
+	in->log_min_messages_resets = nstmts > 0 ? buf.data : NULL;
+}
+
+void
+lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_name,
+					   int64 ram_bytes)
+{
+	int			nestlevel;
+
+	memset(in, 0, sizeof(*in));
+	in->ram_bytes = ram_bytes;
+	if (app_role_name)
+		in->app_role_sql = quote_identifier(app_role_name);
+
+	nestlevel = lg_pin_search_path();
+	SPI_connect();
+	read_pg_settings(in);
+	read_roles_without_timeout(in);
+	if (OidIsValid(app_role))
+		read_app_defaults(in, app_role);
+	SPI_finish();
+	lg_unpin_search_path(nestlevel);
+	read_log_min_messages_resets(in);
+
+	/*
+	 * in->app[].sessions stays 0 until the sessions' own values are in the
+	 * history: the rows then say "default for role ...; none of its
+	 * sessions observed".
+	 */
+}
+
+/* ------------------------------------------------------------ config_check */
+
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s == NULL || s[0] == '\0');
+	return *isnull ? (Datum) 0 : CStringGetTextDatum(s);
+}
+
+static void
+put_row(ReturnSetInfo *rsinfo, const LgSettingRow *row)
+{
+	Datum		values[8];
+	bool		nulls[8] = {false};
+
+	values[0] = CStringGetTextDatum(row->setting);
+	values[1] = text_or_null(row->current, &nulls[1]);
+	values[2] = text_or_null(row->recommended, &nulls[2]);
+	values[3] = CStringGetTextDatum(lg_severity_name(row->severity));
+	values[4] = text_or_null(row->reason, &nulls[4]);
+	values[5] = text_or_null(row->fix, &nulls[5]);
+	values[6] = BoolGetDatum(row->restart_required);
+	values[7] = text_or_null(row->source, &nulls[7]);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/* the role and database overrides of one setting, one row each */
+static void
+put_overrides(ReturnSetInfo *rsinfo, const char *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	int			ret;
+	int			nestlevel;
+
+	args[0] = CStringGetTextDatum(name);
+	nestlevel = lg_pin_search_path();
+	SPI_connect();
+	ret = SPI_execute_with_args(
+		"SELECT substr(c, strpos(c, '=') + 1), s.setrole <> 0, s.setdatabase <> 0,"
+		"       pg_catalog.quote_ident(r.rolname), pg_catalog.quote_ident(d.datname),"
+		"       CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0"
+		"              THEN format('ALTER ROLE %I IN DATABASE %I', r.rolname, d.datname)"
+		"            WHEN s.setrole <> 0 THEN format('ALTER ROLE %I', r.rolname)"
+		"            ELSE format('ALTER DATABASE %I', d.datname) END AS target"
+		"  FROM pg_catalog.pg_db_role_setting s"
+		"  LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole"
+		"  LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase,"
+		"       pg_catalog.unnest(s.setconfig) c"
+		" WHERE split_part(c, '=', 1) = $1"
+		" ORDER BY target",
+		1, argtypes, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		is_role = strcmp(SPI_getvalue(tup, desc, 2), "t") == 0;
+		bool		is_db = strcmp(SPI_getvalue(tup, desc, 3), "t") == 0;
+		LgSettingSource src;
+		LgSettingRow row;
+
+		memset(&src, 0, sizeof(src));
+		src.kind = is_role ? (is_db ? LG_SRC_DATABASE_ROLE : LG_SRC_ROLE) : LG_SRC_DATABASE;
+		src.role_sql = SPI_getvalue(tup, desc, 4);
+		src.database_sql = SPI_getvalue(tup, desc, 5);
+		lg_setting_override_rule(name, SPI_getvalue(tup, desc, 1), &src, &row);
+		put_row(rsinfo, &row);
+	}
+	SPI_finish();
+	lg_unpin_search_path(nestlevel);
+}
+
+Datum
+lg_config_check_1_1(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LgSettingsInput in;
+	Oid			app_role = InvalidOid;
+	const char *app_role_name = NULL;
+	LgSettingRow row;
+
+	lg_require_shmem();
+	if (!PG_ARGISNULL(0))
+	{
+		app_role_name = pstrdup(NameStr(*PG_GETARG_NAME(0)));
+		app_role = get_role_oid(app_role_name, true);
+		if (!OidIsValid(app_role))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("app_role \"%s\" does not exist", app_role_name)));
+	}
+
+	lg_settings_input_fill(&in, app_role, app_role_name, lg_machine_ram_bytes());
+
+	/* max_connections is sized by the readiness model for target_users */
+	if (lg_target_users > 0)
+	{
+		LgReadinessInput rin;
+		LgReadinessResult *result = palloc(sizeof(LgReadinessResult));
+
+		lg_readiness_for_users(lg_target_users, &rin, result);
+		in.target_users = lg_target_users;
+		in.target_connections_status = result->rows[LG_CHK_CONNECTIONS].status;
+		in.target_max_connections = (int32) ((5 * result->demand + 3) / 4 +
+											 (rin.max_connections - rin.usable_connections));
+		in.target_lower_bound = result->connections_per_user_lower_bound;
+	}
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int id = 0; id < LG_SET_ROW_COUNT; id++)
+	{
+		lg_setting_rule(&in, (LgSettingId) id, &row);
+		put_row(rsinfo, &row);
+		if (id == LG_SET_STATEMENT_TIMEOUT || id == LG_SET_LOG_MIN_MESSAGES)
+			put_overrides(rsinfo, setting_names[id]);
+	}
+	return (Datum) 0;
+}

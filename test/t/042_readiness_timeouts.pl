@@ -1,0 +1,66 @@
+# 042_readiness_timeouts.pl — timeouts judged as the application's sessions
+# run them: every app session connected with -c statement_timeout=30000 (as
+# Django's OPTIONS do) while the role has no default → readiness and
+# config_check see 30 s on those sessions and do not warn; one session
+# without it → both warn, with the same fix.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use LoadGuardTest;
+
+my $node = lg_node('timeouts');
+$node->safe_psql('postgres', 'CREATE ROLE app LOGIN');
+
+my $connstr = $node->connstr('postgres') . " options='-c statement_timeout=30000'";
+my @app = map {
+	my $h = $node->background_psql($connstr, extra_params => [ '-U', 'app' ]);
+	$h->query_safe('SELECT 1');
+	$h;
+} 1 .. 5;
+
+ok(lg_wait_for($node,
+		"SELECT count(*) = 5 FROM pg_stat_activity WHERE usename = 'app'", 'five app sessions'),
+	'five app sessions connected with statement_timeout at connect');
+
+sub check
+{
+	my ($sql) = @_;
+	return $node->safe_psql('postgres', $sql);
+}
+
+ok(lg_wait_for($node,
+		"SELECT status = 'pass' FROM loadguard.readiness(10, NULL, '15 minutes', 'app')
+		  WHERE check_name = 'statement_timeout'", 'statement_timeout passes'),
+	'no statement_timeout warning when every app session runs with 30 s');
+like(check("SELECT observed FROM loadguard.readiness(10, NULL, '15 minutes', 'app')
+		     WHERE check_name = 'statement_timeout'"),
+	qr/^30 s on all 5 app sessions \(set by the client/,
+	'observed says what the sessions ran with, and who set it');
+is(check("SELECT severity || ' ' || source FROM loadguard.config_check('app')
+		   WHERE setting = 'statement_timeout'"),
+	'ok observed on 5 sessions of role app', 'config_check agrees, from the same observation');
+
+# one session without it: both warn, with one fix
+my $plain = $node->background_psql('postgres', extra_params => [ '-U', 'app' ]);
+$plain->query_safe('SELECT 1');
+ok(lg_wait_for($node,
+		"SELECT status = 'warn' FROM loadguard.readiness(10, NULL, '15 minutes', 'app')
+		  WHERE check_name = 'statement_timeout'", 'statement_timeout warns'),
+	'a session without a timeout makes it warn');
+like(check("SELECT observed FROM loadguard.readiness(10, NULL, '15 minutes', 'app')
+		     WHERE check_name = 'statement_timeout'"),
+	qr/^off to 30 s over 6 app sessions/, 'observed shows the range');
+is(check("SELECT r.fix = c.fix_sql
+		    FROM loadguard.readiness(10, NULL, '15 minutes', 'app') r,
+		         loadguard.config_check('app') c
+		   WHERE r.check_name = 'statement_timeout' AND c.setting = 'statement_timeout'"),
+	't', 'readiness and config_check give the same fix');
+is(check("SELECT fix FROM loadguard.readiness(10, NULL, '15 minutes', 'app')
+		   WHERE check_name = 'statement_timeout'"),
+	"ALTER ROLE app SET statement_timeout = '30s';", 'the fix is the role default');
+
+$_->quit for @app, $plain;
+$node->stop;
+done_testing();

@@ -1,0 +1,392 @@
+/*
+ * test_settings_rules.c — cmocka tests for the shared settings rules
+ * (src/settings_rules.c): pg_settings.source mapping, unit conversion, the
+ * fix written where the value comes from, each setting's threshold, the
+ * application role's timeouts as its sessions ran them, and overrides.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "settings_rules.h"
+
+#define MB_ ((int64_t) 1024 * 1024)
+#define GB_ (MB_ * 1024)
+
+static void
+set_value(LgSettingsInput *in, LgSettingId id, const char *text, int64_t value)
+{
+	in->v[id].text = text;
+	in->v[id].value = value;
+	in->v[id].source.kind = LG_SRC_DEFAULT;
+	in->v[id].source.where = "default";
+}
+
+/* 8 GB, 100 connections, PostgreSQL's defaults */
+static LgSettingsInput
+base_input(void)
+{
+	LgSettingsInput in;
+
+	memset(&in, 0, sizeof(in));
+	in.ram_bytes = 8 * GB_;
+	set_value(&in, LG_SET_MAX_CONNECTIONS, "100", 100);
+	set_value(&in, LG_SET_SUPERUSER_RESERVED_CONNECTIONS, "3", 3);
+	set_value(&in, LG_SET_SHARED_BUFFERS, "2GB", 2 * GB_);
+	set_value(&in, LG_SET_WORK_MEM, "4MB", 4 * MB_);
+	set_value(&in, LG_SET_MAINTENANCE_WORK_MEM, "512MB", 512 * MB_);
+	set_value(&in, LG_SET_EFFECTIVE_CACHE_SIZE, "6GB", 6 * GB_);
+	set_value(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0);
+	set_value(&in, LG_SET_IDLE_SESSION_TIMEOUT, "0", 0);
+	set_value(&in, LG_SET_LOCK_TIMEOUT, "0", 0);
+	set_value(&in, LG_SET_MAX_LOCKS_PER_TRANSACTION, "64", 64);
+	set_value(&in, LG_SET_STATEMENT_TIMEOUT, "0", 0);
+	set_value(&in, LG_SET_LOG_MIN_MESSAGES, "warning", 0);
+	set_value(&in, LG_SET_AUTOVACUUM_WORK_MEM, "-1", -1);
+	set_value(&in, LG_SET_AUTOVACUUM_MAX_WORKERS, "3", 3);
+	set_value(&in, LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER, "2", 2);
+	return in;
+}
+
+static LgSettingRow
+rule(const LgSettingsInput *in, LgSettingId id)
+{
+	LgSettingRow row;
+
+	lg_setting_rule(in, id, &row);
+	return row;
+}
+
+static void
+test_source_kind(void **state)
+{
+	(void) state;
+	assert_int_equal(lg_source_kind("default"), LG_SRC_DEFAULT);
+	assert_int_equal(lg_source_kind("configuration file"), LG_SRC_FILE);
+	assert_int_equal(lg_source_kind("command line"), LG_SRC_COMMAND_LINE);
+	assert_int_equal(lg_source_kind("environment variable"), LG_SRC_ENVIRONMENT);
+	assert_int_equal(lg_source_kind("database"), LG_SRC_DATABASE);
+	assert_int_equal(lg_source_kind("user"), LG_SRC_ROLE);
+	assert_int_equal(lg_source_kind("database user"), LG_SRC_DATABASE_ROLE);
+	assert_int_equal(lg_source_kind("client"), LG_SRC_SESSION);
+	assert_int_equal(lg_source_kind("session"), LG_SRC_SESSION);
+	assert_int_equal(lg_source_kind("override"), LG_SRC_DEFAULT);
+	assert_int_equal(lg_source_kind(NULL), LG_SRC_DEFAULT);
+}
+
+static void
+test_base_value(void **state)
+{
+	char		buf[32];
+
+	(void) state;
+	assert_int_equal(lg_setting_base_value(16384, "8kB"), 128 * MB_);
+	assert_int_equal(lg_setting_base_value(4096, "kB"), 4 * MB_);
+	assert_int_equal(lg_setting_base_value(30, "s"), 30000);
+	assert_int_equal(lg_setting_base_value(5, "min"), 300000);
+	assert_int_equal(lg_setting_base_value(250, "ms"), 250);
+	assert_int_equal(lg_setting_base_value(100, NULL), 100);
+	lg_format_ms(buf, sizeof(buf), 30000);
+	assert_string_equal(buf, "30 s");
+	lg_format_ms(buf, sizeof(buf), 0);
+	assert_string_equal(buf, "off");
+	lg_format_ms(buf, sizeof(buf), 300000);
+	assert_string_equal(buf, "5 min");
+	lg_format_ms(buf, sizeof(buf), 1234);
+	assert_string_equal(buf, "1234 ms");
+}
+
+/* the statement goes where the value comes from */
+static void
+test_fix_follows_source(void **state)
+{
+	LgSettingSource src = {LG_SRC_FILE, "app", "shop", "postgresql.conf:12"};
+	char		fix[LG_RULE_TEXT_LEN];
+	char		action[LG_RULE_TEXT_LEN];
+
+	(void) state;
+	lg_setting_fix("work_mem", "'8MB'", &src, false, fix, action);
+	assert_string_equal(fix, "ALTER SYSTEM SET work_mem = '8MB'; SELECT pg_reload_conf();");
+	assert_string_equal(action, "");
+	lg_setting_fix("shared_buffers", "'2GB'", &src, true, fix, action);
+	assert_string_equal(fix, "ALTER SYSTEM SET shared_buffers = '2GB';");
+
+	src.kind = LG_SRC_DATABASE;
+	lg_setting_fix("work_mem", "'8MB'", &src, false, fix, action);
+	assert_string_equal(fix, "ALTER DATABASE shop SET work_mem = '8MB';");
+	src.kind = LG_SRC_ROLE;
+	lg_setting_fix("work_mem", "'8MB'", &src, false, fix, action);
+	assert_string_equal(fix, "ALTER ROLE app SET work_mem = '8MB';");
+	src.kind = LG_SRC_DATABASE_ROLE;
+	lg_setting_fix("work_mem", "'8MB'", &src, false, fix, action);
+	assert_string_equal(fix, "ALTER ROLE app IN DATABASE shop SET work_mem = '8MB';");
+
+	/* Patroni passes max_connections on the command line: no SQL fixes it */
+	src.kind = LG_SRC_COMMAND_LINE;
+	lg_setting_fix("max_connections", "200", &src, true, fix, action);
+	assert_string_equal(fix, "");
+	assert_non_null(strstr(action, "command line"));
+	assert_non_null(strstr(action, "ALTER SYSTEM cannot override"));
+	assert_non_null(strstr(action, "max_connections = 200"));
+	assert_non_null(strstr(action, "patronictl edit-config"));
+}
+
+static void
+test_command_line_row(void **state)
+{
+	LgSettingsInput in = base_input();
+	LgSettingRow row;
+
+	(void) state;
+	set_value(&in, LG_SET_IDLE_SESSION_TIMEOUT, "10s", 10000);
+	in.v[LG_SET_IDLE_SESSION_TIMEOUT].source.kind = LG_SRC_COMMAND_LINE;
+	row = rule(&in, LG_SET_IDLE_SESSION_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "");
+	assert_non_null(strstr(row.action, "command line"));
+	assert_non_null(strstr(row.reason, "command line"));
+	assert_true(row.restart_required);	/* the command line is read at start */
+
+	/* the same value from the role's default: ALTER ROLE */
+	in.v[LG_SET_IDLE_SESSION_TIMEOUT].source.kind = LG_SRC_ROLE;
+	in.v[LG_SET_IDLE_SESSION_TIMEOUT].source.role_sql = "\"Lg App\"";
+	row = rule(&in, LG_SET_IDLE_SESSION_TIMEOUT);
+	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" SET idle_session_timeout = 0;");
+	assert_false(row.restart_required);
+}
+
+static void
+test_memory_rules(void **state)
+{
+	LgSettingsInput in = base_input();
+	LgSettingRow row;
+
+	(void) state;
+	/* pgtune on 8 GB: 2 GB, 6 GB, 512 MB; work_mem (8 - 2) GB / 300 / 2 */
+	row = rule(&in, LG_SET_SHARED_BUFFERS);
+	assert_int_equal(row.severity, LG_SEV_OK);
+	assert_string_equal(row.recommended, "2048MB");
+	row = rule(&in, LG_SET_EFFECTIVE_CACHE_SIZE);
+	assert_string_equal(row.recommended, "6144MB");
+	row = rule(&in, LG_SET_MAINTENANCE_WORK_MEM);
+	assert_string_equal(row.recommended, "512MB");
+	row = rule(&in, LG_SET_WORK_MEM);
+	assert_string_equal(row.recommended, "10485kB");
+	assert_int_equal(row.severity, LG_SEV_INFO);	/* 4 MB: below half */
+	set_value(&in, LG_SET_WORK_MEM, "8MB", 8 * MB_);
+	row = rule(&in, LG_SET_WORK_MEM);
+	assert_int_equal(row.severity, LG_SEV_OK);
+
+	/* shared_buffers below half of pgtune: warn, restart */
+	set_value(&in, LG_SET_SHARED_BUFFERS, "128MB", 128 * MB_);
+	row = rule(&in, LG_SET_SHARED_BUFFERS);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER SYSTEM SET shared_buffers = '2048MB';");
+	assert_true(row.restart_required);
+
+	/* every slot × work_mem beyond RAM: high */
+	set_value(&in, LG_SET_WORK_MEM, "64MB", 64 * MB_);
+	row = rule(&in, LG_SET_WORK_MEM);
+	assert_int_equal(row.severity, LG_SEV_HIGH);
+	assert_non_null(strstr(row.fix, "ALTER SYSTEM SET work_mem = '"));
+}
+
+static void
+test_max_connections_rule(void **state)
+{
+	LgSettingsInput in = base_input();
+	LgSettingRow row;
+
+	(void) state;
+	row = rule(&in, LG_SET_MAX_CONNECTIONS);
+	assert_int_equal(row.severity, LG_SEV_INFO);
+	assert_string_equal(row.fix, "");
+
+	in.target_users = 200;
+	in.target_connections_status = 2;
+	in.target_max_connections = 253;
+	row = rule(&in, LG_SET_MAX_CONNECTIONS);
+	assert_int_equal(row.severity, LG_SEV_HIGH);
+	assert_string_equal(row.recommended, "253");
+	assert_string_equal(row.fix, "ALTER SYSTEM SET max_connections = 253;");
+	assert_true(row.restart_required);
+
+	in.target_connections_status = 1;
+	row = rule(&in, LG_SET_MAX_CONNECTIONS);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+
+	in.target_connections_status = 0;
+	row = rule(&in, LG_SET_MAX_CONNECTIONS);
+	assert_int_equal(row.severity, LG_SEV_OK);
+	assert_string_equal(row.fix, "");
+}
+
+/* statement_timeout: per application role, as its sessions ran it */
+static void
+test_statement_timeout_rule(void **state)
+{
+	LgSettingsInput in = base_input();
+	LgSettingRow row;
+
+	(void) state;
+	/* no application role: every login role without its own */
+	in.login_roles = true;
+	in.roles_without_statement_timeout = "app,\"Lg App\"";
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER ROLE app SET statement_timeout = '30s'; ALTER ROLE \"Lg App\" SET statement_timeout = '30s';");
+	in.roles_without_statement_timeout = "";
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_OK);
+	in.login_roles = false;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "");
+	assert_non_null(strstr(row.action, "ALTER ROLE <application role>"));
+	set_value(&in, LG_SET_STATEMENT_TIMEOUT, "1min", 60000);
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_INFO);
+	assert_string_equal(row.fix, "");
+
+	/* the app role: no session seen, role default 0 */
+	set_value(&in, LG_SET_STATEMENT_TIMEOUT, "0", 0);
+	in.app_role_sql = "app";
+	in.app[LG_TO_STATEMENT].default_source.kind = LG_SRC_DEFAULT;
+	in.app[LG_TO_STATEMENT].default_source.where = "default";
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER ROLE app SET statement_timeout = '30s';");
+	assert_non_null(strstr(row.current, "none of its sessions observed"));
+
+	/* the role-in-database default is where it is fixed */
+	in.app[LG_TO_STATEMENT].default_source.kind = LG_SRC_DATABASE_ROLE;
+	in.app[LG_TO_STATEMENT].default_source.database_sql = "shop";
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_string_equal(row.fix, "ALTER ROLE app IN DATABASE shop SET statement_timeout = '30s';");
+
+	/* all 36 sessions ran with 30 s, given at connect: ok */
+	in.app[LG_TO_STATEMENT].sessions = 36;
+	in.app[LG_TO_STATEMENT].min_ms = 30000;
+	in.app[LG_TO_STATEMENT].max_ms = 30000;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_OK);
+	assert_string_equal(row.fix, "");
+	assert_string_equal(row.current, "30 s on all 36 app sessions (set by the client, at connect or with SET; a new session's default is off)");
+	assert_string_equal(row.source, "observed on 36 sessions of role app");
+
+	/* some sessions run without: warn */
+	in.app[LG_TO_STATEMENT].min_ms = 0;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_non_null(strstr(row.current, "off to 30 s over 36 app sessions"));
+
+	/* the default is on but the sessions turn it off: the app must change */
+	in.app[LG_TO_STATEMENT].default_ms = 30000;
+	in.app[LG_TO_STATEMENT].max_ms = 0;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "");
+	assert_non_null(strstr(row.action, "set statement_timeout = 0 themselves"));
+}
+
+static void
+test_idle_in_transaction_rule(void **state)
+{
+	LgSettingsInput in = base_input();
+	LgSettingRow row;
+
+	(void) state;
+	row = rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER SYSTEM SET idle_in_transaction_session_timeout = '5min'; SELECT pg_reload_conf();");
+
+	/* the caller's database default: ALTER DATABASE */
+	in.v[LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT].source.kind = LG_SRC_DATABASE;
+	in.v[LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT].source.database_sql = "shop";
+	row = rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT);
+	assert_string_equal(row.fix, "ALTER DATABASE shop SET idle_in_transaction_session_timeout = '5min';");
+
+	in.app_role_sql = "app";
+	row = rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT);
+	assert_string_equal(row.fix, "ALTER ROLE app SET idle_in_transaction_session_timeout = '60s';");
+	in.app[LG_TO_IDLE_IN_TRANSACTION].default_ms = 60000;
+	row = rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_OK);
+}
+
+static void
+test_other_rules(void **state)
+{
+	LgSettingsInput in = base_input();
+	LgSettingRow row;
+
+	(void) state;
+	set_value(&in, LG_SET_SUPERUSER_RESERVED_CONNECTIONS, "1", 1);
+	row = rule(&in, LG_SET_SUPERUSER_RESERVED_CONNECTIONS);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER SYSTEM SET superuser_reserved_connections = 3;");
+
+	set_value(&in, LG_SET_MAX_LOCKS_PER_TRANSACTION, "32", 32);
+	row = rule(&in, LG_SET_MAX_LOCKS_PER_TRANSACTION);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_true(row.restart_required);
+
+	row = rule(&in, LG_SET_LOCK_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_INFO);
+	assert_string_equal(row.fix, "");
+	in.app_role_sql = "app";
+	row = rule(&in, LG_SET_LOCK_TIMEOUT);
+	assert_string_equal(row.fix, "ALTER ROLE app SET lock_timeout = '5s';");
+
+	set_value(&in, LG_SET_LOG_MIN_MESSAGES, "fatal", 1);
+	row = rule(&in, LG_SET_LOG_MIN_MESSAGES);
+	assert_int_equal(row.severity, LG_SEV_HIGH);
+	assert_string_equal(row.fix, "ALTER SYSTEM SET log_min_messages = 'warning'; SELECT pg_reload_conf();");
+	assert_string_equal(lg_severity_name(row.severity), "high");
+}
+
+static void
+test_override_rule(void **state)
+{
+	LgSettingSource src = {LG_SRC_ROLE, "\"Lg App\"", NULL, NULL};
+	LgSettingRow row;
+
+	(void) state;
+	lg_setting_override_rule("statement_timeout", "0", &src, &row);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.source, "ALTER ROLE \"Lg App\"");
+	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" SET statement_timeout = '30s';");
+	lg_setting_override_rule("statement_timeout", "20s", &src, &row);
+	assert_int_equal(row.severity, LG_SEV_OK);
+
+	src.kind = LG_SRC_DATABASE;
+	src.database_sql = "shop";
+	lg_setting_override_rule("log_min_messages", "PANIC", &src, &row);
+	assert_int_equal(row.severity, LG_SEV_HIGH);
+	assert_string_equal(row.fix, "ALTER DATABASE shop RESET log_min_messages;");
+	lg_setting_override_rule("log_min_messages", "notice", &src, &row);
+	assert_int_equal(row.severity, LG_SEV_OK);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_source_kind),
+		cmocka_unit_test(test_base_value),
+		cmocka_unit_test(test_fix_follows_source),
+		cmocka_unit_test(test_command_line_row),
+		cmocka_unit_test(test_memory_rules),
+		cmocka_unit_test(test_max_connections_rule),
+		cmocka_unit_test(test_statement_timeout_rule),
+		cmocka_unit_test(test_idle_in_transaction_rule),
+		cmocka_unit_test(test_other_rules),
+		cmocka_unit_test(test_override_rule),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
