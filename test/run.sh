@@ -156,6 +156,39 @@ case " $TIERS " in *" tap "*)
 	;;
 esac
 
+# The fleet tier (LG_TIERS=fleet, not in the default tiers): Debian's etcd
+# and two Patroni members with loadguard preloaded through Patroni, as a
+# non-root user on loopback (test/fleet.sh, doc/patroni.md).  Each check of
+# the script is one line here; the whole tier is bounded by a timeout.
+case " $TIERS " in *" fleet "*)
+	lg_say "fleet: etcd and two Patroni members"
+	BINDIR=$(lg_pg_bindir)
+	FLEETDIR=$(mktemp -d /tmp/loadguard-fleettop.XXXXXX)
+	cp -r test grafana "$FLEETDIR/"
+	chmod -R a+rX "$FLEETDIR"
+	[ "$(id -u)" = 0 ] && chown -R postgres: "$FLEETDIR"
+	if ! command -v patroni >/dev/null || ! command -v etcd >/dev/null; then
+		echo "patroni or etcd missing (packages patroni, etcd-server)"
+		fail fleet-packages
+	else
+		(cd "$FLEETDIR" && lg_as_owner env PATH="$BINDIR:$PATH" \
+			timeout -k 30 "${LG_FLEET_LIMIT:-900}" bash test/fleet.sh "$BINDIR" "$FLEETDIR") >"$LOGDIR/fleet.log" 2>&1
+		rc=$?
+		while IFS= read -r line; do
+			case $line in
+			"ok "*) pass "fleet/${line#ok * - }" ;;
+			"not ok "*) fail "fleet/${line#not ok * - }" ;;
+			esac
+		done <"$LOGDIR/fleet.log"
+		if [ $rc != 0 ]; then
+			grep -v '^ok ' "$LOGDIR/fleet.log" | tail -n 150
+			grep -q '^not ok ' "$LOGDIR/fleet.log" || fail "fleet (exit $rc)"
+		fi
+	fi
+	rm -rf "$FLEETDIR"
+	;;
+esac
+
 # Repository checks (docs, packaging): each test/check_* script is one line;
 # exit 0 passes, 77 skips (its last output line says why), anything else fails.
 # They run in the whole suite, or when LG_TIERS names "checks".
