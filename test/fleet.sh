@@ -22,11 +22,13 @@ nok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $1"; [ $# -gt 1 ] &&
 check() { local name=$1; shift; if "$@"; then ok "$name"; else nok "$name" "$*"; fi; }
 
 cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	# Patroni stops its postmaster on SIGTERM; wait for the processes we started
-	for p in "${PIDS[@]}"; do
-		for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+	local i p
+	# newest first: the Patroni members (each stops its postmaster on
+	# SIGTERM) before etcd, which they need to shut down cleanly
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		p=${PIDS[i]}
+		kill "$p" 2>/dev/null
+		for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
 		kill -9 "$p" 2>/dev/null
 	done
 	for d in "$W/n1" "$W/n2"; do
@@ -161,10 +163,11 @@ FIX=$(q1 "SELECT fix FROM loadguard.readiness(40, app_role => 'app') WHERE check
 echo "# readiness fix on n1: $FIX"
 check "readiness's fix is the patronictl form" grep -q "patronictl -c $W/n1.yml edit-config $SCOPE --pg max_connections=[0-9]* --force" <<<"$FIX"
 check "no ALTER SYSTEM fix for a Patroni member" bash -c '! grep -q "ALTER SYSTEM" <<<"$1"' _ "$FIX"
-CC=$(q1 "SET loadguard.target_users = 40; SELECT reason FROM loadguard.config_check('app') WHERE setting = 'max_connections'")
-CCFIX=$(q1 "SET loadguard.target_users = 40; SELECT coalesce(fix_sql, '') FROM loadguard.config_check('app') WHERE setting = 'max_connections'")
+CC=$(PGOPTIONS="-c loadguard.target_users=40" q1 "SELECT reason FROM loadguard.config_check('app') WHERE setting = 'max_connections'")
+CCFIX=$(PGOPTIONS="-c loadguard.target_users=40" q1 "SELECT coalesce(fix_sql, '') FROM loadguard.config_check('app') WHERE setting = 'max_connections'")
 check "config_check names patronictl and gives no SQL" bash -c 'grep -q "patronictl -c .* edit-config" <<<"$1" && [ -z "$2" ]' _ "$CC" "$CCFIX"
-REPORT=$(q1 "SELECT string_agg(r, E'\n') FROM loadguard.report(40) r")
+# the report wraps at 79 columns: join its lines back into words
+REPORT=$(q1 "SELECT string_agg(btrim(r), ' ') FROM loadguard.report(40) r")
 check "the report carries the patronictl form" grep -q "patronictl -c $W/n1.yml edit-config" <<<"$REPORT"
 
 pending_on_both() { [ "$(patronictl -c "$W/n1.yml" list -f json "$SCOPE" | grep -o '"Pending restart": "[*]"' | wc -l)" = 2 ]; }

@@ -4,7 +4,8 @@
 #   1. install missing packages (root), 2. build with -Werror and install,
 #   3. cmocka unit tests, 4. pg_regress on a throwaway cluster with loadguard
 #   preloaded, 5. cluster-level TAP tests (PostgreSQL::Test::Cluster, run as a
-#   non-root user).  The last line is "N passed, M failed".
+#   non-root user); 6. only when LG_TIERS names it, the fleet tier (etcd and
+#   two Patroni members, test/fleet.sh).  The last line is "N passed, M failed".
 # Selection for development: LG_TIERS="unit regress tap" and LG_TAP="pattern".
 set -u
 cd "$(dirname "$0")/.."
