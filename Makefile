@@ -1,7 +1,12 @@
 # Makefile — PGXS build of loadguard, and the project's commands:
 #   make demo    build, install, and replay a load test on a throwaway cluster
 #   make test    every test tier (cmocka, pg_regress, cluster); ends "N passed, M failed"
+#                (LG_STRESS=1: with every core kept busy; see doc/testing.md)
+#   make installcheck  PGXS: pg_regress against a running server, then the TAP
+#                tests in t/ (as a non-root user)
 #   make bench   benchmarks that print figures (not part of make test)
+#   make deb     the Debian package ../postgresql-15-loadguard_<version>_<arch>.deb (debian/)
+#   make dist    the PGXN distribution loadguard-<version>.zip (META.json), from git HEAD
 #   make indent-check / make indent   pg_bsd_indent layout: check it / apply it
 #   make validate  readiness predictions against real runs of four client
 #                behaviours (pgbench, pgbench -C, Django/gunicorn, PgBouncer)
@@ -36,6 +41,7 @@ OBJS = \
 	src/views_sessions.o \
 	src/views_statements.o \
 	src/views_status.o \
+	src/visibility.o \
 	src/worker.o \
 	src/model/classify.o \
 	src/model/histogram.o \
@@ -48,8 +54,13 @@ OBJS = \
 	src/model/ring.o \
 	src/model/settings_rules.o
 DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
-REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=.
+# pg_regress suites (sql/, expected/), in order; `make installcheck` runs
+# them against a running server, then the cluster TAP tests in t/ through
+# PGXS's prove_installcheck (as a non-root user: PostgreSQL::Test::Cluster
+# runs initdb).  LoadGuardTest.pm is in test/perl (PROVE_FLAGS below).
+REGRESS = 00_extension 01_report 05_upgrade 10_views 20_events 30_statements \
+	40_readiness 45_config_check 46_one_rule 50_policy 70_hostile 75_privileges
+TAP_TESTS = 1
 EXTRA_CLEAN = test/unit/bin
 
 PG_CONFIG ?= pg_config
@@ -74,8 +85,10 @@ all:
 	@echo "run 'make test' or 'make demo' as root, which install them, or install them yourself." >&2
 	@exit 1
 endif
+# after the PGXS include, which empties PROVE_FLAGS; prove runs in $(srcdir)
+PROVE_FLAGS = -I ./test/perl
 
-.PHONY: test demo bench unit validate indent indent-check
+.PHONY: test demo bench unit validate deb dist indent indent-check
 test:
 	@bash test/run.sh
 
@@ -90,6 +103,28 @@ validate:
 
 unit:
 	$(MAKE) -C test/unit
+
+# The Debian package, built by Debian's PostgreSQL tooling (debian/rules:
+# pg_buildext for each version in debian/pgversions).  As root, the build
+# dependencies are installed first when dpkg-checkbuilddeps finds any missing.
+# The variables of this make (PG_CONFIG...) are not passed down: the package
+# is built against /usr/lib/postgresql/<version>.
+deb:
+	@if [ "$$(id -u)" = 0 ] && ! { command -v dpkg-checkbuilddeps >/dev/null && dpkg-checkbuilddeps >/dev/null 2>&1; }; then \
+		echo "installing the build dependencies"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null && \
+		apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+			build-essential dpkg-dev debhelper postgresql-server-dev-all >/dev/null || exit 1; \
+	fi
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u PG_CONFIG dpkg-buildpackage -us -uc -b
+
+# The PGXN distribution: what git HEAD holds, under loadguard-<version>/,
+# <version> being META.json's.  DISTDIR (with a trailing slash) puts it elsewhere.
+LG_DIST_VERSION = $(shell perl -MJSON::PP -e 'local $$/; print decode_json(<STDIN>)->{version}' <META.json)
+dist:
+	git archive --format=zip --prefix=loadguard-$(LG_DIST_VERSION)/ -o $(DISTDIR)loadguard-$(LG_DIST_VERSION).zip HEAD
+	@echo "$(DISTDIR)loadguard-$(LG_DIST_VERSION).zip"
 
 # pg_bsd_indent with pgindent's options over the C sources (test/indent.sh)
 indent-check:

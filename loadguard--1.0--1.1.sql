@@ -179,7 +179,7 @@ CREATE VIEW loadguard.sessions AS
   SELECT * FROM loadguard.get_sessions();
 
 COMMENT ON VIEW loadguard.sessions IS
-  'client sessions idle in transaction, running longer than 1 s, waiting on a lock, or blocking others; query, client_addr and application of other roles only for pg_read_all_stats';
+  'client sessions idle in transaction, running longer than 1 s, waiting on a lock, or blocking others; of sessions of roles whose privileges the reader lacks (without pg_read_all_stats) only pid, role, database and the lock graph, and only when they wait or block, as pg_stat_activity';
 
 GRANT SELECT ON loadguard.sessions TO PUBLIC;
 
@@ -213,8 +213,46 @@ COMMENT ON VIEW loadguard.events IS
 GRANT SELECT ON loadguard.events TO PUBLIC;
 
 -- config_check(): the same columns, now a C function over the rules that
--- readiness() uses too (src/settings_rules.c), so the two never give two
+-- readiness() uses too (src/model/settings_rules.c), so the two never give two
 -- answers for one setting; fixes follow pg_settings.source.
+
+-- ---------------------------------------------------------------------
+-- Not preloaded: every SQL entry point fails with the same error and hint.
+-- The C functions raise it themselves; the SQL and PL/pgSQL ones below call
+-- loadguard.require_preloaded() before anything else (config_check used to
+-- fail on the missing loadguard.target_users setting instead).  Their
+-- bodies are 1.0's otherwise.
+-- ---------------------------------------------------------------------
+
+CREATE FUNCTION loadguard.require_preloaded()
+RETURNS void
+AS 'MODULE_PATHNAME', 'lg_require_preloaded'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION loadguard.require_preloaded() IS
+  'raises loadguard''s "not loaded through shared_preload_libraries" error unless it is preloaded; called first by its SQL-language functions';
+
+CREATE OR REPLACE FUNCTION loadguard.setting_source(setting_name text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT loadguard.require_preloaded();
+  SELECT CASE WHEN sourcefile IS NOT NULL THEN sourcefile || ':' || sourceline
+              ELSE source END
+    FROM pg_settings WHERE name = setting_name
+$$;
+
+CREATE OR REPLACE FUNCTION loadguard.size_setting(bytes bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT loadguard.require_preloaded();
+  SELECT CASE WHEN bytes >= 1048576 THEN (bytes / 1048576)::text || 'MB'
+              ELSE greatest(bytes / 1024, 64)::text || 'kB' END
+$$;
+
 CREATE OR REPLACE FUNCTION loadguard.config_check(
     app_role name DEFAULT NULL,
     OUT setting text,
@@ -231,3 +269,166 @@ LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION loadguard.config_check(name) IS
   'one row per setting that matters under load: current and recommended value, severity ok/info/warn/high, reason, the exact fix where it takes effect (a command-line value is named in reason instead), whether it needs a restart, and where the value comes from (file:line, command line, role/database override, or the application role''s sessions); the same rules as readiness()';
+
+CREATE OR REPLACE FUNCTION loadguard.report_wrap(body text, first_prefix text, next_prefix text,
+                                      width integer DEFAULT 79)
+RETURNS SETOF text
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $wrap$
+DECLARE
+    word text;
+    line text := first_prefix;
+    line_has_word boolean := false;
+BEGIN
+    PERFORM loadguard.require_preloaded();
+    FOREACH word IN ARRAY regexp_split_to_array(btrim(coalesce(body, '')), '\s+') LOOP
+        IF line_has_word AND length(line) + 1 + length(word) > width THEN
+            RETURN NEXT line;
+            line := next_prefix || word;
+        ELSIF line_has_word THEN
+            line := line || ' ' || word;
+        ELSE
+            line := line || word;
+        END IF;
+        line_has_word := true;
+    END LOOP;
+    RETURN NEXT line;
+END
+$wrap$;
+
+CREATE OR REPLACE FUNCTION loadguard.report(
+    users integer DEFAULT NULL,
+    baseline_users integer DEFAULT NULL,
+    lookback interval DEFAULT '15 minutes',
+    app_role name DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $report$
+DECLARE
+    st record;
+    ev record;
+    cn record;
+    sm record;
+    ck record;
+    target integer := users;
+    any_event boolean := false;
+    any_consumer boolean := false;
+BEGIN
+    PERFORM loadguard.require_preloaded();
+    SELECT * INTO st FROM loadguard.status;
+
+    RETURN NEXT format('loadguard report, %s',
+                       to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ'));
+    RETURN NEXT '';
+    RETURN NEXT '== Status ' || repeat('=', 68);
+    IF st.sampled_at IS NULL THEN
+        RETURN NEXT '  no sample yet: is the loadguard worker running?';
+    ELSE
+        RETURN NEXT format('  connections    %s of %s usable (%s %%), max_connections %s',
+                           st.client_connections, st.usable_connections,
+                           round(st.usage_pct::numeric, 1), st.max_connections);
+        RETURN NEXT format('  peak           %s at %s',
+                           st.peak_connections,
+                           coalesce(to_char(st.peak_at, 'YYYY-MM-DD HH24:MI:SS'), '-'));
+        RETURN NEXT format('  states         active %s, idle %s, idle in transaction %s (aborted %s)',
+                           st.active, st.idle, st.idle_in_transaction,
+                           st.idle_in_transaction_aborted);
+        RETURN NEXT format('  waiting        %s on a lock', st.waiting_on_lock);
+        RETURN NEXT format('  oldest         idle in transaction %s',
+                           to_char(st.oldest_idle_in_transaction, 'HH24:MI:SS'));
+        RETURN NEXT format('  longest        query %s, transaction %s',
+                           to_char(st.longest_running_query, 'HH24:MI:SS'),
+                           to_char(st.longest_transaction, 'HH24:MI:SS'));
+    END IF;
+    RETURN NEXT format('  refused        %s of %s connection attempts (%s %%)',
+                       st.rejected_connections,
+                       st.rejected_connections + st.connections_established,
+                       coalesce(round(st.refusal_pct::numeric, 1), 0));
+    RETURN NEXT format('  statements     %s/s, p95 %s ms (last minute); %s statement timeouts',
+                       round(st.statements_per_s::numeric, 1),
+                       round(st.latency_p95_ms::numeric, 1), st.statement_timeouts);
+    RETURN NEXT format('  policy         %s cancels, %s terminations',
+                       st.policy_cancels, st.policy_terminations);
+    RETURN NEXT format('  worker         %s',
+                       CASE WHEN st.worker_pid IS NULL THEN 'NOT RUNNING'
+                            ELSE format('pid %s, tick avg %s us, max %s us, %s late',
+                                        st.worker_pid, round(st.tick_avg_us::numeric),
+                                        round(st.tick_max_us::numeric), st.ticks_late)
+                       END);
+
+    RETURN NEXT '';
+    RETURN NEXT '== Events since reset (last 15 min) ' || repeat('=', 42);
+    FOR ev IN SELECT * FROM loadguard.events WHERE total > 0 ORDER BY total DESC, event LOOP
+        any_event := true;
+        RETURN NEXT format('  %-30s %10s  (%s)', ev.event, ev.total, ev.last_15min);
+    END LOOP;
+    IF NOT any_event THEN
+        RETURN NEXT '  none';
+    END IF;
+
+    RETURN NEXT '';
+    RETURN NEXT '== Top connection consumers (now, peak) ' || repeat('=', 38);
+    FOR cn IN
+        SELECT * FROM (
+            SELECT c.*, row_number() OVER (PARTITION BY c.dimension
+                                           ORDER BY c.peak DESC, c.name) AS rank
+              FROM loadguard.connections c
+             WHERE c.dimension IN ('role', 'application', 'database')) ranked
+         WHERE rank <= 3
+         ORDER BY array_position(ARRAY['role', 'application', 'database'], dimension), rank
+    LOOP
+        any_consumer := true;
+        RETURN NEXT format('  %-12s %-40s %6s %6s', cn.dimension,
+                           left(coalesce(cn.name, ''), 40), cn.current, cn.peak);
+    END LOOP;
+    IF NOT any_consumer THEN
+        RETURN NEXT '  none';
+    END IF;
+
+    RETURN NEXT '';
+    IF target IS NULL AND current_setting('loadguard.target_users')::integer > 0 THEN
+        target := current_setting('loadguard.target_users')::integer;
+    END IF;
+    IF target IS NULL THEN
+        RETURN NEXT '== Readiness ' || repeat('=', 65);
+        RETURN NEXT '  no target: call loadguard.report(N) or SET loadguard.target_users = N';
+        RETURN;
+    END IF;
+
+    RETURN NEXT format('== Readiness for %s users ', target)
+                || repeat('=', greatest(0, 53 - length(target::text)));
+    SELECT * INTO sm
+      FROM loadguard.readiness_summary(target, baseline_users, lookback, app_role);
+    RETURN NEXT format('  verdict        %s (score %s)', sm.verdict, sm.score);
+    RETURN NEXT format('  max users      %s (bottleneck: %s)',
+                       coalesce(sm.max_users::text, '-'), coalesce(sm.bottleneck, '-'));
+    RETURN QUERY SELECT loadguard.report_wrap(sm.summary, '  summary        ',
+                                              '                 ');
+    FOR ck IN
+        SELECT * FROM loadguard.readiness(target, baseline_users, lookback, app_role)
+         WHERE status IN ('fail', 'warn')
+         ORDER BY status = 'warn', check_name
+    LOOP
+        RETURN QUERY SELECT loadguard.report_wrap(
+            format('%s: %s', ck.check_name, coalesce(ck.detail, '')),
+            format('  %-4s ', upper(ck.status)), '       ');
+        IF ck.fix IS NOT NULL THEN
+            RETURN QUERY SELECT loadguard.report_wrap(
+                ck.fix || CASE WHEN ck.restart_required THEN ' (restart required)' ELSE '' END,
+                '       fix: ', '            ');
+        END IF;
+    END LOOP;
+END
+$report$;
+-- ---------------------------------------------------------------------
+-- Redaction exactly like pg_stat_activity (src/visibility.h): what a reader
+-- without the privileges of a session's role or of pg_read_all_stats sees
+-- (loadguard.sessions says so where it is recreated above).
+-- ---------------------------------------------------------------------
+
+COMMENT ON VIEW loadguard.terminations IS
+  'audit of the stuck-session policy: every cancel and terminate, done, failed, skipped or dry run, oldest first; of sessions of roles whose privileges the reader lacks (without pg_read_all_stats) only when, pid, role, database, dry_run, outcome and requested_by, as pg_stat_activity';

@@ -88,13 +88,22 @@ lg_shmem_attached(void)
 void
 lg_require_shmem(void)
 {
-	if (!lg_attached)
+	const char *current = shared_preload_libraries_string ? shared_preload_libraries_string : "";
+
+	if (lg_attached)
+		return;
+	if (current[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("loadguard is not loaded through shared_preload_libraries"),
 				 errdetail("loadguard's shared memory, hooks and background worker exist only when the library is preloaded at server start."),
-				 errhint("Add loadguard to the existing shared_preload_libraries list (currently \"%s\") and restart the server.",
-						 shared_preload_libraries_string ? shared_preload_libraries_string : "")));
+				 errhint("Add loadguard to shared_preload_libraries (empty now) and restart the server.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("loadguard is not loaded through shared_preload_libraries"),
+			 errdetail("loadguard's shared memory, hooks and background worker exist only when the library is preloaded at server start."),
+			 errhint("Add loadguard to the existing shared_preload_libraries list (currently \"%s\") and restart the server.",
+					 current)));
 }
 
 /* loadguard.reset(): every module's counters and peaks, at one moment */

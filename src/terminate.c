@@ -164,7 +164,12 @@ log_action(const LgAuditEntry *e)
 				 name ? name : "?");
 	}
 
-	ereport(LOG,
+	/*
+	 * Complete, for the server log only: from terminate_stuck() this runs in
+	 * the caller's backend, and a client with client_min_messages = log must
+	 * not receive what its views hide (visibility.h).
+	 */
+	ereport(LOG_SERVER_ONLY,
 			(errmsg("loadguard %s session %d (%s)", what, e->pid,
 					lg_policy_rule_name(e->rule)),
 			 errdetail("Role \"%s\", database \"%s\", application \"%s\", client %s: %s. Outcome: %s.%s Query: %s",

@@ -6,16 +6,14 @@
  *
  * Application names and client addresses are not tied to a role here, so,
  * as in pg_stat_activity for other roles' sessions, only roles with the
- * privileges of pg_read_all_stats see them; others get the counts under
- * "<insufficient privilege>".
+ * privileges of pg_read_all_stats see them (lg_reader_sees_all(),
+ * visibility.h); others get the counts under "<insufficient privilege>".
  */
 #include "postgres.h"
 
-#include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -24,6 +22,7 @@
 #include "loadguard.h"
 #include "names.h"
 #include "views.h"
+#include "visibility.h"
 
 PG_FUNCTION_INFO_V1(lg_connections);
 PG_FUNCTION_INFO_V1(lg_connections_1_1);
@@ -104,6 +103,7 @@ lg_connections_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	LgNameTable *table = palloc(sizeof(LgNameTable));
 	LgCurrent	current;
 	TimestampTz stats_reset;
+	LgReader	reader;
 	bool		see_all;
 
 	lg_require_shmem();
@@ -113,7 +113,8 @@ lg_connections_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 
 	lg_history_current(&current);
 	stats_reset = current.stats_reset;
-	see_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	lg_reader_init(&reader);
+	see_all = lg_reader_sees_all(&reader);
 
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 	{
@@ -125,7 +126,7 @@ lg_connections_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 		qsort(table->entries, table->nentries, sizeof(LgNameEntry), entry_order);
 		for (int i = 0; i < table->nentries; i++)
 			lg_connections_put(rsinfo, api, (LgDimension) d,
-							   hidden ? "<insufficient privilege>" :
+							   hidden ? LG_INSUFFICIENT_PRIVILEGE :
 							   lg_name_key_display((LgDimension) d, &table->entries[i].key),
 							   &table->entries[i], stats_reset);
 		if (table->other.peak > 0)

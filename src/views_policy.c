@@ -5,16 +5,17 @@
  * ring is copied out under the audit module's lock by lg_audit_copy();
  * tuples are built after the lock is released.
  *
- * Redaction follows pg_stat_activity: query text, client address and
- * application of sessions of roles whose privileges the caller lacks are
- * shown only to roles with the privileges of pg_read_all_stats.
+ * What a reader sees of each row is decided by lg_reader_sees_session()
+ * (visibility.h).  A row about a session the reader may not see says only
+ * who (pid, role, database), when loadguard acted, whether it was a dry run,
+ * the outcome and who asked; the state, age, application, client, query and
+ * everything the policy derived from them (rule, detail, action, outcome
+ * detail) are NULL, the query "<insufficient privilege>".
  */
 #include "postgres.h"
 
-#include "catalog/pg_authid.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inet.h"
 #include "utils/timestamp.h"
@@ -25,6 +26,7 @@
 #include "sampler.h"
 #include "terminate.h"
 #include "views.h"
+#include "visibility.h"
 
 PG_FUNCTION_INFO_V1(lg_terminations);
 PG_FUNCTION_INFO_V1(lg_terminate_stuck);
@@ -41,53 +43,57 @@ text_or_null(const char *s, bool *isnull)
 
 static void
 put_audit_row(Tuplestorestate *store, TupleDesc tupdesc,
-			  const LgAuditEntry *e, bool read_all_stats)
+			  const LgAuditEntry *e, const LgReader *reader)
 {
 	Datum		values[AUDIT_COLS];
 	bool		nulls[AUDIT_COLS];
-	bool		visible = read_all_stats || has_privs_of_role(GetUserId(), e->roleid);
-	int			i = 0;
+	bool		visible = lg_reader_sees_session(reader, e->roleid);
+	const char *outcome;
 
-	memset(nulls, 0, sizeof(nulls));
-	values[i++] = TimestampTzGetDatum(e->at);
-	values[i++] = Int32GetDatum(e->pid);
-	values[i] = text_or_null(e->role_name, &nulls[i]);
-	i++;
-	values[i] = text_or_null(e->database_name, &nulls[i]);
-	i++;
+	outcome = e->outcome == LG_OUTCOME_DONE ? "done" :
+		e->outcome == LG_OUTCOME_FAILED ? "failed" : "skipped";
+
+	/*
+	 * Columns everyone may see; for a hidden session every other column stays
+	 * NULL (visibility.h), including any added later.
+	 */
+	memset(nulls, true, sizeof(nulls));
+	values[0] = TimestampTzGetDatum(e->at);
+	nulls[0] = false;
+	values[1] = Int32GetDatum(e->pid);
+	nulls[1] = false;
+	values[2] = text_or_null(e->role_name, &nulls[2]);
+	values[3] = text_or_null(e->database_name, &nulls[3]);
+	values[11] = BoolGetDatum(e->dry_run);
+	nulls[11] = false;
+	values[12] = CStringGetTextDatum(outcome);
+	nulls[12] = false;
+	if (OidIsValid(e->requested_by))
+		values[14] = text_or_null(GetUserNameFromId(e->requested_by, true), &nulls[14]);
+	values[15] = CStringGetTextDatum(visible ? e->query : LG_INSUFFICIENT_PRIVILEGE);
+	nulls[15] = false;
+
 	if (visible)
 	{
-		values[i] = text_or_null(e->application_name, &nulls[i]);
-		i++;
+		values[4] = text_or_null(e->application_name, &nulls[4]);
 		if (e->client_addr[0])
-			values[i] = DirectFunctionCall1(inet_in, CStringGetDatum(e->client_addr));
-		else
-			nulls[i] = true;
-		i++;
+		{
+			values[5] = DirectFunctionCall1(inet_in, CStringGetDatum(e->client_addr));
+			nulls[5] = false;
+		}
+		values[6] = CStringGetTextDatum(lg_policy_state_name(e->state));
+		nulls[6] = false;
+		values[7] = lg_interval_datum((double) e->age_us / USECS_PER_SEC);
+		nulls[7] = false;
+		values[8] = CStringGetTextDatum(lg_policy_rule_name(e->rule));
+		nulls[8] = false;
+		values[9] = CStringGetTextDatum(e->detail);
+		nulls[9] = false;
+		values[10] = CStringGetTextDatum(lg_policy_verdict_name(e->action));
+		nulls[10] = false;
+		values[13] = CStringGetTextDatum(e->outcome_detail);
+		nulls[13] = false;
 	}
-	else
-	{
-		nulls[i++] = true;
-		nulls[i++] = true;
-	}
-	values[i++] = CStringGetTextDatum(lg_policy_state_name(e->state));
-	values[i++] = lg_interval_datum((double) e->age_us / USECS_PER_SEC);
-	values[i++] = CStringGetTextDatum(lg_policy_rule_name(e->rule));
-	values[i++] = CStringGetTextDatum(e->detail);
-	values[i++] = CStringGetTextDatum(lg_policy_verdict_name(e->action));
-	values[i++] = BoolGetDatum(e->dry_run);
-	values[i++] = CStringGetTextDatum(e->outcome == LG_OUTCOME_DONE ? "done" :
-									  e->outcome == LG_OUTCOME_FAILED ? "failed" :
-									  "skipped");
-	values[i++] = CStringGetTextDatum(e->outcome_detail);
-	if (OidIsValid(e->requested_by))
-		values[i] = text_or_null(GetUserNameFromId(e->requested_by, true), &nulls[i]);
-	else
-		nulls[i] = true;
-	i++;
-	values[i++] = CStringGetTextDatum(visible ? e->query : "<insufficient privilege>");
-
-	Assert(i == AUDIT_COLS);
 	tuplestore_putvalues(store, tupdesc, values, nulls);
 }
 
@@ -97,15 +103,15 @@ lg_terminations(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	LgAuditEntry *entries;
 	int			n;
-	bool		read_all_stats;
+	LgReader	reader;
 
 	lg_require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
-	read_all_stats = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	lg_reader_init(&reader);
 
 	n = lg_audit_copy(&entries);
 	for (int i = 0; i < n; i++)
-		put_audit_row(rsinfo->setResult, rsinfo->setDesc, &entries[i], read_all_stats);
+		put_audit_row(rsinfo->setResult, rsinfo->setDesc, &entries[i], &reader);
 	pfree(entries);
 	return (Datum) 0;
 }
@@ -120,7 +126,7 @@ lg_terminate_stuck(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	bool		dry_run = PG_GETARG_BOOL(0);
-	bool		read_all_stats;
+	LgReader	reader;
 	LgPolicySettings settings;
 	LgSession  *sessions;
 	int			n;
@@ -130,7 +136,7 @@ lg_terminate_stuck(PG_FUNCTION_ARGS)
 
 	lg_require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
-	read_all_stats = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	lg_reader_init(&reader);
 
 	now = GetCurrentTimestamp();
 	n = lg_sampler_read_sessions(&sessions, now, true, true);
@@ -155,7 +161,7 @@ lg_terminate_stuck(PG_FUNCTION_ARGS)
 			continue;
 
 		lg_policy_carry_out(&sessions[i], &d, dry_run, true, GetCurrentTimestamp(), &entry);
-		put_audit_row(rsinfo->setResult, rsinfo->setDesc, &entry, read_all_stats);
+		put_audit_row(rsinfo->setResult, rsinfo->setDesc, &entry, &reader);
 	}
 	return (Datum) 0;
 }

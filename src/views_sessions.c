@@ -3,20 +3,19 @@
  * transaction, running longer than a second, waiting on a lock, or blocking
  * others, with who blocks whom.
  *
- * Visibility follows pg_stat_activity: the query text, client address and
- * application of another role's session are shown only to roles with the
- * privileges of pg_read_all_stats (or of that role).  The blocking graph is
+ * What a reader sees of each session is decided by lg_reader_sees_session()
+ * (visibility.h): a hidden session shows pid, role, database and its place
+ * in the lock graph, and is listed only when it waits on or blocks another
+ * session (what pg_blocking_pids() tells everyone).  The blocking graph is
  * computed only when some session waits on a lock, one pg_blocking_pids()
  * lookup per waiting session, because it takes every lock-manager partition
  * lock.
  */
 #include "postgres.h"
 
-#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inet.h"
@@ -29,6 +28,7 @@
 #include "sampler.h"
 #include "terminate.h"
 #include "views.h"
+#include "visibility.h"
 
 PG_FUNCTION_INFO_V1(lg_sessions);
 PG_FUNCTION_INFO_V1(lg_sessions_1_1);
@@ -65,12 +65,19 @@ pidlist_datum(const LgPidList *list)
 	return PointerGetDatum(construct_array(elems, list->n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 }
 
+/*
+ * Is the session listed?  For a session the reader may not see in full,
+ * only what everyone may see decides (visibility.h): its place in the lock
+ * graph, never its state or ages.
+ */
 static bool
-lg_session_worth_a_look(const LgSession *s, TimestampTz now,
+lg_session_worth_a_look(const LgSession *s, TimestampTz now, bool visible,
 						const LgPidList *blocked_by, const LgPidList *blocking)
 {
 	if (!s->is_client_backend)
 		return false;
+	if (!visible)
+		return blocked_by->n > 0 || blocking->n > 0;
 	if (s->state == LG_STATE_IDLE_IN_TRANSACTION ||
 		s->state == LG_STATE_IDLE_IN_TRANSACTION_ABORTED)
 		return true;
@@ -83,10 +90,17 @@ lg_session_worth_a_look(const LgSession *s, TimestampTz now,
 static inline void
 lg_set_age(Datum *value, bool *isnull, TimestampTz now, TimestampTz since)
 {
-	if (since == 0)
-		*isnull = true;
-	else
+	*isnull = (since == 0);
+	if (since != 0)
 		*value = lg_interval_datum((double) Max(now - since, 0) / USECS_PER_SEC);
+}
+
+static inline void
+set_text(Datum *value, bool *isnull, const char *text)
+{
+	*isnull = (text == NULL);
+	if (text != NULL)
+		*value = CStringGetTextDatum(text);
 }
 
 static Datum
@@ -98,7 +112,7 @@ lg_sessions_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	LgPidList  *blocked_by;
 	LgPidList  *blocking;
 	LgCurrent	current;
-	bool		see_all;
+	LgReader	reader;
 	double		usage_pct = 0;
 	int			n;
 
@@ -117,7 +131,7 @@ lg_sessions_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	if (current.have_sample)
 		usage_pct = current.sample.usage_pct;
 
-	see_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	lg_reader_init(&reader);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -127,54 +141,60 @@ lg_sessions_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 		bool		visible;
 		const char *text;
 
-		if (!lg_session_worth_a_look(s, now, &blocked_by[i], &blocking[i]))
+		visible = lg_reader_sees_session(&reader, s->roleid);
+		if (!lg_session_worth_a_look(s, now, visible, &blocked_by[i], &blocking[i]))
 			continue;
-		visible = see_all || has_privs_of_role(GetUserId(), s->roleid);
 
-		memset(nulls, 0, sizeof(nulls));
+		/*
+		 * Columns everyone may see; for a hidden session every other column
+		 * stays NULL (visibility.h), including any added later.
+		 */
+		memset(nulls, true, sizeof(nulls));
 		values[0] = Int32GetDatum(s->pid);
+		nulls[0] = false;
 		if (s->role_name[0])
+		{
 			values[1] = CStringGetTextDatum(s->role_name);
-		else
-			nulls[1] = true;
+			nulls[1] = false;
+		}
 		if (s->database_name[0])
+		{
 			values[2] = CStringGetTextDatum(s->database_name);
-		else
-			nulls[2] = true;
-		if (visible)
-			values[3] = CStringGetTextDatum(s->application_name);
-		else
-			nulls[3] = true;
-		if (visible && s->client_addr[0])
+			nulls[2] = false;
+		}
+		values[11] = pidlist_datum(&blocked_by[i]);
+		values[12] = pidlist_datum(&blocking[i]);
+		nulls[11] = nulls[12] = false;
+		values[13] = CStringGetTextDatum(visible ? s->query : LG_INSUFFICIENT_PRIVILEGE);
+		nulls[13] = false;
+		if (!visible)
+		{
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			continue;
+		}
+
+		/* the session in full: each column says whether it has a value */
+		values[3] = CStringGetTextDatum(s->application_name);
+		nulls[3] = false;
+		if (s->client_addr[0])
+		{
 			values[4] = DirectFunctionCall1(inet_in, CStringGetDatum(s->client_addr));
-		else
-			nulls[4] = true;
+			nulls[4] = false;
+		}
 		/* like pg_stat_activity, a state not (yet) reported is NULL */
 		if (s->state != LG_STATE_UNKNOWN)
+		{
 			values[5] = CStringGetTextDatum(lg_policy_state_name(s->state));
-		else
-			nulls[5] = true;
+			nulls[5] = false;
+		}
 		lg_set_age(&values[6], &nulls[6], now, s->state_start);
 		lg_set_age(&values[7], &nulls[7], now, s->xact_start);
 		lg_set_age(&values[8], &nulls[8], now, s->query_start);
 		text = s->wait_event_info ? pgstat_get_wait_event_type(s->wait_event_info) : NULL;
-		if (text)
-			values[9] = CStringGetTextDatum(text);
-		else
-			nulls[9] = true;
+		set_text(&values[9], &nulls[9], text);
 		text = s->wait_event_info ? pgstat_get_wait_event(s->wait_event_info) : NULL;
-		if (text)
-			values[10] = CStringGetTextDatum(text);
-		else
-			nulls[10] = true;
-		values[11] = pidlist_datum(&blocked_by[i]);
-		values[12] = pidlist_datum(&blocking[i]);
-		values[13] = CStringGetTextDatum(visible ? s->query : "<insufficient privilege>");
-		text = lg_policy_action_text(s, now, usage_pct);
-		if (text)
-			values[14] = CStringGetTextDatum(text);
-		else
-			nulls[14] = true;
+		set_text(&values[10], &nulls[10], text);
+		set_text(&values[14], &nulls[14], lg_policy_action_text(s, now, usage_pct));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

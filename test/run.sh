@@ -4,12 +4,17 @@
 #   1. install missing packages (root), 2. build with -Werror and install,
 #   3. cmocka unit tests, 4. pg_regress on a throwaway cluster with loadguard
 #   preloaded, 5. cluster-level TAP tests (PostgreSQL::Test::Cluster, run as a
-#   non-root user); 6. only when LG_TIERS names it, the fleet tier (etcd and
-#   two Patroni members, test/fleet.sh).  The last line is "N passed, M failed".
-# Selection for development: LG_TIERS="unit regress tap" and LG_TAP="pattern".
+#   non-root user, through PGXS's prove_installcheck); 6. only when LG_TIERS
+#   names it, the fleet tier (etcd and two Patroni members, test/fleet.sh).
+#   The last line is "N passed, M failed".
+# Selection for development: LG_TIERS="unit regress tap" and LG_TAP="prefix..."
+# (LG_TAP=060 runs t/060*.pl; LG_TAP="001 030" runs both).
+# Stress mode (LG_STRESS=1): one CPU hog per core runs from the first test
+# to the last, so every test must pass on a machine with no idle core.  The
+# hogs are started and stopped here, by pid, on every exit path, and each
+# also stops by itself when this script's process is gone.
 set -u
-cd "$(dirname "$0")/.."
-TOP=$PWD
+cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
 
 TIERS=${LG_TIERS:-unit regress tap}
@@ -17,11 +22,51 @@ LOGDIR=$(mktemp -d /tmp/loadguard-run.XXXXXX)
 PASSED=0
 FAILED=0
 FAILED_NAMES=()
+STRESS_PIDS=()
+# PostgreSQL::Test::Utils' timeout for each wait (poll_query_until, psql...)
+LG_TAP_TIMEOUT=60
+[ "${LG_STRESS:-0}" = 1 ] && LG_TAP_TIMEOUT=180
 
 pass() { PASSED=$((PASSED + 1)); echo "ok      $1"; }
 fail() { FAILED=$((FAILED + 1)); FAILED_NAMES+=("$1"); echo "FAILED  $1"; }
 
+# Stop the servers a TAP test left behind (a test killed by a signal does
+# not run its teardown), then remove the TAP directory.
+tap_stop_servers() {
+	local pidfile
+	[ -n "${TAPDIR:-}" ] && [ -d "$TAPDIR" ] || return 0
+	while read -r pidfile; do
+		lg_as_owner "$(lg_pg_bindir)/pg_ctl" -D "$(dirname "$pidfile")" -m immediate -w -t 30 stop >/dev/null 2>&1
+	done < <(find "$TAPDIR" -name postmaster.pid 2>/dev/null)
+}
+
+tap_cleanup() {
+	[ -n "${TAPDIR:-}" ] && [ -d "$TAPDIR" ] || return 0
+	tap_stop_servers
+	rm -rf "$TAPDIR"
+	TAPDIR=
+}
+
+stress_start() {
+	local n i me=$$
+	n=$(nproc 2>/dev/null || echo 2)
+	for ((i = 0; i < n; i++)); do
+		# a busy loop that ends when this script's process no longer exists
+		bash -c 'while kill -0 "$1" 2>/dev/null; do :; done' lg-cpu-hog "$me" &
+		STRESS_PIDS+=($!)
+	done
+	lg_say "stress: $n CPU hogs running (pids ${STRESS_PIDS[*]})"
+}
+
+stress_stop() {
+	[ ${#STRESS_PIDS[@]} -gt 0 ] || return 0
+	kill "${STRESS_PIDS[@]}" 2>/dev/null
+	wait "${STRESS_PIDS[@]}" 2>/dev/null
+	STRESS_PIDS=()
+}
+
 finish() {
+	stress_stop
 	lg_cluster_stop
 	if [ "${LG_SANITIZE:-0}" = 1 ]; then
 		if ls /tmp/lg-sanitizer.* >/dev/null 2>&1; then
@@ -31,7 +76,7 @@ finish() {
 			pass sanitizer-clean
 		fi
 	fi
-	[ -n "${TAPDIR:-}" ] && rm -rf "$TAPDIR"
+	tap_cleanup
 	echo
 	if [ $FAILED -gt 0 ]; then
 		echo "failed: ${FAILED_NAMES[*]}"
@@ -40,7 +85,7 @@ finish() {
 	[ $FAILED -eq 0 ]
 	exit
 }
-trap 'lg_cluster_stop; [ -n "${TAPDIR:-}" ] && rm -rf "$TAPDIR"; rm -rf "$LOGDIR"' EXIT
+trap 'stress_stop; lg_cluster_stop; tap_cleanup; rm -rf "$LOGDIR"' EXIT
 trap 'echo "interrupted"; FAILED=$((FAILED + 1)); finish' INT TERM
 
 lg_install_packages || { fail packages; finish; }
@@ -67,6 +112,8 @@ else
 	fail build
 	finish
 fi
+
+[ "${LG_STRESS:-0}" = 1 ] && stress_start
 
 case " $TIERS " in *" unit "*)
 	lg_say "unit tests (cmocka)"
@@ -102,8 +149,18 @@ esac
 
 case " $TIERS " in *" regress "*)
 	lg_say "pg_regress (make installcheck)"
+	# REGRESS is an explicit list: a suite in sql/ that is not in it never runs
+	listed=$(make -s --no-print-directory --eval='lg-print-regress: ; @echo $(REGRESS)' lg-print-regress | tr ' ' '\n' | sort)
+	present=$(cd sql && ls -- *.sql | sed 's/\.sql$//' | sort)
+	if [ "$listed" = "$present" ]; then
+		pass regress-list
+	else
+		echo "REGRESS in the Makefile and sql/*.sql differ:"
+		diff <(echo "$listed") <(echo "$present")
+		fail regress-list
+	fi
 	if lg_cluster_start; then
-		make -s installcheck PGUSER=postgres >"$LOGDIR/regress.log" 2>&1
+		make -s installcheck TAP_TESTS= PGUSER=postgres >"$LOGDIR/regress.log" 2>&1
 		while read -r name result; do
 			if [ "$result" = ok ]; then pass "regress/$name"; else fail "regress/$name"; fi
 		done < <(awk '/^(test| ) +[^ ]+ +\.\.\. / { for (i = 1; i < NF; i++) if ($i == "...") { print $(i-1), $(i+1); break } }' "$LOGDIR/regress.log")
@@ -119,31 +176,34 @@ case " $TIERS " in *" regress "*)
 esac
 
 case " $TIERS " in *" tap "*)
-	lg_say "cluster tests (TAP, PostgreSQL::Test::Cluster)"
-	BINDIR=$(lg_pg_bindir)
-	PGXSDIR=$(dirname "$(dirname "$(dirname "$("${PG_CONFIG:-pg_config}" --pgxs)")")")
+	lg_say "cluster tests (TAP through PGXS: make installcheck, TAP_TESTS = 1)"
+	# PGXS's prove_installcheck, as Debian's and PGXN's tooling run it, one
+	# test at a time (PROVE_TESTS) for a pass/fail line and logs per test.
+	# PostgreSQL::Test::Cluster refuses to run as root: as root, the tests run
+	# as postgres in a copy of what they read, owned by postgres.
 	TAPDIR=$(mktemp -d /tmp/loadguard-tap.XXXXXX)
-	cp -r test/t test/perl "$TAPDIR/"
+	mkdir -p "$TAPDIR/test"
+	cp Makefile loadguard.control "$TAPDIR/"
+	cp -r t "$TAPDIR/"
+	cp -r test/perl "$TAPDIR/test/"
 	# the Grafana test (060) reads the shipped dashboard and provisioning files
 	[ -d grafana ] && cp -r grafana "$TAPDIR/"
 	chmod -R a+rX "$TAPDIR"
 	[ "$(id -u)" = 0 ] && chown -R postgres: "$TAPDIR"
-	TAPPATH="$BINDIR:$PATH"
-	if [ -n "${LG_SERVER_ENV:-}" ]; then
-		mkdir -p "$TAPDIR/sanbin"
-		printf '#!/bin/sh\nexec env %s "%s/pg_ctl" "$@"\n' "$LG_SERVER_ENV" "$BINDIR" >"$TAPDIR/sanbin/pg_ctl"
-		chmod 755 "$TAPDIR/sanbin/pg_ctl"
-		[ "$(id -u)" = 0 ] && chown -R postgres: "$TAPDIR/sanbin"
-		TAPPATH="$TAPDIR/sanbin:$TAPPATH"
-	fi
-	for t in test/t/${LG_TAP:-}*.pl; do
-		[ -f "$t" ] || continue
+	tap_files=()
+	for prefix in ${LG_TAP:-""}; do
+		for t in t/"$prefix"*.pl; do
+			[ -f "$t" ] && tap_files+=("$t")
+		done
+	done
+	for t in "${tap_files[@]}"; do
 		name="tap/$(basename "$t" .pl)"
 		echo "--- $name"
-		if (cd "$TAPDIR" && lg_as_owner env PATH="$TAPPATH" TESTDIR="$TAPDIR" \
-			PG_REGRESS="$PGXSDIR/src/test/regress/pg_regress" \
-			PG_TEST_TIMEOUT_DEFAULT=60 \
-			prove -I "$PGXSDIR/src/test/perl" -I "$TAPDIR/perl" "t/$(basename "$t")") >"$TAPDIR/out.log" 2>&1; then
+		# LG_SERVER_ENV (sanitizer options) reaches every server the test starts
+		# shellcheck disable=SC2086  # LG_SERVER_ENV is a list of VAR=value words
+		if lg_as_owner env ${LG_SERVER_ENV:-} PG_TEST_TIMEOUT_DEFAULT="$LG_TAP_TIMEOUT" \
+			make -s -C "$TAPDIR" --no-print-directory PG_CONFIG="${PG_CONFIG:-pg_config}" \
+			installcheck REGRESS= PROVE_TESTS="$t" >"$TAPDIR/out.log" 2>&1; then
 			pass "$name"
 		else
 			cat "$TAPDIR/out.log"
@@ -152,6 +212,7 @@ case " $TIERS " in *" tap "*)
 			done
 			fail "$name"
 		fi
+		tap_stop_servers
 		rm -rf "$TAPDIR/tmp_check"
 	done
 	;;

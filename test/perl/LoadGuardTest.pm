@@ -1,6 +1,17 @@
 # LoadGuardTest.pm — helpers for loadguard's cluster-level TAP tests:
 # a node with loadguard preloaded, and polling helpers that never sleep a
 # fixed time where a condition can be awaited.
+#
+# Rules for tests (they must pass with every core busy, LG_STRESS=1):
+#   - wait for a condition with a deadline (lg_wait_for, lg_poll_query,
+#     lg_session_wait_for, lg_wait_ticks), never a fixed sleep;
+#   - to see that something did NOT happen, give the worker a number of
+#     ticks (lg_wait_ticks), not a number of seconds;
+#   - expect only what the test made certain: a peak the sampler must have
+#     seen is held until a history row shows it; an upper bound on a
+#     duration comes from what the test measured, not from a guess.
+# Deadlines default to PostgreSQL::Test::Utils' timeout_default
+# (PG_TEST_TIMEOUT_DEFAULT; make test raises it under LG_STRESS=1).
 package LoadGuardTest;
 
 use strict;
@@ -11,7 +22,8 @@ use Test::More;
 use Time::HiRes qw(usleep time);
 use Exporter 'import';
 
-our @EXPORT = qw(lg_node lg_wait_for lg_worker_pid lg_poll_query);
+our @EXPORT = qw(lg_node lg_wait_for lg_worker_pid lg_poll_query lg_session_wait_for
+  lg_session_poll lg_wait_ticks lg_ticks);
 
 # A started node with loadguard preloaded and created in database postgres.
 # Extra postgresql.conf lines may be passed as a string.
@@ -36,7 +48,7 @@ sub lg_node
 sub lg_wait_for
 {
 	my ($node, $sql, $what, $timeout) = @_;
-	$timeout //= 30;
+	$timeout //= $PostgreSQL::Test::Utils::timeout_default;
 	my $deadline = time() + $timeout;
 	while (time() < $deadline)
 	{
@@ -48,11 +60,59 @@ sub lg_wait_for
 	return 0;
 }
 
+# Poll $sql through an open BackgroundPsql session until it returns 't':
+# for tests that must not add a connection while they wait (a full server,
+# exact connection counts).  Return success.
+sub lg_session_wait_for
+{
+	my ($session, $sql, $what, $timeout) = @_;
+	return defined lg_session_poll($session, "SELECT CASE WHEN ($sql) THEN 't' END", $what, $timeout);
+}
+
+# Poll $sql through an open BackgroundPsql session until it returns a
+# non-empty value; return it (undef on timeout).
+sub lg_session_poll
+{
+	my ($session, $sql, $what, $timeout) = @_;
+	$timeout //= $PostgreSQL::Test::Utils::timeout_default;
+	my $deadline = time() + $timeout;
+	# the session's own timer runs from its start unless restarted per query
+	$session->set_query_timer_restart();
+	while (time() < $deadline)
+	{
+		my $out = $session->query($sql);
+		chomp $out if defined $out;
+		return $out if defined $out && $out ne '';
+		usleep(50_000);
+	}
+	diag("timed out after ${timeout}s waiting for: " . ($what // $sql));
+	return undef;
+}
+
+# The worker's tick counter (status.ticks; it counts ticks with sampling
+# disabled too).
+sub lg_ticks
+{
+	my ($node) = @_;
+	return $node->safe_psql('postgres', 'SELECT ticks FROM loadguard.status');
+}
+
+# Wait until the worker has completed $n more ticks after this call (or
+# after tick $from when given); return success.  The way to give the worker
+# time to act (or to show that it did not) without guessing seconds.
+sub lg_wait_ticks
+{
+	my ($node, $n, $from, $timeout) = @_;
+	$from //= lg_ticks($node);
+	return lg_wait_for($node, "SELECT ticks >= $from + $n FROM loadguard.status",
+		"$n ticks after tick $from", $timeout);
+}
+
 # Poll $sql until it returns a non-empty value; return it (undef on timeout).
 sub lg_poll_query
 {
 	my ($node, $sql, $timeout) = @_;
-	$timeout //= 30;
+	$timeout //= $PostgreSQL::Test::Utils::timeout_default;
 	my $deadline = time() + $timeout;
 	while (time() < $deadline)
 	{

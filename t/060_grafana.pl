@@ -476,6 +476,14 @@ like(refused('rejected_reserved_slots', 'postgres', 'app', 'app beyond the usabl
 	qr/remaining connection slots are reserved/, 'the 8th app connection hits the superuser reserve');
 refused('rejected_reserved_slots', 'postgres', 'app', 'again');
 my @su = map { $node->background_psql('postgres') } 1 .. 3;
+# All 10 slots are taken: hold them until two samples have seen all 10 (the
+# "peak connections" the range must show), watching through one of the held
+# sessions, since a new connection would be refused and counted.
+my $full_since = $su[0]->query_safe('SELECT clock_timestamp()');
+ok(lg_session_wait_for($su[0],
+		"SELECT count(*) >= 2 FROM loadguard.history WHERE ts > '$full_since' AND client_connections = 10",
+		'two samples with all 10 slots taken'),
+	'the sampler saw all 10 slots taken, twice');
 like(refused('rejected_too_many_clients', 'postgres', undef, 'superuser beyond max_connections'),
 	qr/too many clients already/, 'the 11th connection is refused outright');
 refused('rejected_too_many_clients', 'postgres', undef, 'again');
@@ -780,6 +788,16 @@ for my $pt (@table_targets)
 {
 	my ($p, $q) = @$pt;
 	my $n = "'$p->{title}'";
+	if ($p->{title} eq 'Last minute')
+	{
+		# "the last minute" ends now, and reading the panels before this one
+		# may have taken longer than a minute on a busy machine: run a few
+		# statements now and wait until the worker has published them
+		$node->safe_psql('postgres', join('', map { "SELECT pg_sleep(0.002);\n" } 1 .. 20),
+			extra_params => [ '-U', 'app' ]);
+		ok(lg_wait_for($node, 'SELECT statements_per_s > 0 AND latency_p95_ms > 0 FROM loadguard.status',
+				'the last minute published'), "$n: the worker published the last minute");
+	}
 	my ($sql) = expand_query($q->{rawSql}, %range, panel_request($p));
 	unlike($sql, qr/\$/, "$n: nothing left unexpanded");
 	my ($err, $cols, $types, $rows) = run_as_grafana($sql);

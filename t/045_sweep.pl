@@ -1,6 +1,6 @@
 # 045_sweep.pl — the readiness connection check against reality.
 #
-# After a baseline run of the application role "app", readiness is asked for
+# After a baseline of the application role "app", readiness is asked for
 # each U from usable - 2 to usable + 2 and a few far values; then U real
 # clients of role app connect at once and the refused attempts are counted.
 # With app_role the connection check must fail exactly when the real run was
@@ -16,7 +16,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use IPC::Run;
-use Time::HiRes qw(usleep);
+use Time::HiRes qw(usleep time);
 use LoadGuardTest;
 
 my $usable = 17;
@@ -37,23 +37,37 @@ my @monitors = map {
 	$m;
 } 1 .. 2;
 my $ctl = $node->background_psql('postgres');
+$ctl->set_query_timer_restart();
 
-# baseline: 5 app users for a few seconds (pgbench, think time between requests)
+# Only the fixed overhead is connected from here on (a backend whose client
+# just left may linger a moment on a busy machine: wait until it is gone).
+# Every wait below goes through $ctl: a new connection would be counted.
+my $only_fixed = "SELECT count(*) = 3 FROM pg_stat_activity WHERE backend_type = 'client backend'";
+ok(lg_session_wait_for($ctl, $only_fixed, 'only the fixed overhead connected'),
+	'only the fixed overhead is connected');
+
+# baseline: 5 app users, each one session running a few queries, all held
+# until two samples have seen them together (5 app + 3 fixed)
 my $baseline = 5;
 $ctl->query_safe('SELECT loadguard.reset()');
-my $start = $ctl->query_safe('SELECT now()');
-my ($out, $err);
-IPC::Run::run(
-	[
-		'pgbench', '-n', '-U', 'app', '-c', $baseline, '-j', '1', '-R', '20',
-		'-T', '4', '-f', '-', '-h', $node->host, '-p', $node->port, 'postgres'
-	],
-	'<', \"SELECT count(*) FROM work;\n", '>', \$out, '2>', \$err)
-  or die "pgbench baseline failed: $err";
-like($out, qr/number of clients: $baseline/, 'baseline ran with 5 app users');
-ok(lg_wait_for($node, "SELECT count(*) > 0 FROM loadguard.history WHERE ts > '$start'"),
+my $start = $ctl->query_safe('SELECT clock_timestamp()');
+my @users_now = map {
+	my $s = $node->background_psql('postgres', extra_params => [ '-U', 'app' ]);
+	$s->query_safe('SELECT count(*) FROM work') for 1 .. 3;
+	$s;
+} 1 .. $baseline;
+my $all_in = $ctl->query_safe('SELECT clock_timestamp()');
+ok(lg_session_wait_for($ctl,
+		"SELECT count(*) >= 2 FROM loadguard.history WHERE ts > '$all_in' AND client_connections = $baseline + 3",
+		'two samples of the whole baseline'),
+	'baseline ran with 5 app users');
+$_->quit for @users_now;
+ok(lg_session_wait_for($ctl, $only_fixed, 'baseline sessions gone'), 'baseline sessions gone');
+# every moment of the baseline is sampled once a sample follows its end
+my $end = $ctl->query_safe('SELECT clock_timestamp()');
+ok(lg_session_wait_for($ctl, "SELECT count(*) > 0 FROM loadguard.history WHERE ts > '$end'",
+		'a sample after the baseline'),
 	'baseline sampled');
-usleep(300_000);
 
 my $lookback = $ctl->query_safe("SELECT (now() - '$start'::timestamptz)::text");
 # around the real boundary (usable - fixed overhead) and around usable itself
@@ -67,21 +81,39 @@ for my $u (@users)
 		"SELECT status FROM loadguard.readiness($u, $baseline, '$lookback') WHERE check_name = 'connections'");
 }
 
-# the real runs: U app clients connect at once and hold their slot
+# the real runs: U app clients connect and hold their slot until all of
+# them are either connected or refused.  They wait for an advisory lock
+# that the controller holds; the controller (an open session, so no slot of
+# its own is taken meanwhile) releases it once every client is accounted for.
+my $errdir = PostgreSQL::Test::Utils::tempdir();
 sub real_run
 {
 	my ($u) = @_;
+	$ctl->query_safe('SELECT pg_advisory_lock(4545)');
 	my @runs;
-	for (1 .. $u)
+	for my $i (1 .. $u)
 	{
-		my ($o, $e) = ('', '');
+		unlink "$errdir/$i";
 		push @runs, IPC::Run::start(
 			[
 				'psql', '-X', '-q', '-U', 'app', '-h', $node->host, '-p', $node->port,
-				'-d', 'postgres', '-c', 'SELECT pg_sleep(4)'
+				'-d', 'postgres', '-c', 'SELECT pg_advisory_lock_shared(4545)'
 			],
-			'>', \$o, '2>', \$e);
+			'>', '/dev/null', '2>', "$errdir/$i");
 	}
+	my $refused_now = sub { scalar grep { -s "$errdir/$_" } 1 .. $u };
+	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+	my $all_in;
+	while (time() < $deadline)
+	{
+		my $waiting = $ctl->query_safe(
+			"SELECT count(*) FROM pg_stat_activity WHERE usename = 'app' AND wait_event_type = 'Lock'");
+		$all_in = $waiting + $refused_now->() == $u;
+		last if $all_in;
+		usleep(50_000);
+	}
+	ok($all_in, "U=$u: every client connected or was refused");
+	$ctl->query_safe('SELECT pg_advisory_unlock(4545)');
 	my $refused = 0;
 	for my $r (@runs)
 	{
@@ -103,9 +135,9 @@ for my $u (@users)
 	ok(!($refused > 0 && $without_role{$u} ne 'fail'),
 		"U=$u: without app_role a refused run is always predicted to fail");
 	$conservative_extra++ if $without_role{$u} eq 'fail' && $refused == 0;
-	# every attempt has ended before the next run
-	ok(lg_wait_for($node,
-			"SELECT count(*) = 0 FROM pg_stat_activity WHERE usename = 'app'"),
+	# every attempt has ended before the next run (watched through $ctl: a
+	# new connection could linger into the next run and take a slot)
+	ok(lg_session_wait_for($ctl, $only_fixed, "U=$u: app sessions gone"),
 		"U=$u: app sessions gone");
 }
 note("sweep (usable connections $usable; fixed overhead 3 sessions):\n$table");

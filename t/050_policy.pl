@@ -180,7 +180,8 @@ is(sql("SELECT policy_action FROM loadguard.sessions WHERE application = 'ex_sup
 	'sessions.policy_action says why a superuser is exempt');
 
 # iit_busy keeps its transaction open for longer than the limit, but never
-# idles long in one go; iit_commits commits less than two seconds before the limit
+# idles long in one go; iit_commits commits less than three seconds before the
+# limit (margin for a busy machine between seeing 3 s and the COMMIT)
 wait_state($_, 'idle') for ($late, $busy);
 send_sql($_, 'BEGIN; SELECT 1;') for ($late, $busy);
 my $commit_sent = 0;
@@ -194,7 +195,7 @@ while (time() < $deadline)
 		$last_ping = time();
 	}
 	if (!$commit_sent
-		&& sql("SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'iit_commits' AND state = 'idle in transaction' AND now() - state_change > interval '4 s'") eq 't')
+		&& sql("SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'iit_commits' AND state = 'idle in transaction' AND now() - state_change > interval '3 s'") eq 't')
 	{
 		send_sql($late, 'COMMIT;');
 		$commit_sent = 1;
@@ -209,10 +210,17 @@ ok(lg_wait_for($node, "SELECT count(*) = 1 FROM loadguard.terminations WHERE app
 my $stuck_pid = sql("SELECT pid FROM loadguard.terminations WHERE application = 'iit_stuck'");
 ok(wait_gone($stuck_pid, 30), 'idle-in-transaction session over the limit is terminated');
 # age is measured from the state change to the tick that acted
-my $lateness = sql("SELECT extract(epoch FROM age) FROM loadguard.terminations WHERE pid = $stuck_pid");
-note("terminated ${lateness}s after going idle (limit 6 s, interval 0.1 s)");
-ok($lateness > 6 && $lateness <= 6 + 0.1 + 2.0,
-	"terminated within limit + one interval + 2 s margin (took ${lateness}s)");
+# "in time": at the first tick past the limit.  The slack allowed is the
+# longest gap between the worker's samples meanwhile (a busy machine delays
+# ticks; the policy is not to blame for that) plus the tick's own work.
+my ($lateness, $max_gap) = split /\|/, sql("SELECT extract(epoch FROM t.age),
+	coalesce((SELECT max(extract(epoch FROM g.gap)) FROM
+		(SELECT h.ts - lag(h.ts) OVER (ORDER BY h.ts) AS gap FROM loadguard.history h
+		  WHERE h.ts BETWEEN t.at - t.age AND t.at + interval '1 s') g), 0)
+	FROM loadguard.terminations t WHERE t.pid = $stuck_pid");
+note("terminated ${lateness}s after going idle (limit 6 s, interval 0.1 s, longest gap between samples ${max_gap}s)");
+ok($lateness > 6 && $lateness <= 6 + $max_gap + 0.5,
+	"terminated at the first tick past the limit (took ${lateness}s; longest gap between ticks ${max_gap}s)");
 ok(!alive($stuck), 'terminated client gets no answer');
 like(close_session($stuck), qr/FATAL:  57P01: terminating connection due to administrator command/,
 	'client sees 57P01');
@@ -270,8 +278,8 @@ like(sql("SELECT detail FROM loadguard.terminations WHERE pid = $blocker_pid"),
 	qr/while blocking 1 session, over idle_blocker_limit \(2\.0 s\)/, 'detail counts the blocked session');
 ok(alive($waiter), 'the blocked session proceeds');
 is(sql('SELECT v FROM t WHERE id = 1'), '10', "the blocker's update was rolled back, the waiter's applied");
-ok(sql("SELECT now() - state_change > interval '2 s' FROM pg_stat_activity WHERE application_name = 'idler'") eq 't'
-	  && alive($idler), 'an idle non-blocker past the blocker limit survives');
+ok(wait_idle_over('idler', 2.5) && lg_wait_ticks($node, 5) && alive($idler),
+	'an idle non-blocker past the blocker limit survives');
 ok(!alive($blocker), 'terminated blocker gets no answer');
 like(close_session($blocker), qr/57P01/, 'blocker client sees 57P01');
 close_session($_) for ($idler, $waiter);
@@ -364,7 +372,7 @@ my $counts_before = sql('SELECT policy_cancels || \'/\' || policy_terminations F
 set_policy(terminate => 'dry_run', idle_in_transaction_limit => '1s',
 	active_query_limit => '1s', cancel_grace => '1s');
 my $dry_idle = open_session(app => 'dry_idle', sql => 'BEGIN; SELECT 1;');
-my $dry_long = open_session(app => 'dry_long', sql => 'SELECT pg_sleep(30);');
+my $dry_long = open_session(app => 'dry_long', sql => 'SELECT pg_sleep(600);');
 wait_state($dry_idle, 'idle in transaction');
 wait_state($dry_long, 'active');
 my $dry_idle_pid = pid_of('dry_idle');

@@ -71,8 +71,10 @@ my %seen = (
 
 for my $view (sort keys %seen)
 {
+	# sessions does not even list another role's session that waits on
+	# nothing and blocks nobody (t/081_redaction.pl has every column)
 	is(as_role('regress_lg_plain', sprintf($seen{$view}, $super_pid)),
-		'<insufficient privilege>|NULL|NULL',
+		$view eq 'sessions' ? '' : '<insufficient privilege>|NULL|NULL',
 		"$view: PUBLIC sees no query, application or client address of a superuser session");
 	is(as_role('regress_lg_plain', sprintf($seen{$view}, $mine_pid)),
 		"SELECT 'regress_lg_my_text'|regress_lg_mine_app|NULL",
@@ -88,10 +90,10 @@ for my $view (sort keys %seen)
 	}
 }
 
-# the roles and states stay visible to all, as in pg_stat_activity
+# the role stays visible to all, the state does not, as in pg_stat_activity
 is(as_role('regress_lg_plain',
-		"SELECT role || '|' || state FROM loadguard.sessions WHERE pid = $super_pid"),
-	'postgres|idle in transaction', 'PUBLIC still sees the role and state');
+		"SELECT DISTINCT role || '|' || coalesce(state, 'NULL') FROM loadguard.terminations WHERE pid = $super_pid"),
+	'postgres|NULL', 'PUBLIC sees the role but not the state');
 
 # connections names applications and client addresses only to pg_read_all_stats
 my $names = "SELECT count(*) FROM loadguard.connections WHERE name IN ('regress_lg_secret_app', '127.0.0.1', 'regress_lg_mine_app')";

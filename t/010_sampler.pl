@@ -40,7 +40,8 @@ my $median_gap = $node->safe_psql('postgres',
 	"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)
 	   FROM (SELECT extract(epoch FROM ts - lag(ts) OVER (ORDER BY ts)) * 1000 AS gap
 	           FROM loadguard.history) g WHERE gap IS NOT NULL");
-ok($median_gap > 200 && $median_gap < 1000, "median gap between samples near the interval ($median_gap ms)");
+# (a lower bound only: on a busy machine a tick may come late, never early)
+ok($median_gap > 200, "median gap between samples near the interval ($median_gap ms)");
 
 # --- K idle, J idle in transaction, A active sessions from real clients ---
 my @sessions;
@@ -122,13 +123,15 @@ ok($skew < 1.0, "oldest idle-in-transaction age agrees with pg_stat_activity (of
 my @cp = ('check_postgres', '--host=' . $node->host, '--port=' . $node->port,
 	'--dbuser=' . ($ENV{USER} // getpwuid($<)), '--dbname=postgres');
 # a psql that just exited may linger in pg_stat_activity for a moment: retry
+# until the deadline
 my ($out, $err, $cp_conns);
-for my $try (1 .. 10)
+my $cp_deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+while (time() < $cp_deadline)
 {
 	($out, $err) = run_command([ @cp, '--action=backends' ]);
 	($cp_conns) = $out =~ /(\d+) of \d+ connections/;
 	last if defined $cp_conns && $cp_conns - 1 == $total;
-	usleep(300_000);
+	usleep(100_000);
 }
 note("check_postgres backends: $out");
 ok(defined $cp_conns, 'check_postgres backends answered');
@@ -138,15 +141,20 @@ is($cp_conns - 1, $total, 'check_postgres backends agrees with client_connection
 note("check_postgres txn_idle (count): $out");
 my ($cp_idle) = $out =~ /Total idle in transaction: (\d+)/i;
 is($cp_idle, $J, "check_postgres txn_idle counts $J idle in transaction, as loadguard does");
+# loadguard's sampled age, carried to the time of reading, before and after
+# check_postgres runs: its whole-second age lies between the two
+my $ours_now = q{SELECT extract(epoch FROM oldest_idle_in_transaction + (clock_timestamp() - sampled_at))
+	FROM loadguard.status};
+my $age_before = $node->safe_psql('postgres', $ours_now);
 ($out, $err) = run_command([ @cp, '--action=txn_idle', '--warning=0' ]);
+my $age_after = $node->safe_psql('postgres', $ours_now);
 note("check_postgres txn_idle (age): $out");
 like($out, qr/POSTGRES_TXN_IDLE/, 'check_postgres txn_idle answered');
 my ($cp_age) = $out =~ /longest idle in txn: (\d+)s/i;
 if (defined $cp_age)
 {
-	my $ours = $node->safe_psql('postgres',
-		'SELECT extract(epoch FROM oldest_idle_in_transaction) FROM loadguard.status');
-	ok(abs($cp_age - $ours) <= 2, "longest idle transaction: check_postgres ${cp_age}s, loadguard ${ours}s");
+	ok($cp_age >= int($age_before) - 1 && $cp_age <= $age_after + 1,
+		"longest idle transaction: check_postgres ${cp_age}s, loadguard ${age_before}s .. ${age_after}s");
 }
 
 # --- peaks keep value and time after the sessions close ---

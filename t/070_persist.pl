@@ -119,15 +119,19 @@ sql('SELECT pg_reload_conf()');
 ok(lg_wait_for($node, q{SELECT current_setting('loadguard.enabled') = 'off'}, 'sampling off'),
 	'sampling turned off');
 # a new session sees the new value before the worker has taken the reload:
-# wait until no sample arrives for a second (ten intervals)
-my ($n1, $n2) = (-1, sql('SELECT count(*) FROM loadguard.history'));
-for (my $tries = 0; $n1 != $n2 && $tries < 60; $tries++)
+# wait until ten ticks pass without a sample (the worker counts its ticks
+# with sampling off too)
+my $n2 = sql('SELECT count(*) FROM loadguard.history');
+my $stable = 0;
+my $stable_deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+while (!$stable && time() < $stable_deadline)
 {
-	$n1 = $n2;
-	usleep(1_000_000);
+	my $n1 = $n2;
+	lg_wait_ticks($node, 10);
 	$n2 = sql('SELECT count(*) FROM loadguard.history');
+	$stable = $n2 == $n1;
 }
-is($n2, $n1, 'no new samples while sampling is off');
+ok($stable, 'no new samples while sampling is off (ten ticks without one)');
 my $all_ts = sql(q{SELECT string_agg(ts::text, ',' ORDER BY ts) FROM loadguard.history});
 my $newest60 = sql(q{SELECT string_agg(ts::text, ',' ORDER BY ts)
 	FROM (SELECT ts FROM loadguard.history ORDER BY ts DESC LIMIT 60) s});

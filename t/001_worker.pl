@@ -26,7 +26,7 @@ my $start_time = $node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()
 $node->safe_psql('postgres', "SELECT pg_terminate_backend($pid)");
 ok(lg_wait_for($node,
 		"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'loadguard' AND pid <> $pid",
-		'worker restarted', 20),
+		'worker restarted'),
 	'worker is back with a new pid after pg_terminate_backend');
 is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'),
 	$start_time, 'postmaster was not restarted');
@@ -44,32 +44,30 @@ ok(lg_wait_for($node,
 ok(lg_wait_for($node, "SELECT last_tick_at > now() - interval '5 s' FROM loadguard.status",
 		'ticking after crash'), 'worker ticks after crash recovery');
 my $pid3 = lg_worker_pid($node);
-sleep 3;
-is(lg_worker_pid($node), $pid3, 'no crash loop: the same worker is still running 3 s later');
+ok(lg_wait_ticks($node, 30), 'the worker ticks 30 more times');
+is(lg_worker_pid($node), $pid3, 'no crash loop: the same worker is still running 30 ticks later');
 my $log = slurp_file($node->logfile, $log_offset);
 my $recoveries = () = $log =~ /all server processes terminated; reinitializing/g;
 is($recoveries, 1, 'exactly one crash recovery');
 
-# reload changes the tick rate (measured from the tick counter over time)
-sub ticks_per_second
-{
-	my $t0 = time();
-	my $n0 = $node->safe_psql('postgres', 'SELECT ticks FROM loadguard.status');
-	sleep 2;
-	my $n1 = $node->safe_psql('postgres', 'SELECT ticks FROM loadguard.status');
-	return ($n1 - $n0) / (time() - $t0);
-}
+# reload changes the tick rate, read from the gaps between the newest
+# history samples (the sample times; a late tick's catch-up only shortens
+# the gap after it, so a median over several gaps follows the interval)
+my $median_gap = q{SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FROM (
+	SELECT extract(epoch FROM ts - lag(ts) OVER (ORDER BY ts)) * 1000 AS gap
+	  FROM (SELECT ts FROM loadguard.history ORDER BY ts DESC LIMIT 9) newest) g
+	WHERE gap IS NOT NULL};
 $node->safe_psql('postgres', "ALTER SYSTEM SET loadguard.sample_interval = '500ms'");
 $node->reload;
-sleep 1;
-my $slow = ticks_per_second();
+ok(lg_wait_for($node, "SELECT ($median_gap) >= 400", 'samples 500 ms apart'),
+	'at 500 ms the median gap of the newest samples grows to the interval');
+my $slow = $node->safe_psql('postgres', $median_gap);
 $node->safe_psql('postgres', "ALTER SYSTEM SET loadguard.sample_interval = '50ms'");
 $node->reload;
-sleep 1;
-my $fast = ticks_per_second();
-note("ticks per second: $slow at 500ms, $fast at 50ms");
-ok($slow > 1 && $slow < 3.5, "about 2 ticks/s at 500 ms (got $slow)");
-ok($fast > 10, "many more ticks/s at 50 ms (got $fast)");
+ok(lg_wait_for($node, "SELECT ($median_gap) < 200", 'samples 50 ms apart'),
+	'at 50 ms the median gap of the newest samples shrinks well below 500 ms');
+my $fast = $node->safe_psql('postgres', $median_gap);
+note("median gap between samples: $slow ms at 500ms, $fast ms at 50ms");
 
 $node->stop;
 

@@ -141,6 +141,10 @@ ok(lg_wait_for($node, q{SELECT current_setting('loadguard.sample_interval') = '1
 	'settings back');
 
 # ---- DROP EXTENSION / CREATE EXTENSION while the worker runs ---------------------
+# the worker is watched from another database meanwhile (loadguard's state
+# is the cluster's, so its views there show the same)
+$node->safe_psql('postgres', 'CREATE DATABASE watch');
+$node->safe_psql('watch', 'CREATE EXTENSION loadguard');
 $wpid = lg_worker_pid($node);
 my $total = sql(q{SELECT total FROM loadguard.events WHERE event = 'statement_timeout'});
 $ticks = sql('SELECT ticks FROM loadguard.status');
@@ -149,8 +153,11 @@ my $dropped_at = sql('SELECT now()');
 sql('DROP EXTENSION loadguard');
 statement_timeout();
 # the worker is a process of the library, not of the extension: it goes on
-my $t0 = time();
-usleep(100_000) while time() - $t0 < 3;
+ok($node->poll_query_until('watch',
+		"SELECT ticks > $ticks + 5 FROM loadguard.status")
+	  && $node->poll_query_until('watch',
+		"SELECT count(*) > 5 FROM loadguard.history WHERE ts > '$dropped_at'"),
+	'DROP EXTENSION: the worker ticks and samples on (seen from another database)');
 is(sql(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'loadguard' AND pid = } . $wpid),
 	1, 'DROP EXTENSION: the worker keeps running');
 my $recreated_at = sql('SELECT now()');
@@ -164,6 +171,7 @@ is(sql(q{SELECT total FROM loadguard.events WHERE event = 'statement_timeout'}),
 	'counters carry on, including what happened while the extension was dropped');
 $log = slurp_file($node->logfile, $offset);
 unlike($log, qr/(ERROR|FATAL|PANIC):(?!.*statement timeout)/, 'no errors in the log but the timeout');
+$node->safe_psql('postgres', 'DROP DATABASE watch');
 
 # ---- immediate shutdown: like a crash, nothing is kept ----------------------------
 ok(lg_wait_for($node, q{SELECT total > 0 FROM loadguard.events WHERE event = 'statement_timeout'},
