@@ -113,11 +113,11 @@ read_pg_settings(LgSettingsInput *in)
 	args[0] = PointerGetDatum(construct_array(names, LG_SET_COUNT, TEXTOID, -1, false, TYPALIGN_INT));
 
 	ret = SPI_execute_with_args(
-		"SELECT name, pg_catalog.current_setting(name), setting, unit, source,"
-		"       CASE WHEN sourcefile IS NOT NULL THEN sourcefile || ':' || sourceline"
-		"            ELSE source END"
-		"  FROM pg_catalog.pg_settings WHERE name = ANY ($1)",
-		1, argtypes, args, NULL, true, 0);
+								"SELECT name, pg_catalog.current_setting(name), setting, unit, source,"
+								"       CASE WHEN sourcefile IS NOT NULL THEN sourcefile || ':' || sourceline"
+								"            ELSE source END"
+								"  FROM pg_catalog.pg_settings WHERE name = ANY ($1)",
+								1, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
 
@@ -174,12 +174,12 @@ read_app_defaults(LgSettingsInput *in, Oid app_role)
 	args[0] = ObjectIdGetDatum(app_role);
 	args[1] = ObjectIdGetDatum(MyDatabaseId);
 	ret = SPI_execute_with_args(
-		"SELECT split_part(c, '=', 1), substr(c, strpos(c, '=') + 1),"
-		"       s.setrole <> 0, s.setdatabase <> 0"
-		"  FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
-		" WHERE (s.setrole = $1 AND s.setdatabase IN (0, $2))"
-		"    OR (s.setrole = 0 AND s.setdatabase = $2)",
-		2, argtypes, args, NULL, true, 0);
+								"SELECT split_part(c, '=', 1), substr(c, strpos(c, '=') + 1),"
+								"       s.setrole <> 0, s.setdatabase <> 0"
+								"  FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
+								" WHERE (s.setrole = $1 AND s.setdatabase IN (0, $2))"
+								"    OR (s.setrole = 0 AND s.setdatabase = $2)",
+								2, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
 
@@ -191,6 +191,7 @@ read_app_defaults(LgSettingsInput *in, Oid app_role)
 		char	   *value = SPI_getvalue(tup, desc, 2);
 		bool		is_role = strcmp(SPI_getvalue(tup, desc, 3), "t") == 0;
 		bool		is_db = strcmp(SPI_getvalue(tup, desc, 4), "t") == 0;
+
 		/* precedence: role in database 3, role 2, database 1 */
 		int			this_rank = is_role ? (is_db ? 3 : 2) : 1;
 
@@ -228,14 +229,14 @@ read_roles_without_timeout(LgSettingsInput *in)
 	int			ret;
 
 	ret = SPI_execute(
-		"SELECT pg_catalog.string_agg(pg_catalog.quote_ident(r.rolname), ',' ORDER BY r.rolname)"
-		"         FILTER (WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting d,"
-		"                                         pg_catalog.unnest(d.setconfig) c"
-		"                                   WHERE d.setrole = r.oid AND c LIKE 'statement_timeout=%')),"
-		"       count(*) > 0"
-		"  FROM pg_catalog.pg_roles r"
-		" WHERE r.rolcanlogin AND NOT r.rolsuper AND r.rolname !~ '^pg_'",
-		true, 0);
+					  "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(r.rolname), ',' ORDER BY r.rolname)"
+					  "         FILTER (WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting d,"
+					  "                                         pg_catalog.unnest(d.setconfig) c"
+					  "                                   WHERE d.setrole = r.oid AND c LIKE 'statement_timeout=%')),"
+					  "       count(*) > 0"
+					  "  FROM pg_catalog.pg_roles r"
+					  " WHERE r.rolcanlogin AND NOT r.rolsuper AND r.rolname !~ '^pg_'",
+					  true, 0);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "SPI_execute failed: %d", ret);
 	in->roles_without_statement_timeout = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -431,9 +432,9 @@ read_server_start(void)
 	}
 
 	/*
-	 * Patroni's configuration file: Patroni daemonizes the postmaster, so
-	 * it is not an ancestor; look for a patroni process of this user whose
-	 * last argument is a .yml naming this data directory.
+	 * Patroni's configuration file: Patroni daemonizes the postmaster, so it
+	 * is not an ancestor; look for a patroni process of this user whose last
+	 * argument is a .yml naming this data directory.
 	 */
 	if (start->patroni)
 		start->patroni_config = find_patroni_config();
@@ -460,8 +461,8 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	SPI_connect();
 
 	/*
-	 * SPI_finish frees SPI's procedure context, where SPI_getvalue and
-	 * palloc would put the input's strings: allocate them in the caller's.
+	 * SPI_finish frees SPI's procedure context, where SPI_getvalue and palloc
+	 * would put the input's strings: allocate them in the caller's.
 	 */
 	spicxt = MemoryContextSwitchTo(callercxt);
 	read_pg_settings(in);
@@ -478,8 +479,8 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 
 	/*
 	 * in->app[].sessions stays 0 until the sessions' own values are in the
-	 * history: the rows then say "default for role ...; none of its
-	 * sessions observed".
+	 * history: the rows then say "default for role ...; none of its sessions
+	 * observed".
 	 */
 }
 
@@ -522,19 +523,19 @@ put_overrides(ReturnSetInfo *rsinfo, const char *name)
 	nestlevel = lg_pin_search_path();
 	SPI_connect();
 	ret = SPI_execute_with_args(
-		"SELECT substr(c, strpos(c, '=') + 1), s.setrole <> 0, s.setdatabase <> 0,"
-		"       pg_catalog.quote_ident(r.rolname), pg_catalog.quote_ident(d.datname),"
-		"       CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0"
-		"              THEN format('ALTER ROLE %I IN DATABASE %I', r.rolname, d.datname)"
-		"            WHEN s.setrole <> 0 THEN format('ALTER ROLE %I', r.rolname)"
-		"            ELSE format('ALTER DATABASE %I', d.datname) END AS target"
-		"  FROM pg_catalog.pg_db_role_setting s"
-		"  LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole"
-		"  LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase,"
-		"       pg_catalog.unnest(s.setconfig) c"
-		" WHERE split_part(c, '=', 1) = $1"
-		" ORDER BY target",
-		1, argtypes, args, NULL, true, 0);
+								"SELECT substr(c, strpos(c, '=') + 1), s.setrole <> 0, s.setdatabase <> 0,"
+								"       pg_catalog.quote_ident(r.rolname), pg_catalog.quote_ident(d.datname),"
+								"       CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0"
+								"              THEN format('ALTER ROLE %I IN DATABASE %I', r.rolname, d.datname)"
+								"            WHEN s.setrole <> 0 THEN format('ALTER ROLE %I', r.rolname)"
+								"            ELSE format('ALTER DATABASE %I', d.datname) END AS target"
+								"  FROM pg_catalog.pg_db_role_setting s"
+								"  LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole"
+								"  LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase,"
+								"       pg_catalog.unnest(s.setconfig) c"
+								" WHERE split_part(c, '=', 1) = $1"
+								" ORDER BY target",
+								1, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
 	for (uint64 r = 0; r < SPI_processed; r++)

@@ -313,6 +313,7 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 			in->scaling_role_hidden_samples++;
 		scaling_busy = OidIsValid(args->app_role) ? scaling_active :
 			s->active + s->idle_in_transaction + s->idle_in_transaction_aborted;
+
 		/*
 		 * The p95 is over the samples where the scaling clients were doing
 		 * something: connections an application keeps after its load ended

@@ -199,7 +199,7 @@ detect_pattern(const LgReadinessInput *in)
 	double		held = in->peak_scaling_connections;
 	double		busy = in->p95_scaling_busy;
 	bool		churn_known = in->scaling_established >= 0 &&
-		(!in->established_all_roles || in->app_role_sql == NULL);
+	(!in->established_all_roles || in->app_role_sql == NULL);
 
 	if (!have_baseline(in) || in->peak_scaling_connections <= 0 || in->samples == 0)
 		return LG_PATTERN_UNKNOWN;
@@ -495,7 +495,7 @@ check_pattern(const LgReadinessInput *in, LgReadinessResult *out, LgCheckStatus 
 	LgCheckRow *row = new_row(out, LG_CHK_CONNECTION_PATTERN);
 	int64_t		usable = in->usable_connections;
 	double		window = in->history_covered_s > 0 && in->history_covered_s < in->window_s ?
-		in->history_covered_s : in->window_s;
+	in->history_covered_s : in->window_s;
 
 	if (out->pattern == LG_PATTERN_UNKNOWN)
 	{
@@ -526,7 +526,11 @@ check_pattern(const LgReadinessInput *in, LgReadinessResult *out, LgCheckStatus 
 					 (long long) in->users);
 			break;
 		case LG_PATTERN_PERSISTENT_IDLE:
-			/* the same thresholds as the connections check: never two verdicts */
+
+			/*
+			 * the same thresholds as the connections check: never two
+			 * verdicts
+			 */
 			row->status = connections;
 			set_text(row->detail, "Connections are held by the application's threads or workers, mostly idle: they follow its thread count and ramp, not the work. At %lld users: %lld held + %lld fixed vs %lld usable, while busy p95 would be %lld (peak %lld).",
 					 (long long) in->users, (long long) out->held_projected,

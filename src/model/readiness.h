@@ -174,7 +174,8 @@ typedef struct LgReadinessResult
 	double		busy_p95_now;
 	int64_t		busy_peak_projected;
 	int64_t		busy_p95_projected;
-	int64_t		pool_size;		/* PgBouncer default_pool_size to propose; 0 none */
+	int64_t		pool_size;		/* PgBouncer default_pool_size to propose; 0
+								 * none */
 	bool		refused_at_baseline;	/* refusals while B users ran */
 
 	/* the summary */

@@ -311,7 +311,7 @@ static int64_t
 worst_case_memory(const LgSettingsInput *in)
 {
 	int64_t		avwm = in->v[LG_SET_AUTOVACUUM_WORK_MEM].value > 0 ?
-		in->v[LG_SET_AUTOVACUUM_WORK_MEM].value : in->v[LG_SET_MAINTENANCE_WORK_MEM].value;
+	in->v[LG_SET_AUTOVACUUM_WORK_MEM].value : in->v[LG_SET_MAINTENANCE_WORK_MEM].value;
 
 	return in->v[LG_SET_SHARED_BUFFERS].value +
 		(int64_t) ((double) in->v[LG_SET_MAX_CONNECTIONS].value *
@@ -422,7 +422,7 @@ rule_work_mem(const LgSettingsInput *in, LgSettingRow *row)
 	const LgSettingValue *v = start_row(in, LG_SET_WORK_MEM, row, false);
 	int64_t		max_conn = in->v[LG_SET_MAX_CONNECTIONS].value > 0 ? in->v[LG_SET_MAX_CONNECTIONS].value : 1;
 	int64_t		wpg = in->v[LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER].value > 1 ?
-		in->v[LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER].value : 1;
+	in->v[LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER].value : 1;
 	int64_t		rec = (in->ram_bytes - in->v[LG_SET_SHARED_BUFFERS].value) / (3 * max_conn) / wpg;
 	int64_t		worst = worst_case_memory(in);
 	char		worstbuf[32];

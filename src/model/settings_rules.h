@@ -28,8 +28,10 @@ typedef enum LgSeverity
 typedef enum LgSourceKind
 {
 	LG_SRC_DEFAULT = 0,			/* built-in default */
-	LG_SRC_FILE,				/* postgresql.conf, postgresql.auto.conf, includes */
-	LG_SRC_COMMAND_LINE,		/* postgres -c name=value (Patroni, service files) */
+	LG_SRC_FILE,				/* postgresql.conf, postgresql.auto.conf,
+								 * includes */
+	LG_SRC_COMMAND_LINE,		/* postgres -c name=value (Patroni, service
+								 * files) */
 	LG_SRC_ENVIRONMENT,			/* an environment variable of the postmaster */
 	LG_SRC_DATABASE,			/* ALTER DATABASE d SET */
 	LG_SRC_ROLE,				/* ALTER ROLE r SET */
@@ -59,7 +61,8 @@ typedef struct LgSettingSource
 	LgSourceKind kind;
 	const char *role_sql;		/* quoted identifier: ROLE, DATABASE_ROLE */
 	const char *database_sql;	/* quoted identifier: DATABASE, DATABASE_ROLE */
-	const char *where;			/* shown as config_check.source: file:line, ... */
+	const char *where;			/* shown as config_check.source: file:line,
+								 * ... */
 	const LgServerStart *start; /* how the server was started, or NULL */
 } LgSettingSource;
 

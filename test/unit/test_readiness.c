@@ -553,7 +553,7 @@ test_connections_fix(void **state)
 	in.peak_scaling_connections = 10;
 	in.peak_scaling_busy = in.peak_scaling_connections;
 	in.p95_scaling_busy = in.peak_scaling_connections;
-	in.peak_scaling_active = 5;	/* 49 active on 2 cores */
+	in.peak_scaling_active = 5; /* 49 active on 2 cores */
 	lg_readiness_assess(&in, &r);
 	assert_int_equal(row_of(&r, "cpu")->status, LG_CHECK_WARN);
 	row = row_of(&r, "connections");
@@ -888,7 +888,11 @@ test_per_request_pattern(void **state)
 	assert_int_equal(r.pattern, LG_PATTERN_PER_REQUEST);
 	assert_int_equal(row_of(&r, "connection_pattern")->status, LG_CHECK_WARN);
 	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed, "4000 connections opened in 100 s (40.0/s)"));
-	/* churn without its short-lived share: mostly long-lived is not per request */
+
+	/*
+	 * churn without its short-lived share: mostly long-lived is not per
+	 * request
+	 */
 	in.scaling_short_lived = 100;
 	lg_readiness_assess(&in, &r);
 	assert_int_not_equal(r.pattern, LG_PATTERN_PER_REQUEST);

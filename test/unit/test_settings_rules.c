@@ -174,7 +174,10 @@ test_patroni_fix(void **state)
 	start.patroni_cluster = "shop";
 	src.start = &start;
 
-	/* command line (max_connections): edit-config, then restart replicas first */
+	/*
+	 * command line (max_connections): edit-config, then restart replicas
+	 * first
+	 */
 	src.kind = LG_SRC_COMMAND_LINE;
 	lg_setting_fix("max_connections", "200", &src, true, fix, action);
 	assert_string_equal(fix, "");
@@ -188,7 +191,10 @@ test_patroni_fix(void **state)
 	assert_non_null(strstr(action, "edit-config shop --pg work_mem=8MB --force (Patroni reloads every member)"));
 	assert_null(strstr(action, "restart"));
 
-	/* a command-line value always needs the restart, even when reloadable elsewhere */
+	/*
+	 * a command-line value always needs the restart, even when reloadable
+	 * elsewhere
+	 */
 	src.kind = LG_SRC_COMMAND_LINE;
 	lg_setting_fix("max_locks_per_transaction", "128", &src, false, fix, action);
 	assert_non_null(strstr(action, "--pending"));
