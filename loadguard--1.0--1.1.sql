@@ -48,7 +48,8 @@ CREATE FUNCTION loadguard.get_status(
     OUT tick_max_us double precision,
     OUT ticks_late bigint,
     OUT ticks bigint,
-    OUT stats_reset timestamptz)
+    OUT stats_reset timestamptz,
+    OUT busy_connections integer)
 RETURNS record
 AS 'MODULE_PATHNAME', 'lg_status_1_1'
 LANGUAGE C VOLATILE;
@@ -60,7 +61,7 @@ CREATE VIEW loadguard.status AS
   SELECT * FROM loadguard.get_status();
 
 COMMENT ON VIEW loadguard.status IS
-  'connection usage, session states, peaks, failure totals and worker health, now';
+  'connection usage, session states, busy versus held connections, peaks, failure totals and worker health, now';
 
 GRANT SELECT ON loadguard.status TO PUBLIC;
 
@@ -103,7 +104,9 @@ CREATE FUNCTION loadguard.get_history(
     OUT latency_p50_ms double precision,
     OUT latency_p95_ms double precision,
     OUT latency_p99_ms double precision,
-    OUT policy_actions bigint)
+    OUT policy_actions bigint,
+    OUT busy_connections integer,
+    OUT peak_connections integer)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lg_history_1_1'
 LANGUAGE C VOLATILE;
@@ -131,7 +134,9 @@ CREATE FUNCTION loadguard.get_connections(
     OUT peak integer,
     OUT peak_at timestamptz,
     OUT idle_in_transaction integer,
-    OUT stats_reset timestamptz)
+    OUT stats_reset timestamptz,
+    OUT refused bigint,
+    OUT established bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lg_connections_1_1'
 LANGUAGE C VOLATILE;
@@ -143,7 +148,7 @@ CREATE VIEW loadguard.connections AS
   SELECT * FROM loadguard.get_connections();
 
 COMMENT ON VIEW loadguard.connections IS
-  'client connections now and at their peak, by database, role, application and client; at most 32 names per dimension, the rest as (other); application and client names only for pg_read_all_stats';
+  'client connections now and at their peak, connections established and refused since reset, by database, role, application and client; at most 32 names per dimension, the rest as (other); application and client names only for pg_read_all_stats';
 
 GRANT SELECT ON loadguard.connections TO PUBLIC;
 
@@ -167,7 +172,11 @@ CREATE FUNCTION loadguard.get_sessions(
     OUT blocked_by integer[],
     OUT blocking integer[],
     OUT query text,
-    OUT policy_action text)
+    OUT policy_action text,
+    OUT statement_timeout_ms integer,
+    OUT idle_in_transaction_session_timeout_ms integer,
+    OUT idle_session_timeout_ms integer,
+    OUT lock_timeout_ms integer)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lg_sessions_1_1'
 LANGUAGE C VOLATILE;
@@ -179,7 +188,7 @@ CREATE VIEW loadguard.sessions AS
   SELECT * FROM loadguard.get_sessions();
 
 COMMENT ON VIEW loadguard.sessions IS
-  'client sessions idle in transaction, running longer than 1 s, waiting on a lock, or blocking others; of sessions of roles whose privileges the reader lacks (without pg_read_all_stats) only pid, role, database and the lock graph, and only when they wait or block, as pg_stat_activity';
+  'client sessions idle in transaction, running longer than 1 s, waiting on a lock, or blocking others, with the timeouts they run with; of sessions of roles whose privileges the reader lacks (without pg_read_all_stats) only pid, role, database and the lock graph, and only when they wait or block, as pg_stat_activity';
 
 GRANT SELECT ON loadguard.sessions TO PUBLIC;
 
@@ -432,3 +441,43 @@ $report$;
 
 COMMENT ON VIEW loadguard.terminations IS
   'audit of the stuck-session policy: every cancel and terminate, done, failed, skipped or dry run, oldest first; of sessions of roles whose privileges the reader lacks (without pg_read_all_stats) only when, pid, role, database, dry_run, outcome and requested_by, as pg_stat_activity';
+
+-- loadguard.roles: what each role does with its connections (issue 16).
+
+CREATE FUNCTION loadguard.get_roles(
+    lookback interval DEFAULT NULL,
+    OUT role text,
+    OUT connections integer,
+    OUT busy integer,
+    OUT peak_connections integer,
+    OUT peak_busy integer,
+    OUT p95_busy integer,
+    OUT median_connection_age interval,
+    OUT established bigint,
+    OUT refused bigint,
+    OUT min_statement_timeout_ms integer,
+    OUT max_statement_timeout_ms integer,
+    OUT min_idle_in_transaction_session_timeout_ms integer,
+    OUT max_idle_in_transaction_session_timeout_ms integer,
+    OUT min_idle_session_timeout_ms integer,
+    OUT max_idle_session_timeout_ms integer,
+    OUT min_lock_timeout_ms integer,
+    OUT max_lock_timeout_ms integer,
+    OUT lookback_established bigint,
+    OUT lookback_ended bigint,
+    OUT lookback_short_lived bigint,
+    OUT lookback_covered interval)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lg_roles_1_1'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION loadguard.get_roles(interval) IS
+  'the rows behind the loadguard.roles view, over the given lookback (NULL: loadguard.roles_lookback)';
+
+CREATE VIEW loadguard.roles AS
+  SELECT * FROM loadguard.get_roles();
+
+COMMENT ON VIEW loadguard.roles IS
+  'per role: client connections and busy ones now, peak and p95 of busy over loadguard.roles_lookback, connection churn and age, connections established and refused since reset, and the range of effective timeouts its sessions run with (only over sessions whose state the reader may see)';
+
+GRANT SELECT ON loadguard.roles TO PUBLIC;

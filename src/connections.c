@@ -3,6 +3,9 @@
  * loadguard.connections: current and peak connections by database, role,
  * application and client address, bounded per dimension (see names.h).
  *
+ * Each name also counts the connections established and refused under it
+ * since reset, from the connection log (connlog.c) the worker drains.
+ *
  * Locking: all four tables are protected by this module's lock (from the
  * module table).  The worker
  * builds its tallies in local memory and holds the lock exclusively only to
@@ -17,8 +20,10 @@
 #include "utils/timestamp.h"
 
 #include "connections.h"
+#include "connlog.h"
 #include "loadguard.h"
 #include "names.h"
+#include "persist_v1_0.h"
 
 typedef struct LgNamesShared
 {
@@ -50,11 +55,18 @@ lg_names_shmem_init(LWLock *lock)
 
 void
 lg_connections_update(LgNameTally *const tallies[LG_DIM_COUNT],
-					  const int ntallies[LG_DIM_COUNT], TimestampTz now)
+					  const int ntallies[LG_DIM_COUNT],
+					  LgNameCounts *counts, TimestampTz now)
 {
 	LWLockAcquire(lg_names_lock, LW_EXCLUSIVE);
 	for (int d = 0; d < LG_DIM_COUNT; d++)
+	{
+		/* counts first: a name that just connected gets its slot with them */
+		lg_names_count(&lg_names->tables[d], counts->items[d], counts->n[d]);
+		lg_names->tables[d].other.established += counts->other_established;
+		lg_names->tables[d].other.refused += counts->other_refused;
 		lg_names_update(&lg_names->tables[d], tallies[d], ntallies[d], now);
+	}
 	LWLockRelease(lg_names_lock);
 }
 
@@ -93,9 +105,21 @@ lg_names_dump(StringInfo out)
 void
 lg_names_load(const char *data, Size len)
 {
-	if (len != sizeof(LgNamesShared))
+	if (len == sizeof(LgNameTableV1_0) * LG_DIM_COUNT && len != sizeof(LgNamesShared))
+	{
+		/* written by 1.0: no established or refused counts yet */
+		for (int d = 0; d < LG_DIM_COUNT; d++)
+		{
+			LgNameTableV1_0 old;
+
+			memcpy(&old, data + d * sizeof(LgNameTableV1_0), sizeof(old));
+			lg_name_table_from_v1_0(&old, &lg_names->tables[d]);
+		}
+	}
+	else if (len == sizeof(LgNamesShared))
+		memcpy(lg_names, data, sizeof(LgNamesShared));
+	else
 		return;
-	memcpy(lg_names, data, sizeof(LgNamesShared));
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 	{
 		LgNameTable *t = &lg_names->tables[d];

@@ -14,9 +14,14 @@
 /* "" (unix socket or none) as the connections view shows it */
 #define LG_CLIENT_LOCAL "local"
 
-/* worker: apply one tick's distinct tallies per dimension */
+/*
+ * worker: apply one tick's distinct tallies per dimension, after the
+ * connections established and refused since the previous tick (connlog.h).
+ */
+struct LgNameCounts;
 extern void lg_connections_update(LgNameTally *const tallies[LG_DIM_COUNT],
-								  const int ntallies[LG_DIM_COUNT], TimestampTz now);
+								  const int ntallies[LG_DIM_COUNT],
+								  struct LgNameCounts *counts, TimestampTz now);
 
 /* A copy of one dimension's table. */
 extern void lg_connections_copy(LgDimension dim, LgNameTable *out);

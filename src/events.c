@@ -18,6 +18,11 @@
  * So the hook counts successful authentications of client backends, the log
  * hook counts those same backends when they die before startup finished,
  * and established = authenticated - failed_after_auth.
+ *
+ * Who: a refused connection is logged with the names in its startup packet,
+ * and a connection that completes startup (its first transaction commits)
+ * with its role, database, application and client, in the connection log
+ * (connlog.c) that the worker drains into loadguard.connections.
  */
 #include "postgres.h"
 
@@ -48,9 +53,11 @@
 #include "utils/pidfile.h"
 #include "utils/timestamp.h"
 
+#include "connlog.h"
 #include "events.h"
 #include "loadguard.h"
 #include "overrides.h"
+#include "timeouts.h"
 
 /*
  * ClientAuthentication_hook from libpq/auth.h, declared here because that
@@ -94,6 +101,12 @@ static LWLock *lg_events_lock = NULL;
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 static lg_client_auth_hook_type prev_ClientAuthentication_hook = NULL;
+
+/* the startup-commit callback is registered; it has run */
+static bool startup_callback = false;
+static bool startup_done = false;
+
+static void lg_startup_commit(XactEvent event, void *arg);
 
 /* this backend authenticated and was counted, in this reset generation */
 static bool auth_counted = false;
@@ -184,6 +197,7 @@ lg_emit_log(ErrorData *edata)
 {
 	LgErrorReport report;
 	LgEventKind kind;
+	uint64		generation;
 
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
@@ -192,10 +206,11 @@ lg_emit_log(ErrorData *edata)
 		return;
 
 	/* a session that authenticated is dying before its startup finished */
+	generation = pg_atomic_read_u64(&lg_events->generation);
 	if (auth_counted && edata->elevel >= FATAL && IsInitProcessingMode())
 	{
 		auth_counted = false;
-		if (pg_atomic_read_u64(&lg_events->generation) == auth_counted_generation)
+		if (generation == auth_counted_generation)
 			pg_atomic_fetch_add_u64(&lg_events->failed_after_auth, 1);
 	}
 
@@ -210,6 +225,10 @@ lg_emit_log(ErrorData *edata)
 	kind = lg_classify_error(&report);
 	if (kind != LG_EV_NONE)
 		count_event(kind);
+
+	/* by whom: the names in the refused startup packet (connlog.c) */
+	if (lg_event_is_refusal(kind))
+		lg_connlog_refused(generation);
 }
 
 /*
@@ -228,6 +247,44 @@ lg_client_authentication(struct Port *port, int status)
 	auth_counted_generation = pg_atomic_read_u64(&lg_events->generation);
 	auth_counted = true;
 	count_event(LG_EV_CONNECTIONS_ESTABLISHED);
+
+	/* the rest waits for the startup transaction to commit */
+	if (!startup_callback)
+	{
+		RegisterXactCallback(lg_startup_commit, NULL);
+		startup_callback = true;
+	}
+}
+
+/*
+ * The first transaction of a client backend commits: startup is complete,
+ * with the server, database, role and connection-option settings all
+ * applied and the session user and database known.  Log the connection as
+ * established (connlog.c) and publish its effective timeouts (timeouts.c).
+ * A callback cannot unregister itself while the list is walked: the first
+ * statement does it (lg_events_forget_startup).
+ */
+static void
+lg_startup_commit(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_COMMIT || startup_done || !IsInitProcessingMode())
+		return;
+	startup_done = true;
+	if (lg_events == NULL || !lg_enabled)
+		return;
+	lg_connlog_established();
+	lg_timeouts_publish();
+	lg_timeouts_invalidate();
+}
+
+void
+lg_events_forget_startup(void)
+{
+	if (startup_callback && startup_done)
+	{
+		UnregisterXactCallback(lg_startup_commit, NULL);
+		startup_callback = false;
+	}
 }
 
 void
@@ -337,6 +394,12 @@ lg_events_refused_total(void)
 			refused += lg_events_total((LgEventKind) k);
 	}
 	return refused;
+}
+
+uint64
+lg_events_generation(void)
+{
+	return lg_events ? pg_atomic_read_u64(&lg_events->generation) : 0;
 }
 
 void

@@ -37,6 +37,15 @@ extern uint64 lg_events_refused_total(void);
 
 extern void lg_events_read(LgEventsSnapshot *snap);
 
+/* The reset generation, bumped by every reset. */
+extern uint64 lg_events_generation(void);
+
+/*
+ * Once startup is over (the first statement), drop the callback that ran
+ * when the startup transaction committed.
+ */
+extern void lg_events_forget_startup(void);
+
 /*
  * Does this log_min_messages level keep ERROR reports out of the server
  * log, and so away from emit_log_hook?  (For its name, see classify.h.)

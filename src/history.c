@@ -19,6 +19,7 @@
 #include "history.h"
 #include "loadguard.h"
 #include "names.h"
+#include "persist_v1_0.h"
 #include "ring.h"
 
 typedef struct LgHistory
@@ -66,7 +67,7 @@ lg_history_append(const LgSample *sample)
 	lg_current->sample = *sample;
 	lg_current->have_sample = true;
 	lg_peak_update(&lg_current->peak_connections, &lg_current->peak_at,
-				   sample->client_connections, sample->ts);
+				   sample->peak_connections, sample->ts);
 	LWLockRelease(lg_current_lock);
 }
 
@@ -111,7 +112,8 @@ lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts)
 /*
  * Persisted history (persist.c): the samples held, oldest first, after a
  * small header.  A file written with another history_size loads as far as
- * it fits: the newest samples are kept.
+ * it fits: the newest samples are kept.  Samples in 1.0's layout are
+ * converted (persist_v1_0.h).
  */
 typedef struct LgHistoryPersisted
 {
@@ -141,14 +143,35 @@ void
 lg_history_load(const char *data, Size len)
 {
 	LgHistoryPersisted head;
+	bool		v1_0;
 
 	if (len < sizeof(head))
 		return;
 	memcpy(&head, data, sizeof(head));
-	if (head.sample_size != sizeof(LgSample) ||
-		len - sizeof(head) != (Size) head.nsamples * sizeof(LgSample))
+	/* the current layout, or 1.0's (converted) */
+	v1_0 = head.sample_size == sizeof(LgSampleV1_0) && head.sample_size != sizeof(LgSample);
+	if ((head.sample_size != sizeof(LgSample) && !v1_0) ||
+		len - sizeof(head) != (Size) head.nsamples * head.sample_size)
 		return;
 
+	if (v1_0)
+	{
+		/* 1.0's samples: convert the newest that fit, in place of a copy */
+		uint32		keep = Min(head.nsamples, lg_history->ring.capacity);
+		uint32		skip = head.nsamples - keep;
+
+		lg_ring_init(&lg_history->ring, lg_history->ring.capacity);
+		for (uint32 i = 0; i < keep; i++)
+		{
+			uint32		slot = lg_ring_push(&lg_history->ring);
+			LgSampleV1_0 old;
+
+			memcpy(&old, data + sizeof(head) + (Size) (skip + i) * sizeof(LgSampleV1_0),
+				   sizeof(old));
+			lg_sample_from_v1_0(&old, &lg_history->slots[slot]);
+		}
+		return;
+	}
 	lg_ring_restore(&lg_history->ring, lg_history->slots, sizeof(LgSample),
 					data + sizeof(head), head.nsamples);
 }

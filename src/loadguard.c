@@ -18,6 +18,7 @@
 
 #include "compat.h"
 #include "events.h"
+#include "live.h"
 #include "loadguard.h"
 #include "shmem.h"
 #include "statements.h"
@@ -43,6 +44,7 @@ int			lg_idle_blocker_limit_ms = 0;
 int			lg_active_query_limit_ms = 0;
 int			lg_cancel_grace_ms = 10000;
 int			lg_terminate_min_usage = 0;
+int			lg_roles_lookback_s = 900;
 bool		lg_terminate_superusers = false;
 const LgNameList *lg_exempt_roles = NULL;
 const LgNameList *lg_exempt_databases = NULL;
@@ -224,6 +226,11 @@ define_settings(void)
 							 NULL, &lg_terminate_superusers, false,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 
+	DefineCustomIntVariable("loadguard.roles_lookback",
+							"How far back loadguard.roles looks for peaks, the p95 of busy connections and churn.",
+							NULL, &lg_roles_lookback_s, 900, 1, 30 * SECS_PER_DAY,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("loadguard");
 }
 
@@ -238,5 +245,6 @@ _PG_init(void)
 	lg_shmem_install_hooks();
 	lg_events_install_hooks();
 	lg_statements_install_hooks();
+	lg_live_install_hooks();
 	lg_worker_register();
 }

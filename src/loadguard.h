@@ -38,6 +38,7 @@ extern int	lg_active_query_limit_ms;
 extern int	lg_cancel_grace_ms;
 extern int	lg_terminate_min_usage;
 extern bool lg_terminate_superusers;
+extern int	lg_roles_lookback_s;
 extern const LgNameList *lg_exempt_roles;
 extern const LgNameList *lg_exempt_databases;
 extern const LgNameList *lg_exempt_applications;

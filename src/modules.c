@@ -10,11 +10,14 @@
 
 #include "audit.h"
 #include "connections.h"
+#include "connlog.h"
 #include "events.h"
 #include "history.h"
+#include "live.h"
 #include "loadguard.h"
 #include "sampler.h"
 #include "statements.h"
+#include "timeouts.h"
 #include "worker.h"
 
 const LgModule lg_modules[] = {
@@ -32,7 +35,10 @@ const LgModule lg_modules[] = {
 	lg_audit_dump, lg_audit_load, lg_audit_reset},
 	{"connections", 6, lg_names_shmem_size, lg_names_shmem_init,
 	lg_names_dump, lg_names_load, lg_names_reset},
+	{"live", 0, lg_live_shmem_size, lg_live_shmem_init, NULL, NULL, NULL},
 	{"sampler", 0, NULL, lg_sampler_shmem_init, NULL, NULL, NULL},
+	{"connlog", 0, lg_connlog_shmem_size, lg_connlog_shmem_init, NULL, NULL, NULL},
+	{"timeouts", 0, lg_timeouts_shmem_size, lg_timeouts_shmem_init, NULL, NULL, NULL},
 };
 
 const int	lg_nmodules = lengthof(lg_modules);

@@ -61,8 +61,15 @@ lg_append_top_applications(StringInfo buf)
 static void
 lg_append_top_roles(StringInfo buf, const LgSample *sample)
 {
-	int			shown = Min(sample->nroles, LG_PRESSURE_TOP);
+	int			shown = 0;
 	int			rest = sample->other_roles_connections;
+
+	/*
+	 * roles come largest first; those with churn but no connection now are
+	 * left out
+	 */
+	while (shown < Min(sample->nroles, LG_PRESSURE_TOP) && sample->roles[shown].connections > 0)
+		shown++;
 
 	appendStringInfoString(buf, "top roles:");
 	for (int i = 0; i < shown; i++)

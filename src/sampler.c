@@ -17,10 +17,17 @@
  * attaches it there, once, and refuses to start the server if it is not
  * found (a stand-in would make every later read see no sessions).
  *
+ * Each tick also drains the connection log (connlog.c: connections
+ * established, refused and ended since the previous tick) into the sample's
+ * per-role counts and the per-name tables, and counts busy sessions apart
+ * from those merely holding a connection (rolestats.h).
+ *
  * Locking: none taken here except by pg_blocking_pids (the lock manager's
  * partition locks, only when some session waits on a lock and the caller
- * asked for the blocking graph) and by lg_connections_update (the
- * connections module's lock).
+ * asked for the blocking graph), by lg_connections_update (the connections
+ * module's lock), and by the connection log's name lookup (a catalog scan of
+ * pg_authid and pg_database, only in a tick that drains a refused
+ * connection).
  */
 #include "postgres.h"
 
@@ -46,9 +53,14 @@
 
 #include "compat.h"
 #include "connections.h"
+#include "connlog.h"
+#include "keydict.h"
+#include "events.h"
 #include "loadguard.h"
 #include "names.h"
+#include "rolestats.h"
 #include "sampler.h"
+#include "timeouts.h"
 
 /* the shared backend status array, attached once per process */
 static PgBackendStatus *lg_beentries = NULL;
@@ -57,6 +69,7 @@ static int	lg_beentry_count = 0;
 typedef struct LgPidWait
 {
 	int			pid;
+	int			procno;			/* index in ProcGlobal->allProcs */
 	uint32		wait_event_info;
 } LgPidWait;
 
@@ -65,13 +78,6 @@ typedef struct LgWaitMap
 	int			n;
 	LgPidWait  *items;
 } LgWaitMap;
-
-typedef struct LgRoleTally
-{
-	Oid			roleid;
-	int32		connections;
-	int32		active;
-} LgRoleTally;
 
 void
 lg_sampler_shmem_init(LWLock *lock)
@@ -120,19 +126,23 @@ lg_wait_map_build(LgWaitMap *map)
 		if (pid == 0)
 			continue;
 		map->items[map->n].pid = pid;
+		map->items[map->n].procno = (int) i;
 		map->items[map->n].wait_event_info = proc->wait_event_info;
 		map->n++;
 	}
 	qsort(map->items, map->n, sizeof(LgPidWait), pid_wait_cmp);
 }
 
+/* The wait event of pid (0 if none), and its proc number into *procno (-1 if gone). */
 static uint32
-lg_wait_map_get(const LgWaitMap *map, int pid)
+lg_wait_map_get(const LgWaitMap *map, int pid, int *procno)
 {
-	LgPidWait	key = {pid, 0};
+	LgPidWait	key = {pid, 0, 0};
 	LgPidWait  *hit;
 
 	hit = bsearch(&key, map->items, map->n, sizeof(LgPidWait), pid_wait_cmp);
+	if (procno)
+		*procno = hit ? hit->procno : -1;
 	return hit ? hit->wait_event_info : 0;
 }
 
@@ -170,7 +180,7 @@ lg_state_of(BackendState state)
 	}
 }
 
-static void
+void
 lg_format_client_addr(const SockAddr *addr, char *out)
 {
 	out[0] = '\0';
@@ -251,167 +261,540 @@ lg_age_s(TimestampTz now, TimestampTz since)
 	return (since != 0 && now > since) ? (double) (now - since) / 1000000.0 : 0.0;
 }
 
-static int
-role_tally_by_oid(const void *a, const void *b)
+/*
+ * ---- the tick ----
+ *
+ * lg_sampler_collect runs every sample_interval, so it is built to cost
+ * little per status slot and nothing per tick that it can carry over:
+ * - an unused slot costs one read of st_procpid, a non-client one two;
+ * - a client slot whose st_changecount has not moved since the previous
+ *   tick (an idle session) is not read again: its memo holds the copy;
+ * - any other client slot is read with the changecount protocol, copying
+ *   only the fields the tick counts (the client address only for a session
+ *   not seen before);
+ * - names are not hashed per session per tick: each dimension keeps a
+ *   dictionary of name keys to dense ids (keydict.h) across ticks, and each
+ *   status slot remembers the ids of the session in it (LgSlotMemo), so a
+ *   session's names are looked up once, and again only if it changes its
+ *   application_name; the tick then counts per id in plain arrays;
+ * - lock waits come from one pass over the proc array that keeps only the
+ *   pids waiting on a lock (usually none), sorted only when there are some;
+ * - all memory is allocated once, sized by the number of status slots.
+ */
+
+/* What the previous ticks learnt about the session in one status slot. */
+typedef struct LgSlotMemo
 {
-	Oid			x = ((const LgRoleTally *) a)->roleid;
-	Oid			y = ((const LgRoleTally *) b)->roleid;
+	int			pid;			/* 0: nothing remembered */
+	TimestampTz backend_start;	/* with pid, identifies the session */
+	uint32		generation;		/* of the dictionaries the ids belong to */
+	int32		id[LG_DIM_COUNT];	/* key ids by dimension */
+	char		appname[NAMEDATALEN];	/* the application id's name */
+
+	/*
+	 * The last consistent copy of the slot's changing fields, and the
+	 * st_changecount it was read at: while the count has not moved, nobody
+	 * wrote the slot, and the tick uses these instead of reading it again.
+	 */
+	int			changecount;
+	BackendState state;
+	TimestampTz state_start;
+	TimestampTz xact_start;
+	TimestampTz query_start;
+} LgSlotMemo;
+
+/* One name's sessions in this tick. */
+typedef struct LgKeyCounts
+{
+	int32		current;
+	int32		idle_in_transaction;
+	int32		active;			/* active or fastpath */
+	int32		busy;			/* see lg_session_is_busy() */
+} LgKeyCounts;
+
+typedef struct LgDimTally
+{
+	LgKeyDict	dict;
+	LgKeyCounts *counts;		/* by id; zero outside a tick */
+	int32	   *touched;		/* ids counted this tick */
+	int32		ntouched;
+	LgNameTally *distinct;		/* this tick's names, for connections.c */
+} LgDimTally;
+
+typedef struct LgTickState
+{
+	LgSlotMemo *memo;			/* by status slot */
+	LgDimTally	dims[LG_DIM_COUNT];
+	uint32		generation;		/* of all four dictionaries */
+	int32		last_distinct;	/* most names in one dimension, last tick */
+	int		   *lock_waiters;	/* pids, by proc array size */
+	LgRoleCount *roles;			/* this tick's roles, then churned roles */
+	int			roles_size;
+} LgTickState;
+
+/* The fields of a client slot the tick uses. */
+typedef struct LgTickSlot
+{
+	int			changecount;	/* st_changecount the copy was read at */
+	int			pid;
+	Oid			roleid;
+	Oid			dbid;
+	BackendState state;
+	TimestampTz backend_start;
+	TimestampTz state_start;
+	TimestampTz xact_start;
+	TimestampTz query_start;
+	char		appname[NAMEDATALEN];
+	bool		have_addr;		/* addr copied (the session is new to the
+								 * memo) */
+	SockAddr	addr;
+} LgTickSlot;
+
+static LgTickState *
+lg_tick_state(void)
+{
+	static LgTickState *ts = NULL;
+	int			slots = lg_beentry_count;
+	int32		capacity;
+
+	if (ts != NULL)
+		return ts;
+
+	/*
+	 * A tick adds at most one key per client session, so a dictionary cleared
+	 * once it holds more than slots + 64 keys never fills up.
+	 */
+	capacity = 2 * slots + 64;
+	ts = MemoryContextAllocZero(TopMemoryContext, sizeof(LgTickState));
+	ts->memo = MemoryContextAllocZero(TopMemoryContext, sizeof(LgSlotMemo) * slots);
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+	{
+		LgDimTally *dim = &ts->dims[d];
+
+		lg_keydict_init(&dim->dict, capacity,
+						MemoryContextAllocHuge(TopMemoryContext,
+											   lg_keydict_buffer_size(capacity)));
+		dim->counts = MemoryContextAllocZero(TopMemoryContext, sizeof(LgKeyCounts) * capacity);
+		dim->touched = MemoryContextAlloc(TopMemoryContext, sizeof(int32) * slots);
+		dim->distinct = MemoryContextAlloc(TopMemoryContext, sizeof(LgNameTally) * slots);
+	}
+	ts->generation = 1;
+	ts->lock_waiters = MemoryContextAlloc(TopMemoryContext,
+										  sizeof(int) * (ProcGlobal->allProcCount + 1));
+	ts->roles_size = slots + 64;
+	ts->roles = MemoryContextAlloc(TopMemoryContext, sizeof(LgRoleCount) * ts->roles_size);
+	return ts;
+}
+
+/*
+ * Clear the dictionaries, and so every slot's remembered ids, when they
+ * hold far more names than the last tick used (names of sessions long gone)
+ * or than one more tick could need room for.
+ */
+static void
+lg_tick_trim_dictionaries(LgTickState *ts)
+{
+	int32		limit = Min(lg_beentry_count, 2 * ts->last_distinct) + 64;
+	bool		clear = false;
+
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+		clear |= ts->dims[d].dict.nkeys > limit;
+	if (!clear)
+		return;
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+		lg_keydict_clear(&ts->dims[d].dict);
+	ts->generation++;
+}
+
+static int
+int_cmp(const void *a, const void *b)
+{
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
 
 	return (x > y) - (x < y);
 }
 
+/*
+ * Pids of processes waiting on a heavyweight lock now, sorted.  Read
+ * without a lock, as pg_stat_activity does: each field is one aligned word.
+ */
 static int
-role_tally_by_connections(const void *a, const void *b)
+lg_lock_waiters(int *pids)
 {
-	const LgRoleTally *x = a;
-	const LgRoleTally *y = b;
+	uint32		count = ProcGlobal->allProcCount;
+	int			n = 0;
+
+	for (uint32 i = 0; i < count; i++)
+	{
+		volatile PGPROC *proc = &ProcGlobal->allProcs[i];
+
+		if ((proc->wait_event_info & 0xFF000000) == PG_WAIT_LOCK)
+		{
+			int			pid = proc->pid;
+
+			if (pid != 0)
+				pids[n++] = pid;
+		}
+	}
+	if (n > 1)
+		qsort(pids, n, sizeof(int), int_cmp);
+	return n;
+}
+
+/*
+ * Read a client backend's slot consistently into *r; false when the slot
+ * holds no client backend.  The client address is copied only when
+ * want_addr says the session is not in the memo yet.
+ */
+static bool
+lg_read_tick_slot(volatile PgBackendStatus *be, LgTickSlot *r, const LgSlotMemo *memo,
+				  uint32 generation)
+{
+	bool		client;
+
+	for (;;)
+	{
+		int			before;
+		int			after;
+
+		pgstat_begin_read_activity(be, before);
+		r->pid = be->st_procpid;
+		client = r->pid != 0 && be->st_backendType == B_BACKEND;
+		if (client)
+		{
+			r->roleid = be->st_userid;
+			r->dbid = be->st_databaseid;
+			r->state = be->st_state;
+			r->backend_start = be->st_proc_start_timestamp;
+			r->state_start = be->st_state_start_timestamp;
+			r->xact_start = be->st_xact_start_timestamp;
+			r->query_start = be->st_activity_start_timestamp;
+			/* st_appname is always NAMEDATALEN bytes; torn copies are retried */
+			memcpy(r->appname, (const char *) be->st_appname, NAMEDATALEN);
+			r->have_addr = memo->pid != r->pid || memo->backend_start != r->backend_start ||
+				memo->generation != generation;
+			if (r->have_addr)
+				memcpy(&r->addr, (const void *) &be->st_clientaddr, sizeof(SockAddr));
+		}
+		pgstat_end_read_activity(be, after);
+		if (pgstat_read_activity_complete(before, after))
+		{
+			r->changecount = before;
+			break;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	r->appname[NAMEDATALEN - 1] = '\0';
+	return client;
+}
+
+/* Look up the ids of a session's names (new session, or new application_name). */
+static void
+lg_tick_memo_update(LgTickState *ts, LgSlotMemo *memo, const LgTickSlot *r)
+{
+	LgNameKey	key;
+
+	if (r->have_addr)
+	{
+		char		client[LG_CLIENT_ADDR_LEN];
+
+		lg_format_client_addr(&r->addr, client);
+		memo->pid = r->pid;
+		memo->backend_start = r->backend_start;
+		memo->generation = ts->generation;
+		lg_name_key_set(&key, r->dbid, NULL);
+		memo->id[LG_DIM_DATABASE] = lg_keydict_intern(&ts->dims[LG_DIM_DATABASE].dict, &key);
+		lg_name_key_set(&key, r->roleid, NULL);
+		memo->id[LG_DIM_ROLE] = lg_keydict_intern(&ts->dims[LG_DIM_ROLE].dict, &key);
+		lg_name_key_set(&key, 0, client[0] ? client : LG_CLIENT_LOCAL);
+		memo->id[LG_DIM_CLIENT] = lg_keydict_intern(&ts->dims[LG_DIM_CLIENT].dict, &key);
+	}
+	strlcpy(memo->appname, r->appname, sizeof(memo->appname));
+	lg_name_key_set(&key, 0, r->appname);
+	memo->id[LG_DIM_APPLICATION] = lg_keydict_intern(&ts->dims[LG_DIM_APPLICATION].dict, &key);
+
+	/* lg_tick_trim_dictionaries leaves room for every session of a tick */
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+		if (memo->id[d] < 0)
+			elog(ERROR, "loadguard name dictionary full");
+}
+
+static inline void
+lg_tick_count(LgDimTally *dim, int32 id, bool iit, bool active, bool busy)
+{
+	LgKeyCounts *c = &dim->counts[id];
+
+	if (c->current++ == 0)
+		dim->touched[dim->ntouched++] = id;
+	c->idle_in_transaction += iit;
+	c->active += active;
+	c->busy += busy;
+}
+
+static int
+role_by_oid(const void *a, const void *b)
+{
+	Oid			x = ((const LgRoleCount *) a)->roleid;
+	Oid			y = ((const LgRoleCount *) b)->roleid;
+
+	return (x > y) - (x < y);
+}
+
+static inline int32
+role_churn(const LgRoleCount *r)
+{
+	return r->established + r->refused + r->ended;
+}
+
+/* most connections first, then most churn, then by Oid */
+static int
+role_by_size(const void *a, const void *b)
+{
+	const LgRoleCount *x = a;
+	const LgRoleCount *y = b;
 
 	if (x->connections != y->connections)
 		return x->connections > y->connections ? -1 : 1;
+	if (role_churn(x) != role_churn(y))
+		return role_churn(x) > role_churn(y) ? -1 : 1;
 	return (x->roleid > y->roleid) - (x->roleid < y->roleid);
 }
 
-/* Fill sample->roles (largest first) and other_roles_* from per-session tallies. */
+/*
+ * Fill sample->roles (largest first) and other_roles_* from per-session
+ * tallies and per-role churn, summed by role.
+ */
 static void
-lg_fill_roles(LgSample *sample, LgRoleTally *roles, int n)
+lg_fill_roles(LgSample *sample, LgRoleCount *roles, int n)
 {
 	int			distinct = 0;
 
-	qsort(roles, n, sizeof(LgRoleTally), role_tally_by_oid);
+	qsort(roles, n, sizeof(LgRoleCount), role_by_oid);
 	for (int i = 0; i < n; i++)
 	{
 		if (distinct > 0 && roles[distinct - 1].roleid == roles[i].roleid)
 		{
-			roles[distinct - 1].connections += roles[i].connections;
-			roles[distinct - 1].active += roles[i].active;
+			LgRoleCount *r = &roles[distinct - 1];
+
+			r->connections += roles[i].connections;
+			r->active += roles[i].active;
+			r->busy += roles[i].busy;
+			r->established += roles[i].established;
+			r->refused += roles[i].refused;
+			r->ended += roles[i].ended;
+			r->short_lived += roles[i].short_lived;
 		}
 		else
 			roles[distinct++] = roles[i];
 	}
-	qsort(roles, distinct, sizeof(LgRoleTally), role_tally_by_connections);
+	qsort(roles, distinct, sizeof(LgRoleCount), role_by_size);
 
 	sample->nroles = 0;
 	sample->other_roles_connections = 0;
 	sample->other_roles_active = 0;
+	sample->other_roles_busy = 0;
+	sample->roles_complete = distinct <= LG_SAMPLE_ROLES;
 	for (int i = 0; i < distinct; i++)
 	{
 		if (i < LG_SAMPLE_ROLES)
-		{
-			sample->roles[i].roleid = roles[i].roleid;
-			sample->roles[i].connections = roles[i].connections;
-			sample->roles[i].active = roles[i].active;
-			sample->nroles++;
-		}
+			sample->roles[sample->nroles++] = roles[i];
 		else
 		{
 			sample->other_roles_connections += roles[i].connections;
 			sample->other_roles_active += roles[i].active;
+			sample->other_roles_busy += roles[i].busy;
 		}
 	}
 }
 
 /*
- * Per-slot scratch arrays for one tick, allocated once per process: a tick
- * should not allocate ~100 bytes per status slot (most of them empty).
+ * Turn this tick's per-id counts into the per-name tallies (largest first)
+ * and the role list (with the connection log's per-role churn), and zero
+ * the counts for the next tick.
  */
 static void
-lg_collect_buffers(LgRoleTally **roles, LgNameTally *tallies[LG_DIM_COUNT])
+lg_tick_finish_tallies(LgTickState *ts, LgSample *sample, int ntallies[LG_DIM_COUNT],
+					   const LgRoleChurn *churn, int nchurn)
 {
-	static LgRoleTally *role_buf = NULL;
-	static LgNameTally *tally_buf[LG_DIM_COUNT];
+	int32		most = 0;
+	int			nroles = ts->dims[LG_DIM_ROLE].ntouched;
 
-	if (role_buf == NULL)
+	/* churned roles may be more than the slots: grow once, keep the room */
+	if (nroles + nchurn > ts->roles_size)
 	{
-		role_buf = MemoryContextAlloc(TopMemoryContext, sizeof(LgRoleTally) * lg_beentry_count);
-		for (int d = 0; d < LG_DIM_COUNT; d++)
-			tally_buf[d] = MemoryContextAlloc(TopMemoryContext,
-											  sizeof(LgNameTally) * lg_beentry_count);
+		ts->roles_size = nroles + nchurn + 64;
+		ts->roles = repalloc(ts->roles, sizeof(LgRoleCount) * ts->roles_size);
 	}
-	*roles = role_buf;
+
 	for (int d = 0; d < LG_DIM_COUNT; d++)
-		tallies[d] = tally_buf[d];
+	{
+		LgDimTally *dim = &ts->dims[d];
+
+		for (int t = 0; t < dim->ntouched; t++)
+		{
+			int32		id = dim->touched[t];
+			LgKeyCounts *c = &dim->counts[id];
+			LgNameTally *out = &dim->distinct[t];
+
+			out->key = *lg_keydict_key(&dim->dict, id);
+			out->current = c->current;
+			out->idle_in_transaction = c->idle_in_transaction;
+			if (d == LG_DIM_ROLE)
+			{
+				LgRoleCount *r = &ts->roles[t];
+
+				memset(r, 0, sizeof(LgRoleCount));
+				r->roleid = out->key.oid;
+				r->connections = c->current;
+				r->active = c->active;
+				r->busy = c->busy;
+			}
+			memset(c, 0, sizeof(LgKeyCounts));
+		}
+		ntallies[d] = dim->ntouched;
+		lg_names_order(dim->distinct, dim->ntouched);
+		most = Max(most, dim->ntouched);
+	}
+	for (int i = 0; i < nchurn; i++)
+	{
+		LgRoleCount *r = &ts->roles[nroles++];
+
+		memset(r, 0, sizeof(LgRoleCount));
+		r->roleid = churn[i].roleid;
+		r->established = churn[i].established;
+		r->refused = churn[i].refused;
+		r->ended = churn[i].ended;
+		r->short_lived = churn[i].short_lived;
+	}
+	lg_fill_roles(sample, ts->roles, nroles);
+	ts->last_distinct = most;
 }
 
 void
 lg_sampler_collect(LgSample *sample, TimestampTz now)
 {
-	LgWaitMap	waits;
-	LgRoleTally *roles;
+	LgTickState *ts;
 	LgNameTally *tallies[LG_DIM_COUNT];
 	int			ntallies[LG_DIM_COUNT];
-	int			nclients = 0;
+	int			nwaiters;
+	LgRoleChurn *churn;
+	int			nchurn;
+	LgNameCounts counts;
+	TimestampTz oldest_iit = 0;
+	TimestampTz oldest_query = 0;
+	TimestampTz oldest_xact = 0;
 
 	Assert(lg_beentries != NULL);
-	lg_wait_map_build(&waits);
-	lg_collect_buffers(&roles, tallies);
+
+	/*
+	 * first the connection log, so that a session counted now is established
+	 * already
+	 */
+	lg_connlog_drain(lg_events_generation(), &churn, &nchurn, &counts);
+	ts = lg_tick_state();
+	lg_tick_trim_dictionaries(ts);
+	nwaiters = lg_lock_waiters(ts->lock_waiters);
+	for (int d = 0; d < LG_DIM_COUNT; d++)
+		ts->dims[d].ntouched = 0;
 
 	sample->max_connections = MaxConnections;
 	sample->usable_connections = LG_USABLE_CONNECTIONS();
 
 	for (int i = 0; i < lg_beentry_count; i++)
 	{
-		LgSession	s;
-		bool		iit;
+		volatile PgBackendStatus *be = &lg_beentries[i];
+		LgSlotMemo *memo = &ts->memo[i];
+		LgTickSlot	r;
+		bool		iit = false;
+		bool		active = false;
+		bool		waiting;
+		bool		busy;
+		int			changecount;
 
-		if (!lg_read_slot(&lg_beentries[i], &s, false) || !s.is_client_backend)
+		/* unused and non-client slots cost one or two reads */
+		if (be->st_procpid == 0 || be->st_backendType != B_BACKEND)
 			continue;
 
-		sample->client_connections++;
-		iit = false;
-		switch (s.state)
+		/*
+		 * Writers make st_changecount odd while they write and even again
+		 * after, so an even count equal to the memo's means the slot holds
+		 * what the memo copied: an idle session costs these few reads.
+		 */
+		changecount = be->st_changecount;
+		pg_read_barrier();
+		if (changecount == memo->changecount && (changecount & 1) == 0 &&
+			memo->generation == ts->generation && memo->pid == be->st_procpid)
 		{
-			case LG_STATE_ACTIVE:
-			case LG_STATE_FASTPATH:
+			r.pid = memo->pid;
+			r.state = memo->state;
+			r.state_start = memo->state_start;
+			r.xact_start = memo->xact_start;
+			r.query_start = memo->query_start;
+		}
+		else
+		{
+			if (!lg_read_tick_slot(be, &r, memo, ts->generation))
+				continue;
+			if (r.have_addr || strcmp(memo->appname, r.appname) != 0)
+				lg_tick_memo_update(ts, memo, &r);
+			memo->changecount = r.changecount;
+			memo->state = r.state;
+			memo->state_start = r.state_start;
+			memo->xact_start = r.xact_start;
+			memo->query_start = r.query_start;
+		}
+
+		sample->client_connections++;
+		switch (r.state)
+		{
+			case STATE_RUNNING:
+			case STATE_FASTPATH:
 				sample->active++;
-				sample->longest_running_query_s =
-					Max(sample->longest_running_query_s, lg_age_s(now, s.query_start));
+				active = true;
+				if (r.query_start != 0 && (oldest_query == 0 || r.query_start < oldest_query))
+					oldest_query = r.query_start;
 				break;
-			case LG_STATE_IDLE:
+			case STATE_IDLE:
 				sample->idle++;
 				break;
-			case LG_STATE_IDLE_IN_TRANSACTION:
+			case STATE_IDLEINTRANSACTION:
 				sample->idle_in_transaction++;
 				iit = true;
 				break;
-			case LG_STATE_IDLE_IN_TRANSACTION_ABORTED:
+			case STATE_IDLEINTRANSACTION_ABORTED:
 				sample->idle_in_transaction_aborted++;
 				iit = true;
 				break;
 			default:
 				break;
 		}
-		if (iit)
-			sample->oldest_idle_in_transaction_s =
-				Max(sample->oldest_idle_in_transaction_s, lg_age_s(now, s.state_start));
-		sample->longest_transaction_s =
-			Max(sample->longest_transaction_s, lg_age_s(now, s.xact_start));
-		if ((lg_wait_map_get(&waits, s.pid) & 0xFF000000) == PG_WAIT_LOCK)
+		if (iit && r.state_start != 0 && (oldest_iit == 0 || r.state_start < oldest_iit))
+			oldest_iit = r.state_start;
+		if (r.xact_start != 0 && (oldest_xact == 0 || r.xact_start < oldest_xact))
+			oldest_xact = r.xact_start;
+		waiting = nwaiters > 0 &&
+			bsearch(&r.pid, ts->lock_waiters, nwaiters, sizeof(int), int_cmp) != NULL;
+		if (waiting)
 			sample->waiting_on_lock++;
+		busy = lg_session_is_busy(lg_state_of(r.state), waiting);
+		if (busy)
+			sample->busy_connections++;
 
-		roles[nclients].roleid = s.roleid;
-		roles[nclients].connections = 1;
-		roles[nclients].active = (s.state == LG_STATE_ACTIVE || s.state == LG_STATE_FASTPATH);
-
-		lg_name_key_set(&tallies[LG_DIM_DATABASE][nclients].key, s.dbid, NULL);
-		lg_name_key_set(&tallies[LG_DIM_ROLE][nclients].key, s.roleid, NULL);
-		lg_name_key_set(&tallies[LG_DIM_APPLICATION][nclients].key, 0, s.application_name);
-		lg_name_key_set(&tallies[LG_DIM_CLIENT][nclients].key, 0,
-						s.client_addr[0] ? s.client_addr : LG_CLIENT_LOCAL);
 		for (int d = 0; d < LG_DIM_COUNT; d++)
-		{
-			tallies[d][nclients].current = 1;
-			tallies[d][nclients].idle_in_transaction = iit ? 1 : 0;
-		}
-		nclients++;
+			lg_tick_count(&ts->dims[d], memo->id[d], iit, active, busy);
 	}
 
+	sample->oldest_idle_in_transaction_s = lg_age_s(now, oldest_iit);
+	sample->longest_running_query_s = lg_age_s(now, oldest_query);
+	sample->longest_transaction_s = lg_age_s(now, oldest_xact);
 	if (sample->usable_connections > 0)
 		sample->usage_pct = 100.0 * sample->client_connections / sample->usable_connections;
-	lg_fill_roles(sample, roles, nclients);
 
+	lg_tick_finish_tallies(ts, sample, ntallies, churn, nchurn);
 	for (int d = 0; d < LG_DIM_COUNT; d++)
-		ntallies[d] = lg_names_tally(tallies[d], nclients);
-	lg_connections_update(tallies, ntallies, now);
+		tallies[d] = ts->dims[d].distinct;
+	lg_connections_update(tallies, ntallies, &counts, now);
 }
 
 static int
@@ -550,11 +933,13 @@ lg_sampler_read_sessions(LgSession **sessions, TimestampTz now,
 	for (int i = 0; i < lg_beentry_count; i++)
 	{
 		LgSession  *s = &out[n];
+		int			procno;
 
 		memset(s, 0, sizeof(LgSession));
 		if (!lg_read_slot(&lg_beentries[i], s, true))
 			continue;
-		s->wait_event_info = lg_wait_map_get(&waits, s->pid);
+		s->wait_event_info = lg_wait_map_get(&waits, s->pid, &procno);
+		s->timeouts_known = procno >= 0 && lg_timeouts_read(procno, s->pid, &s->timeouts);
 		s->waiting_on_lock = (s->wait_event_info & 0xFF000000) == PG_WAIT_LOCK;
 		any_waiting |= s->waiting_on_lock;
 		n++;

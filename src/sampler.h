@@ -5,6 +5,7 @@
 #ifndef LG_SAMPLER_H
 #define LG_SAMPLER_H
 
+#include "libpq/pqcomm.h"
 #include "storage/lwlock.h"
 #include "utils/timestamp.h"
 
@@ -48,6 +49,9 @@ typedef struct LgPidList
  */
 extern void lg_sampler_blocking_graph(LgSession *sessions, int n,
 									  LgPidList *blocked_by, LgPidList *blocking);
+
+/* A client address as text into out[LG_CLIENT_ADDR_LEN]; "" for unix sockets. */
+extern void lg_format_client_addr(const SockAddr *addr, char *out);
 
 /* module table entry "sampler": attach the server's backend status array */
 extern void lg_sampler_shmem_init(LWLock *lock);

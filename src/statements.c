@@ -28,6 +28,10 @@
  * sigsetjmp per top-level Run, Finish or utility call; see the README (statement latency section)
  * for the measured instructions.
  *
+ * Every statement start (ExecutorStart, ProcessUtility) also checks whether
+ * the session's timeouts changed since it last published them
+ * (timeouts.h): four compares, and a publication only on change.
+ *
  * Locking: the histogram buckets and counters are pg_atomic_uint64, bumped
  * lock-free by every backend.  The spinlock protects only stats_reset and
  * the last-minute figures the worker publishes, copied in or out.  reset()
@@ -51,6 +55,7 @@
 #include "histogram.h"
 #include "loadguard.h"
 #include "statements.h"
+#include "timeouts.h"
 
 /* the worker keeps a snapshot about every second to cover the last minute */
 #define LG_MINUTE_US			(60 * USECS_PER_SEC)
@@ -137,6 +142,8 @@ lg_record(instr_time elapsed, int timeout_ms, bool error)
 static void
 lg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	lg_timeouts_check();
+
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
@@ -291,6 +298,12 @@ lg_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree
 {
 	instr_time	now;
 
+	/*
+	 * at the start, and after: a SET shows before the session's next
+	 * statement
+	 */
+	lg_timeouts_check();
+
 	if (lg_in_top || ActivePortal == NULL || !lg_tracking())
 	{
 		if (prev_ProcessUtility)
@@ -299,6 +312,7 @@ lg_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree
 		else
 			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 									params, queryEnv, dest, qc);
+		lg_timeouts_check();
 		return;
 	}
 
@@ -328,6 +342,7 @@ lg_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree
 	INSTR_TIME_SET_CURRENT(now);
 	INSTR_TIME_SUBTRACT(now, lg_call_start);
 	lg_record(now, lg_util_timeout_ms, false);
+	lg_timeouts_check();
 }
 
 void

@@ -36,6 +36,8 @@ static const LgViewColumn connections_columns[] = {
 	{"peak_at", LG_API_1_0},
 	{"idle_in_transaction", LG_API_1_0},
 	{"stats_reset", LG_API_1_0},
+	{"refused", LG_API_1_1},
+	{"established", LG_API_1_1},
 };
 
 #define CONNECTIONS_MAX_COLS lengthof(connections_columns)
@@ -44,6 +46,13 @@ const char *
 lg_name_key_display(LgDimension dim, const LgNameKey *key)
 {
 	char	   *name = NULL;
+
+	/*
+	 * a role or database that does not exist, kept by the name it was asked
+	 * for
+	 */
+	if (key->oid == 0)
+		return key->name;
 
 	switch (dim)
 	{
@@ -79,6 +88,11 @@ lg_connections_put(ReturnSetInfo *rsinfo, LgApiVersion api, LgDimension dim,
 		nulls[i++] = true;
 	values[i++] = Int32GetDatum(e->idle_in_transaction);
 	values[i++] = TimestampTzGetDatum(stats_reset);
+	if (api >= LG_API_1_1)
+	{
+		values[i++] = Int64GetDatum(e->refused);
+		values[i++] = Int64GetDatum(e->established);
+	}
 	Assert(i == rsinfo->setDesc->natts);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
@@ -129,7 +143,8 @@ lg_connections_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 							   hidden ? LG_INSUFFICIENT_PRIVILEGE :
 							   lg_name_key_display((LgDimension) d, &table->entries[i].key),
 							   &table->entries[i], stats_reset);
-		if (table->other.peak > 0)
+		if (table->other.peak > 0 ||
+			(api >= LG_API_1_1 && (table->other.refused != 0 || table->other.established != 0)))
 			lg_connections_put(rsinfo, api, (LgDimension) d, "(other)", &table->other, stats_reset);
 	}
 	return (Datum) 0;

@@ -3,7 +3,7 @@
  * since reset and its counts over the last 1, 5 and 15 minutes.  The
  * windows add up the per-sample deltas kept in the history ring, plus what
  * happened after the newest sample; so a window is as long as the history
- * holds, at most.
+ * holds, at most, and starts no earlier than stats_reset.
  */
 #include "postgres.h"
 
@@ -77,13 +77,24 @@ lg_events_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	ncols = lg_view_check_columns(fcinfo, rsinfo->setDesc, api,
 								  events_columns, lengthof(events_columns));
 
+	/*
+	 * History first, counters second: a sample appended in between is then
+	 * missing from both the copy and the pending counts (the windows may fall
+	 * short by it) instead of counted twice.
+	 */
+	nsamples = lg_history_copy(&samples,
+							   now - (TimestampTz) window_minutes[NWINDOWS - 1] * USECS_PER_MINUTE,
+							   &oldest_ts);
 	lg_events_read(&snap);
 
+	/*
+	 * A window starts no earlier than the reset: history outlives reset(),
+	 * and a window that reached past it could exceed the total.
+	 */
 	for (int w = 0; w < NWINDOWS; w++)
-		since[w] = now - (TimestampTz) window_minutes[w] * USECS_PER_MINUTE;
+		since[w] = Max(now - (TimestampTz) window_minutes[w] * USECS_PER_MINUTE,
+					   snap.stats_reset);
 	memset(window, 0, sizeof(window));
-
-	nsamples = lg_history_copy(&samples, since[NWINDOWS - 1], &oldest_ts);
 	for (int i = 0; i < nsamples; i++)
 	{
 		for (int w = 0; w < NWINDOWS; w++)

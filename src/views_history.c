@@ -44,6 +44,8 @@ static const LgViewColumn history_tail_columns[] = {
 	{"latency_p95_ms", LG_API_1_0},
 	{"latency_p99_ms", LG_API_1_0},
 	{"policy_actions", LG_API_1_0},
+	{"busy_connections", LG_API_1_1},
+	{"peak_connections", LG_API_1_1},
 };
 
 #define HISTORY_MAX_COLS \
@@ -106,6 +108,11 @@ lg_history_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 		values[i++] = Float8GetDatum(s->latency_p95_ms);
 		values[i++] = Float8GetDatum(s->latency_p99_ms);
 		values[i++] = Int64GetDatum((int64) s->policy_actions);
+		if (api >= LG_API_1_1)
+		{
+			values[i++] = Int32GetDatum(s->busy_connections);
+			values[i++] = Int32GetDatum(s->peak_connections);
+		}
 		Assert(i == ncols);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

@@ -50,6 +50,10 @@ static const LgViewColumn sessions_columns[] = {
 	{"blocking", LG_API_1_0},
 	{"query", LG_API_1_0},
 	{"policy_action", LG_API_1_0},
+	{"statement_timeout_ms", LG_API_1_1},
+	{"idle_in_transaction_session_timeout_ms", LG_API_1_1},
+	{"idle_session_timeout_ms", LG_API_1_1},
+	{"lock_timeout_ms", LG_API_1_1},
 };
 
 #define SESSIONS_MAX_COLS lengthof(sessions_columns)
@@ -195,6 +199,15 @@ lg_sessions_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 		text = s->wait_event_info ? pgstat_get_wait_event(s->wait_event_info) : NULL;
 		set_text(&values[10], &nulls[10], text);
 		set_text(&values[14], &nulls[14], lg_policy_action_text(s, now, usage_pct));
+		if (api >= LG_API_1_1 && s->timeouts_known)
+		{
+			/* what the session runs with: shown only with its state (above) */
+			values[15] = Int32GetDatum(s->timeouts.statement_timeout_ms);
+			values[16] = Int32GetDatum(s->timeouts.idle_in_transaction_session_timeout_ms);
+			values[17] = Int32GetDatum(s->timeouts.idle_session_timeout_ms);
+			values[18] = Int32GetDatum(s->timeouts.lock_timeout_ms);
+			nulls[15] = nulls[16] = nulls[17] = nulls[18] = false;
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

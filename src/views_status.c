@@ -53,6 +53,7 @@ static const LgViewColumn status_columns[] = {
 	{"ticks_late", LG_API_1_0},
 	{"ticks", LG_API_1_0},
 	{"stats_reset", LG_API_1_0},
+	{"busy_connections", LG_API_1_1},
 };
 
 /* the newest sample's columns: its counts, then three ages */
@@ -139,6 +140,13 @@ lg_status_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	values[i++] = Int64GetDatum((int64) worker.ticks_late);
 	values[i++] = Int64GetDatum((int64) worker.ticks);
 	values[i++] = TimestampTzGetDatum(core.stats_reset);
+	if (api >= LG_API_1_1)
+	{
+		if (core.have_sample)
+			values[i++] = Int32GetDatum(core.sample.busy_connections);
+		else
+			nulls[i++] = true;
+	}
 
 	Assert(i == ncols);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));

@@ -44,6 +44,7 @@
 
 #include "events.h"
 #include "history.h"
+#include "live.h"
 #include "loadguard.h"
 #include "pressure.h"
 #include "sampler.h"
@@ -120,11 +121,18 @@ lg_worker_detach(int code, Datum arg)
 	LWLockRelease(lg_worker_lock);
 }
 
-static void
+/*
+ * One tick.  Exported (not declared in a header) for the benchmark module
+ * test/bench/lg_tickbench.c, which runs it under valgrind.
+ */
+extern PGDLLEXPORT void lg_worker_tick(TimestampTz now, MemoryContext tick_context);
+
+void
 lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 {
 	MemoryContext oldcontext = MemoryContextSwitchTo(tick_context);
 	LgSample	sample;
+	int32		peak;
 
 	memset(&sample, 0, sizeof(sample));
 	sample.ts = now;
@@ -133,6 +141,9 @@ lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 	pgstat_clear_snapshot();
 
 	lg_sampler_collect(&sample, now);
+	/* take the peak once: Max() evaluates its arguments twice */
+	peak = lg_live_take_peak();
+	sample.peak_connections = Max(peak, sample.client_connections);
 	lg_events_fill_sample(&sample);
 	lg_statements_fill_sample(&sample);
 	lg_policy_tick(&sample, now);

@@ -5,7 +5,9 @@
 # asserts nothing, it reports, and it says which targets are met.
 #
 #   1. workload cost   test/bench_statements.sh (instructions, throughput)
-#   2. sampling        test/bench_sampler.sh (tick vs pg_stat_activity scrape)
+#   2. sampling        test/bench_tick.sh (instructions per tick, callgrind) and
+#                      test/bench_sampler.sh (worker CPU beside pg_wait_sampling's
+#                      collector; the pg_stat_activity scrape server-side and end to end)
 #   3. reads           latency of the views a dashboard polls
 #   4. footprint       shared memory; worker RSS before and after a soak
 #   5. reaction        idle-in-transaction limit crossed -> session terminated
@@ -17,7 +19,8 @@
 #   LG_BENCH_N1/N2=2000/6000   statements per single-user run (instructions)
 #   LG_BENCH_ROUNDS=10         interleaved throughput rounds
 #   LG_BENCH_SECONDS=5         seconds per pgbench throughput run
-#   LG_BENCH_LEVELS="0 100 500 1000"  sessions held open for the sampler part
+#   LG_BENCH_LEVELS="0 200 1000"  sessions held open for the sampler part
+#   LG_BENCH_WINDOW=20         seconds per CPU window of the sampler part
 #   LG_BENCH_READ_ROUNDS=5, LG_BENCH_READ_RUNS=100   reads: rounds x runs per query
 #   LG_BENCH_SOAK_SECONDS=600  soak with connection churn (footprint)
 #   LG_BENCH_SOAK_INTERVAL=10ms  sample_interval during the soak (more ticks)
@@ -225,7 +228,7 @@ bench_reaction() {
 for part in $PARTS; do
 	case $part in
 	1) LG_BENCH_ROUNDS=${LG_BENCH_ROUNDS:-10} bash test/bench_statements.sh || FAILED="$FAILED 1" ;;
-	2) bash test/bench_sampler.sh || FAILED="$FAILED 2" ;;
+	2) { bash test/bench_tick.sh && bash test/bench_sampler.sh; } || FAILED="$FAILED 2" ;;
 	3) (bench_reads) || FAILED="$FAILED 3" ;;
 	4) (bench_footprint) || FAILED="$FAILED 4" ;;
 	5) (bench_reaction) || FAILED="$FAILED 5" ;;

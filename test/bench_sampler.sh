@@ -1,31 +1,50 @@
 #!/usr/bin/env bash
 # test/bench_sampler.sh — benchmark (not a test): what one sample costs the
-# loadguard worker, next to what a collector pays for the same facts by
-# scraping pg_stat_activity, at 0, 100, 500 and 1000 open sessions.
+# loadguard worker, next to pg_wait_sampling's collector in the same
+# cluster, and next to what a collector pays for the same facts by scraping
+# pg_stat_activity, at 0, 200 and 1000 open sessions.
 #
-#   tick_us      the worker's own cost per tick (from loadguard.status:
-#                delta of tick_avg_us * ticks over delta ticks in a window)
-#   scrape_us    one aggregate query over pg_stat_activity giving the same
-#                facts (counts by state, waits, ages, per database, role,
-#                application and client), timed end to end by pgbench from a
-#                client on the same machine over a kept connection
+#   tick_us         the worker's wall time per tick (from loadguard.status:
+#                   delta of tick_avg_us * ticks over delta ticks in a window)
+#   tick_cpu_us     the worker's CPU time per tick: delta of the scheduler's
+#                   CPU time (/proc/<pid>/schedstat, ns) over delta ticks in the
+#                   same window (includes arming its latch wait between ticks)
+#   worker_cpu_pct  the worker's CPU in that window, % of one core, at
+#                   sample_interval = 10ms
+#   pgws_cpu_pct    pg_wait_sampling's collector in the same window, % of one
+#                   core (its defaults: history and profile every 10 ms)
+#   scrape_server_us  one aggregate query over pg_stat_activity giving the
+#                   same facts (counts by state, waits, ages, per database,
+#                   role, application and client), measured server-side in a
+#                   warm backend: EXPLAIN (ANALYZE, TIMING OFF) "Execution
+#                   Time", one statement (so one fresh status snapshot) each
+#   scrape_server_cpu_us  that backend's CPU time per scrape (/proc/<pid>/schedstat
+#                   read by psql's \! around the 100 scrapes; EXPLAIN's parse and
+#                   plan included), the figure a loaded machine does not inflate
+#   ratio_cpu       scrape_server_cpu_us / tick_cpu_us, per repetition
+#   scrape_us       the same query end to end by pgbench from a client on the
+#                   same machine over a kept connection
 #   scrape_conn_us  the same with a new connection per scrape (check_postgres style)
+#   ratio_server    scrape_server_us / tick_cpu_us, per repetition
 #
-# Sessions are held by pgbench clients: 90 % idle, 10 % idle in transaction.
-# Each level is measured LG_BENCH_REPEAT times (a window for the tick, then
-# scrapes timed one by one from pgbench's per-transaction log); figures are
-# medians with their spread.  Part 2 of `make bench`.
-# Settings: LG_BENCH_LEVELS="0 100 500 1000", LG_BENCH_WINDOW=5 (seconds),
+# Both workers run at the same time in one cluster (shared_preload_libraries
+# = 'loadguard,pg_wait_sampling', max_connections = 1100, loadguard at
+# 10ms), so each window measures both under the same load.  Sessions are
+# held by pgbench clients: 90 % idle, 10 % idle in transaction.  Each level
+# is measured LG_BENCH_REPEAT times (a CPU window, then scrapes); figures are
+# medians with their spread.  Part 2 of `make bench`, with test/bench_tick.sh
+# (instructions per tick).
+# Settings: LG_BENCH_LEVELS="0 200 1000", LG_BENCH_WINDOW=20 (seconds),
 # LG_BENCH_REPEAT=3, LG_BENCH_SCRAPES=100 (per repetition), LG_BENCH_RESULTS
 # (file collecting the figures for test/bench.sh).
-# Run as root or as a user who can run PostgreSQL; needs ~3 minutes.
+# Run as root or as a user who can run PostgreSQL; needs ~5 minutes.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
 . test/bench_lib.sh
 
-LEVELS=${LG_BENCH_LEVELS:-"0 100 500 1000"}
-WINDOW=${LG_BENCH_WINDOW:-5}
+LEVELS=${LG_BENCH_LEVELS:-"0 200 1000"}
+WINDOW=${LG_BENCH_WINDOW:-20}
 REPEAT=${LG_BENCH_REPEAT:-3}
 SCRAPES=${LG_BENCH_SCRAPES:-100}
 
@@ -36,8 +55,15 @@ make -s >/tmp/lg-bench-build.log 2>&1 && make -s install >>/tmp/lg-bench-build.l
 }
 
 trap 'stop_sessions; lg_cluster_stop' EXIT
-lg_cluster_start "max_connections = 1100" "loadguard.sample_interval = '100ms'" "log_min_messages = warning" || exit 1
 BIN=$(lg_pg_bindir)
+PRELOAD=loadguard
+if [ -f "$("${PG_CONFIG:-pg_config}" --pkglibdir)/pg_wait_sampling.so" ]; then
+	PRELOAD=loadguard,pg_wait_sampling
+else
+	echo "pg_wait_sampling is not installed for this server (Debian: postgresql-15-pg-wait-sampling): its collector is not compared"
+fi
+lg_cluster_start "max_connections = 1100" "shared_preload_libraries = '$PRELOAD'" \
+	"loadguard.sample_interval = '10ms'" "log_min_messages = warning" || exit 1
 psql_q() { lg_as_owner "$BIN/psql" -X -At -v ON_ERROR_STOP=1 -c "$1"; }
 psql_q "CREATE EXTENSION loadguard" >/dev/null
 
@@ -74,6 +100,34 @@ stop_sessions() {
 	HOLDER=
 }
 
+# CPU time of a process so far, ns: the scheduler's own account
+# (/proc/<pid>/schedstat), not the tick-sampled utime/stime of /proc/<pid>/stat,
+# which a process that wakes every 10 ms in step with the timer tick can
+# dodge or be charged for wholesale
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat" 2>/dev/null; }
+pid_of() { psql_q "SELECT pid FROM pg_stat_activity WHERE backend_type = '$1'"; }
+{
+	# the backend's own CPU time around the scrapes (psql runs on this machine)
+	echo "SELECT pg_backend_pid() AS pid \\gset"
+	echo "\\setenv LG_BACKEND_PID :pid"
+	echo "\\! awk '{ print \"cpu_ns_before\", \$1 }' /proc/\$LG_BACKEND_PID/schedstat"
+	for _ in $(seq 1 "$SCRAPES"); do
+		echo "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF)"
+		cat "$LG_TMP/scrape.sql"
+	done
+	echo "\\! awk '{ print \"cpu_ns_after\", \$1 }' /proc/\$LG_BACKEND_PID/schedstat"
+} >"$LG_TMP/explain.sql"
+[ "$(id -u)" = 0 ] && chown postgres: "$LG_TMP/explain.sql"
+# each scrape's server-side execution time (µs) in one warm backend, into
+# $LG_TMP/one_server; that backend's CPU time per scrape (µs, EXPLAIN's own
+# parse and plan included) into $LG_TMP/one_server_cpu
+scrape_server_us() {
+	lg_as_owner "$BIN/psql" -X -At -v ON_ERROR_STOP=1 -f "$LG_TMP/explain.sql" >"$LG_TMP/explain.out"
+	awk '/^Execution Time:/ { printf "%.0f\n", $3 * 1000 }' "$LG_TMP/explain.out" >"$LG_TMP/one_server"
+	awk -v n="$SCRAPES" '$1 == "cpu_ns_before" { b = $2 } $1 == "cpu_ns_after" { a = $2 }
+		END { if (a > b) printf "%.0f\n", (a - b) / 1000 / n }' "$LG_TMP/explain.out" >"$LG_TMP/one_server_cpu"
+}
+
 clients() { psql_q "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"; }
 
 # pgbench's "latency average = X ms" over a new connection per scrape
@@ -101,24 +155,41 @@ for n in $LEVELS; do
 		done
 	fi
 	sleep 1
-	: >"$LG_TMP/ticks" ; : >"$LG_TMP/scrapes" ; : >"$LG_TMP/conns" ; : >"$LG_TMP/ratios"
+	for f in ticks cpu wcpu pcpu server server_cpu ratios_cpu scrapes conns ratios; do : >"$LG_TMP/$f"; done
+	wpid=$(psql_q "SELECT worker_pid FROM loadguard.status")
+	ppid=$(pid_of 'pg_wait_sampling collector')
 	for _ in $(seq 1 "$REPEAT"); do
 		read -r t0 s0 < <(psql_q "SELECT ticks, tick_avg_us * ticks FROM loadguard.status" | tr '|' ' ')
+		w0=$(cpu_ns "$wpid") p0=$([ -n "$ppid" ] && cpu_ns "$ppid") e0=$(date +%s.%N)
 		sleep "$WINDOW"
 		read -r t1 s1 < <(psql_q "SELECT ticks, tick_avg_us * ticks FROM loadguard.status" | tr '|' ' ')
+		w1=$(cpu_ns "$wpid") p1=$([ -n "$ppid" ] && cpu_ns "$ppid") e1=$(date +%s.%N)
 		tick=$(awk -v a="$s0" -v b="$s1" -v x="$t0" -v y="$t1" 'BEGIN { printf "%.1f", (b - a) / (y - x) }')
+		cpu=$(awk -v a="$w0" -v b="$w1" -v x="$t0" -v y="$t1" 'BEGIN { printf "%.1f", (b - a) / 1000 / (y - x) }')
 		echo "$tick" >>"$LG_TMP/ticks"
-		scrape_each_us >"$LG_TMP/one"
-		cat "$LG_TMP/one" >>"$LG_TMP/scrapes"
+		echo "$cpu" >>"$LG_TMP/cpu"
+		awk -v a="$w0" -v b="$w1" -v s="$e0" -v e="$e1" 'BEGIN { printf "%.2f\n", (b - a) / 1e9 * 100 / (e - s) }' >>"$LG_TMP/wcpu"
+		[ -n "$ppid" ] && awk -v a="$p0" -v b="$p1" -v s="$e0" -v e="$e1" 'BEGIN { printf "%.2f\n", (b - a) / 1e9 * 100 / (e - s) }' >>"$LG_TMP/pcpu"
+		scrape_server_us
+		cat "$LG_TMP/one_server" >>"$LG_TMP/server"
+		cat "$LG_TMP/one_server_cpu" >>"$LG_TMP/server_cpu"
+		awk -v t="$cpu" '{ if (t > 0) print $1 / t }' "$LG_TMP/one_server_cpu" >>"$LG_TMP/ratios_cpu"
+		scrape_each_us >>"$LG_TMP/scrapes"
 		scrape_conn_us -t 20 >>"$LG_TMP/conns"; echo >>"$LG_TMP/conns"
-		awk -v t="$tick" '{ print $1 / t }' <(lg_bench_stats <"$LG_TMP/one") >>"$LG_TMP/ratios"
+		awk -v t="$cpu" '{ if (t > 0) print $1 / t }' <(lg_bench_stats <"$LG_TMP/one_server") >>"$LG_TMP/ratios"
 	done
 	seen=$(psql_q "SELECT client_connections FROM loadguard.status")
 	echo "sessions $n (the worker saw $seen client connections):"
 	lg_bench_record "sampler.$n.tick_us" µs <"$LG_TMP/ticks"
+	lg_bench_record "sampler.$n.tick_cpu_us" "µs CPU" <"$LG_TMP/cpu"
+	lg_bench_record "sampler.$n.worker_cpu_pct" "% of a core" <"$LG_TMP/wcpu"
+	[ -s "$LG_TMP/pcpu" ] && lg_bench_record "sampler.$n.pgws_cpu_pct" "% of a core" <"$LG_TMP/pcpu"
+	lg_bench_record "sampler.$n.scrape_server_us" µs <"$LG_TMP/server"
+	lg_bench_record "sampler.$n.scrape_server_cpu_us" "µs CPU" <"$LG_TMP/server_cpu"
+	lg_bench_record "sampler.$n.ratio_cpu" "scrape CPU / tick CPU" <"$LG_TMP/ratios_cpu"
 	lg_bench_record "sampler.$n.scrape_us" µs <"$LG_TMP/scrapes"
 	lg_bench_record "sampler.$n.scrape_conn_us" µs <"$LG_TMP/conns"
-	lg_bench_record "sampler.$n.ratio" "scrape / tick" <"$LG_TMP/ratios"
+	lg_bench_record "sampler.$n.ratio_server" "server-side scrape / tick CPU" <"$LG_TMP/ratios"
 	stop_sessions
 	for _ in $(seq 1 300); do
 		[ "$(clients)" -le 1 ] && break
@@ -126,5 +197,7 @@ for n in $LEVELS; do
 	done
 done
 echo
-echo "tick_us: the worker's own cost per tick; scrape_us: one scrape over a kept connection;"
-echo "scrape_conn_us: with a new connection per scrape; ratio = median scrape / tick, per repetition"
+echo "tick_us: the worker's wall time per tick; tick_cpu_us: its CPU time per tick (/proc);"
+echo "worker_cpu_pct / pgws_cpu_pct: loadguard's worker at 10ms and pg_wait_sampling's collector, same windows;"
+echo "scrape_server_us: EXPLAIN ANALYZE execution time in a warm backend; scrape_us: end to end over a kept"
+echo "connection; scrape_conn_us: with a new connection per scrape; ratio_server = median server-side scrape / tick CPU"

@@ -10,6 +10,12 @@
  * name may take the slot of a name that has no connections now and whose
  * peak is below the newcomer's current count (heavy hitters win), otherwise
  * it is counted in `other`.
+ *
+ * Each name also counts connections established and refused since reset
+ * (lg_names_count).  A name that only ever connected or was refused, with
+ * no connection now and no peak, may be replaced by a newcomer with more
+ * of them; whatever an evicted name had counted moves to `other`, so that
+ * per dimension the names plus `other` always add up to the totals.
  */
 #ifndef LG_NAMES_H
 #define LG_NAMES_H
@@ -47,6 +53,8 @@ typedef struct LgNameEntry
 	int32_t		idle_in_transaction;
 	int32_t		peak;
 	int64_t		peak_at;		/* 0 while peak is 0 */
+	int64_t		established;	/* since reset */
+	int64_t		refused;		/* since reset */
 } LgNameEntry;
 
 typedef struct LgNameTable
@@ -65,6 +73,15 @@ typedef struct LgNameTally
 	bool		placed;			/* scratch for lg_names_update() */
 } LgNameTally;
 
+/* Connections established and refused under one name since the last count. */
+typedef struct LgNameCount
+{
+	LgNameKey	key;
+	int64_t		established;	/* may be negative: refused after
+								 * authentication */
+	int64_t		refused;
+} LgNameCount;
+
 /* Raise *peak to value (stamping *peak_at = ts) if value exceeds it. */
 extern bool lg_peak_update(int32_t *peak, int64_t *peak_at, int32_t value, int64_t ts);
 
@@ -79,15 +96,25 @@ extern void lg_names_init(LgNameTable *table);
  */
 extern int	lg_names_tally(LgNameTally *items, int n);
 
+/* Order distinct tallies largest current first (as lg_names_tally leaves them). */
+extern void lg_names_order(LgNameTally *items, int n);
+
 /*
- * Apply one tick's distinct tallies (from lg_names_tally) at time now:
+ * Apply one tick's distinct tallies (from lg_names_tally or lg_names_order) at time now:
  * every name's current becomes its tally (0 if absent), peaks rise.
  */
 extern void lg_names_update(LgNameTable *table, LgNameTally *tallies, int n, int64_t now);
 
 /*
+ * Add counts (any order, keys may repeat; items are reordered) to the
+ * table: to the name's entry, to a new entry, or to `other`.
+ */
+extern void lg_names_count(LgNameTable *table, LgNameCount *items, int n);
+
+/*
  * reset(): names without connections now are dropped, the others keep their
- * slot with peak = current at now.
+ * slot with peak = current at now; every established and refused count is
+ * zeroed.
  */
 extern void lg_names_reset_table(LgNameTable *table, int64_t now);
 

@@ -17,12 +17,27 @@
 /* Roles tracked per sample, largest first; the rest are summed in other_*. */
 #define LG_SAMPLE_ROLES 8
 
+/*
+ * One role in one sample.  connections, active and busy are counts now;
+ * established, refused, ended and short_lived count what happened since the
+ * previous sample (see connlog.h: connections established and refused,
+ * sessions that ended, and those of them that lived less than
+ * LG_SHORT_LIVED_US).
+ */
 typedef struct LgRoleCount
 {
 	uint32_t	roleid;			/* Oid */
 	int32_t		connections;
 	int32_t		active;
+	int32_t		busy;
+	int32_t		established;
+	int32_t		refused;
+	int32_t		ended;
+	int32_t		short_lived;
 } LgRoleCount;
+
+/* A session that ended younger than this (backend start to exit) is short-lived. */
+#define LG_SHORT_LIVED_US	(10 * 1000000LL)
 
 typedef struct LgSample
 {
@@ -35,6 +50,12 @@ typedef struct LgSample
 	int32_t		idle_in_transaction;
 	int32_t		idle_in_transaction_aborted;
 	int32_t		waiting_on_lock;
+
+	/*
+	 * active, idle in transaction (aborted too), fastpath, or waiting on a
+	 * lock
+	 */
+	int32_t		busy_connections;
 	double		usage_pct;
 	double		oldest_idle_in_transaction_s;
 	double		longest_running_query_s;
@@ -52,11 +73,25 @@ typedef struct LgSample
 	/* policy actions (cancel or terminate, dry run included) this tick */
 	uint32_t	policy_actions;
 
-	/* client connections by role, largest first */
+	/*
+	 * The most client connections open at once since the previous sample,
+	 * counted where connections start and end (live.c), so bursts between two
+	 * ticks show; never below client_connections.
+	 */
+	int32_t		peak_connections;
+
+	/*
+	 * Client connections by role, largest first (then those with the most
+	 * connection churn since the previous sample); the rest summed in
+	 * other_roles.  roles_complete: every role is in roles[], so a role
+	 * missing from it had nothing in this sample.
+	 */
 	int32_t		nroles;
 	LgRoleCount roles[LG_SAMPLE_ROLES];
 	int32_t		other_roles_connections;
 	int32_t		other_roles_active;
+	int32_t		other_roles_busy;
+	bool		roles_complete;
 } LgSample;
 
 /* Connections refused in this sample's interval, all kinds together. */

@@ -28,6 +28,19 @@ typedef enum LgSessionState
 #define LG_QUERY_SNIPPET_LEN	256
 #define LG_CLIENT_ADDR_LEN		64	/* fits INET6_ADDRSTRLEN, or "local" */
 
+/*
+ * The timeouts a session runs with, as it last published them (integer
+ * milliseconds, 0 = off): whatever set them — server, role, database,
+ * connection options or SET.
+ */
+typedef struct LgTimeouts
+{
+	int32_t		statement_timeout_ms;
+	int32_t		idle_in_transaction_session_timeout_ms;
+	int32_t		idle_session_timeout_ms;
+	int32_t		lock_timeout_ms;
+} LgTimeouts;
+
 typedef struct LgSession
 {
 	int32_t		pid;
@@ -51,6 +64,8 @@ typedef struct LgSession
 								 * computed) */
 	int32_t		nblocked_by;	/* sessions blocking this one */
 	char		query[LG_QUERY_SNIPPET_LEN];
+	bool		timeouts_known; /* false until the session published them */
+	LgTimeouts	timeouts;
 } LgSession;
 
 #endif							/* LG_SESSION_H */

@@ -252,6 +252,101 @@ test_reset(void **state)
 	assert_int_equal(find(&table, "here")->peak_at, 300);
 }
 
+static void
+count(LgNameCount *c, const char *name, int64_t established, int64_t refused)
+{
+	lg_name_key_set(&c->key, 0, name);
+	c->established = established;
+	c->refused = refused;
+}
+
+/* counts land on the name, repeated keys add up, a name may be refused only */
+static void
+test_counts_per_name(void **state)
+{
+	(void) state;
+	LgNameCount c[4];
+	LgNameTally items[4];
+	int			n;
+
+	lg_names_init(&table);
+	n = add_sessions(items, 0, "app", 2, 0);
+	tick(items, n, 100);
+	count(&c[0], "app", 1, 0);
+	count(&c[1], "burst", 0, 1);
+	count(&c[2], "app", 1, 0);
+	count(&c[3], "burst", 0, 1);
+	lg_names_count(&table, c, 4);
+	assert_int_equal(find(&table, "app")->established, 2);
+	assert_int_equal(find(&table, "app")->refused, 0);
+	assert_int_equal(find(&table, "burst")->refused, 2);
+	assert_int_equal(find(&table, "burst")->current, 0);
+	assert_int_equal(find(&table, "burst")->peak, 0);
+
+	/* refused after authentication: -1 established on the same name */
+	count(&c[0], "app", -1, 1);
+	lg_names_count(&table, c, 1);
+	assert_int_equal(find(&table, "app")->established, 1);
+	assert_int_equal(find(&table, "app")->refused, 1);
+
+	/* a tick keeps the counts; reset zeroes them and drops "burst" */
+	n = add_sessions(items, 0, "app", 1, 0);
+	tick(items, n, 200);
+	assert_int_equal(find(&table, "burst")->refused, 2);
+	lg_names_reset_table(&table, 300);
+	assert_null(find(&table, "burst"));
+	assert_int_equal(find(&table, "app")->established, 0);
+	assert_int_equal(find(&table, "app")->refused, 0);
+}
+
+/* with the table full, names plus (other) still add up to every count */
+static void
+test_counts_overflow_keep_totals(void **state)
+{
+	(void) state;
+	LgNameCount c[LG_NAMES_PER_DIMENSION + 10];
+	LgNameTally items[LG_NAMES_PER_DIMENSION + 1];
+	char		name[32];
+	int64_t		sum_refused = 0;
+	int			n;
+
+	lg_names_init(&table);
+	for (int i = 0; i < LG_NAMES_PER_DIMENSION + 10; i++)
+	{
+		snprintf(name, sizeof(name), "n%02d", i);
+		/* n00 is refused most: it must get a slot */
+		count(&c[i], name, 0, i == 0 ? 5 : 1);
+	}
+	lg_names_count(&table, c, LG_NAMES_PER_DIMENSION + 10);
+	assert_int_equal(table.nentries, LG_NAMES_PER_DIMENSION);
+	assert_non_null(find(&table, "n00"));
+	assert_int_equal(find(&table, "n00")->refused, 5);
+	assert_int_equal(table.other.refused, 10);
+
+	/*
+	 * a connected newcomer evicts a refused-only name: its count moves to
+	 * other
+	 */
+	n = add_sessions(items, 0, "big", 3, 0);
+	tick(items, n, 100);
+	assert_non_null(find(&table, "big"));
+	for (int i = 0; i < table.nentries; i++)
+		sum_refused += table.entries[i].refused;
+	assert_int_equal(sum_refused + table.other.refused, 5 + LG_NAMES_PER_DIMENSION + 9);
+	assert_int_equal(table.other.refused, 11);
+
+	/* a newcomer with more counts takes the slot of the least counted */
+	count(&c[0], "heavy", 3, 0);
+	lg_names_count(&table, c, 1);
+	assert_non_null(find(&table, "heavy"));
+	assert_int_equal(table.other.refused, 12);
+	/* one with fewer does not */
+	count(&c[0], "light", 0, 1);
+	lg_names_count(&table, c, 1);
+	assert_null(find(&table, "light"));
+	assert_int_equal(table.other.refused, 13);
+}
+
 int
 main(void)
 {
@@ -263,6 +358,8 @@ main(void)
 		cmocka_unit_test(test_overflow_into_other),
 		cmocka_unit_test(test_eviction_of_idle_small_names),
 		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_counts_per_name),
+		cmocka_unit_test(test_counts_overflow_keep_totals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "persist_format.h"
+#include "persist_v1_0.h"
 
 #define PG_MAJOR 15
 #define LAYOUT 7
@@ -160,6 +161,99 @@ test_section_length_past_end(void **state)
 	assert_int_equal(parse(buf, len, &n, s), LG_PERSIST_BAD_SECTION);
 }
 
+/* 1.0's layout, byte for byte: sizes measured on 1.0's own headers (x86-64) */
+static void
+test_v1_0_sizes(void **state)
+{
+	(void) state;
+	assert_int_equal(sizeof(LgSampleV1_0), 280);
+	assert_int_equal(sizeof(LgNameTableV1_0), 3176);
+	assert_true(sizeof(LgSampleV1_0) != sizeof(LgSample));
+	assert_true(sizeof(LgNameTableV1_0) != sizeof(LgNameTable));
+}
+
+static void
+test_sample_from_v1_0(void **state)
+{
+	LgSampleV1_0 old;
+	LgSample	s;
+
+	(void) state;
+	memset(&old, 0, sizeof(old));
+	old.ts = 123456789;
+	old.client_connections = 30;
+	old.active = 3;
+	old.idle = 20;
+	old.idle_in_transaction = 4;
+	old.idle_in_transaction_aborted = 1;
+	old.waiting_on_lock = 2;
+	old.usage_pct = 81.5;
+	old.events[0] = 7;
+	old.events[LG_V1_0_EVENT_COUNT - 1] = 9;
+	old.statements = 1000;
+	old.latency_p95_ms = 12.5;
+	old.policy_actions = 2;
+	old.nroles = 2;
+	old.roles[0].roleid = 16384;
+	old.roles[0].connections = 25;
+	old.roles[0].active = 2;
+	old.roles[1].roleid = 10;
+	old.roles[1].connections = 5;
+	old.roles[1].active = 1;
+
+	lg_sample_from_v1_0(&old, &s);
+	assert_int_equal(s.ts, 123456789);
+	assert_int_equal(s.client_connections, 30);
+	assert_int_equal(s.idle, 20);
+	assert_int_equal(s.waiting_on_lock, 2);
+	assert_int_equal(s.busy_connections, 8);	/* active + both idle in
+												 * transaction */
+	assert_true(s.usage_pct == 81.5);
+	assert_int_equal(s.events[0], 7);
+	assert_int_equal(s.events[LG_V1_0_EVENT_COUNT - 1], 9);
+	assert_int_equal(s.statements, 1000);
+	assert_true(s.latency_p95_ms == 12.5);
+	assert_int_equal(s.policy_actions, 2);
+	assert_int_equal(s.nroles, 2);
+	assert_int_equal(s.roles[0].roleid, 16384);
+	assert_int_equal(s.roles[0].connections, 25);
+	assert_int_equal(s.roles[0].busy, 2);
+	assert_int_equal(s.roles[1].established, 0);
+	assert_true(s.roles_complete);
+
+	old.other_roles_connections = 4;
+	old.nroles = 99;			/* corrupt: clamped */
+	lg_sample_from_v1_0(&old, &s);
+	assert_false(s.roles_complete);
+	assert_int_equal(s.nroles, LG_V1_0_SAMPLE_ROLES);
+}
+
+static void
+test_name_table_from_v1_0(void **state)
+{
+	LgNameTableV1_0 old;
+	LgNameTable t;
+
+	(void) state;
+	memset(&old, 0, sizeof(old));
+	old.nentries = 1;
+	lg_name_key_set(&old.entries[0].key, 0, "psql");
+	old.entries[0].peak = 12;
+	old.entries[0].peak_at = 99;
+	old.other.peak = 3;
+	lg_name_table_from_v1_0(&old, &t);
+	assert_int_equal(t.nentries, 1);
+	assert_string_equal(t.entries[0].key.name, "psql");
+	assert_int_equal(t.entries[0].peak, 12);
+	assert_int_equal(t.entries[0].peak_at, 99);
+	assert_int_equal(t.entries[0].established, 0);
+	assert_int_equal(t.other.peak, 3);
+
+	old.nentries = LG_NAMES_PER_DIMENSION + 1;	/* corrupt: dropped */
+	lg_name_table_from_v1_0(&old, &t);
+	assert_int_equal(t.nentries, 0);
+}
+
 int
 main(void)
 {
@@ -169,6 +263,9 @@ main(void)
 		cmocka_unit_test(test_every_flipped_byte_is_caught),
 		cmocka_unit_test(test_foreign_versions),
 		cmocka_unit_test(test_section_length_past_end),
+		cmocka_unit_test(test_v1_0_sizes),
+		cmocka_unit_test(test_sample_from_v1_0),
+		cmocka_unit_test(test_name_table_from_v1_0),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,26 @@
+/*
+ * live.h — the live module (live.c): client connections counted where they
+ * start and end, for the exact peak between two ticks.
+ */
+#ifndef LG_LIVE_H
+#define LG_LIVE_H
+
+#include "storage/lwlock.h"
+
+/* _PG_init: ClientAuthentication_hook (the exit callback is per backend) */
+extern void lg_live_install_hooks(void);
+
+/*
+ * Worker, once per tick: the most client connections open at once since
+ * the previous call; the next interval's peak starts from the count open now.
+ */
+extern int32 lg_live_take_peak(void);
+
+/* Client connections open now (between authentication and exit). */
+extern int32 lg_live_current(void);
+
+/* module table entry "live": shared atomics, no lock, nothing persisted */
+extern Size lg_live_shmem_size(void);
+extern void lg_live_shmem_init(LWLock *lock);
+
+#endif							/* LG_LIVE_H */

@@ -1,0 +1,150 @@
+/*
+ * rolestats.c — per-role figures over a lookback of samples, and the
+ * percentile and median they use.  Plain C: see rolestats.h.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rolestats.h"
+
+static int
+cmp_i32(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a;
+	int32_t		y = *(const int32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t		x = *(const int64_t *) a;
+	int64_t		y = *(const int64_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *) a;
+	uint32_t	y = *(const uint32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+int32_t
+lg_percentile_i32(int32_t *values, int n, double p)
+{
+	int			rank;
+
+	if (n <= 0)
+		return 0;
+	qsort(values, (size_t) n, sizeof(int32_t), cmp_i32);
+
+	/*
+	 * nearest rank: ceil(p/100 * n), 1-based; the epsilon absorbs 0.95*20 =
+	 * 19.000000000000004
+	 */
+	rank = (int) ceil(p / 100.0 * n - 1e-9);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return values[rank - 1];
+}
+
+int64_t
+lg_median_i64(int64_t *values, int n)
+{
+	if (n <= 0)
+		return 0;
+	qsort(values, (size_t) n, sizeof(int64_t), cmp_i64);
+	if (n % 2 == 1)
+		return values[n / 2];
+	/* halve before adding: no overflow near INT64_MAX */
+	return values[n / 2 - 1] / 2 + values[n / 2] / 2 +
+		(values[n / 2 - 1] % 2 + values[n / 2] % 2) / 2;
+}
+
+/* The role's entry in s, or NULL; *known tells whether its counts are known. */
+static const LgRoleCount *
+role_in_sample(const LgSample *s, uint32_t roleid, bool *known)
+{
+	for (int i = 0; i < s->nroles && i < LG_SAMPLE_ROLES; i++)
+	{
+		if (s->roles[i].roleid == roleid)
+		{
+			*known = true;
+			return &s->roles[i];
+		}
+	}
+	*known = s->roles_complete;
+	return NULL;
+}
+
+void
+lg_role_lookback(const LgSample *samples, int n, uint32_t roleid,
+				 int32_t *scratch, LgRoleLookback *out)
+{
+	int64_t		sum_connections = 0;
+	int64_t		sum_busy = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->roleid = roleid;
+	for (int i = 0; i < n; i++)
+	{
+		bool		known;
+		const LgRoleCount *r = role_in_sample(&samples[i], roleid, &known);
+
+		if (!known)
+			continue;
+		if (r == NULL)
+		{
+			/* every role is listed and this one is not: it had nothing */
+			scratch[out->samples++] = 0;
+			continue;
+		}
+		scratch[out->samples++] = r->busy;
+		if (r->connections > out->peak_connections)
+			out->peak_connections = r->connections;
+		if (r->busy > out->peak_busy)
+			out->peak_busy = r->busy;
+		sum_connections += r->connections;
+		sum_busy += r->busy;
+		out->established += r->established;
+		out->refused += r->refused;
+		out->ended += r->ended;
+		out->short_lived += r->short_lived;
+	}
+	if (out->samples > 0)
+	{
+		out->mean_connections = (double) sum_connections / out->samples;
+		out->mean_busy = (double) sum_busy / out->samples;
+		out->p95_busy = lg_percentile_i32(scratch, out->samples, 95.0);
+	}
+}
+
+int
+lg_roles_in_samples(const LgSample *samples, int n, uint32_t *roleids, int max)
+{
+	int			count = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		for (int r = 0; r < samples[i].nroles && r < LG_SAMPLE_ROLES; r++)
+		{
+			uint32_t	id = samples[i].roles[r].roleid;
+			bool		seen = false;
+
+			for (int k = 0; k < count && !seen; k++)
+				seen = (roleids[k] == id);
+			if (!seen && count < max)
+				roleids[count++] = id;
+		}
+	}
+	qsort(roleids, (size_t) count, sizeof(uint32_t), cmp_u32);
+	return count;
+}

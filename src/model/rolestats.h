@@ -1,0 +1,86 @@
+/*
+ * rolestats.h — per-role figures over a lookback of samples (peak and p95
+ * of busy connections, churn), and the order statistics they need.
+ *
+ * Plain C (no server headers), unit-tested by test/unit/test_rolestats.c.
+ * The server glue (roles.c) copies the samples out of the history and the
+ * sessions out of the backend status array, and hands them here.
+ */
+#ifndef LG_ROLESTATS_H
+#define LG_ROLESTATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sample.h"
+#include "session.h"
+
+/* One role over a lookback. */
+typedef struct LgRoleLookback
+{
+	uint32_t	roleid;
+
+	/*
+	 * Samples in which this role's counts are known: it is among the sample's
+	 * top roles, or the sample lists every role (so it had none).
+	 */
+	int32_t		samples;
+	int32_t		peak_connections;
+	int32_t		peak_busy;
+	int32_t		p95_busy;		/* nearest rank over the known samples */
+	double		mean_connections;
+	double		mean_busy;
+	/* summed over the known samples */
+	int64_t		established;
+	int64_t		refused;
+	int64_t		ended;			/* sessions that ended */
+	int64_t		short_lived;	/* of those, lived less than LG_SHORT_LIVED_US */
+} LgRoleLookback;
+
+/*
+ * Nearest-rank percentile (0 < p <= 100) of n values: the smallest value
+ * with at least p % of the values at or below it.  Sorts values in place.
+ * 0 when n is 0.
+ */
+extern int32_t lg_percentile_i32(int32_t *values, int n, double p);
+
+/*
+ * Median of n values (the mean of the two middle ones when n is even,
+ * rounded down).  Sorts values in place.  0 when n is 0.
+ */
+extern int64_t lg_median_i64(int64_t *values, int n);
+
+/*
+ * The figures of one role over samples[0..n).  scratch must hold n values.
+ * out->samples is 0 when no sample knows the role.
+ */
+extern void lg_role_lookback(const LgSample *samples, int n, uint32_t roleid,
+							 int32_t *scratch, LgRoleLookback *out);
+
+/*
+ * The distinct roles named in samples[0..n), into roleids (room for max);
+ * returns how many (at most max).
+ */
+extern int	lg_roles_in_samples(const LgSample *samples, int n, uint32_t *roleids, int max);
+
+/*
+ * Busy: doing something with its connection now — running (or fastpath),
+ * in an open transaction (aborted too), or waiting on a lock.  An idle
+ * session merely holds its connection.
+ */
+static inline bool
+lg_session_is_busy(LgSessionState state, bool waiting_on_lock)
+{
+	switch (state)
+	{
+		case LG_STATE_ACTIVE:
+		case LG_STATE_FASTPATH:
+		case LG_STATE_IDLE_IN_TRANSACTION:
+		case LG_STATE_IDLE_IN_TRANSACTION_ABORTED:
+			return true;
+		default:
+			return waiting_on_lock;
+	}
+}
+
+#endif							/* LG_ROLESTATS_H */
