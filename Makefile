@@ -5,11 +5,11 @@
 #   make installcheck  PGXS: pg_regress against a running server, then the TAP
 #                tests in t/ (as a non-root user)
 #   make bench   benchmarks that print figures (not part of make test)
+#   make validate  readiness predictions against real runs of four client
+#                behaviours (pgbench, pgbench -C, Django/gunicorn, PgBouncer)
 #   make deb     the Debian package ../postgresql-15-loadguard_<version>_<arch>.deb (debian/)
 #   make dist    the PGXN distribution loadguard-<version>.zip (META.json), from git HEAD
 #   make indent-check / make indent   pg_bsd_indent layout: check it / apply it
-#   make validate  readiness predictions against real runs of four client
-#                behaviours (pgbench, pgbench -C, Django/gunicorn, PgBouncer)
 # Both demo and test install the Debian packages they need when run as root.
 
 EXTENSION = loadguard

@@ -220,11 +220,6 @@ COMMENT ON VIEW loadguard.events IS
   'refused connections, timeouts, cancels, deadlocks, terminations, failed logins and out-of-memory errors, counted from the server log as they happen: total since reset and over the last 1, 5 and 15 minutes';
 
 GRANT SELECT ON loadguard.events TO PUBLIC;
-
--- config_check(): the same columns, now a C function over the rules that
--- readiness() uses too (src/model/settings_rules.c), so the two never give two
--- answers for one setting; fixes follow pg_settings.source.
-
 -- ---------------------------------------------------------------------
 -- Not preloaded: every SQL entry point fails with the same error and hint.
 -- The C functions raise it themselves; the SQL and PL/pgSQL ones below call
@@ -262,22 +257,7 @@ AS $$
               ELSE greatest(bytes / 1024, 64)::text || 'kB' END
 $$;
 
-CREATE OR REPLACE FUNCTION loadguard.config_check(
-    app_role name DEFAULT NULL,
-    OUT setting text,
-    OUT current text,
-    OUT recommended text,
-    OUT severity text,
-    OUT reason text,
-    OUT fix_sql text,
-    OUT restart_required boolean,
-    OUT source text)
-RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'lg_config_check_1_1'
-LANGUAGE C VOLATILE;
-
-COMMENT ON FUNCTION loadguard.config_check(name) IS
-  'one row per setting that matters under load: current and recommended value, severity ok/info/warn/high, reason, the exact fix where it takes effect (a command-line value is named in reason instead), whether it needs a restart, and where the value comes from (file:line, command line, role/database override, or the application role''s sessions); the same rules as readiness()';
+-- config_check() is replaced by a C function at the end of this script.
 
 CREATE OR REPLACE FUNCTION loadguard.report_wrap(body text, first_prefix text, next_prefix text,
                                       width integer DEFAULT 79)
@@ -481,3 +461,101 @@ COMMENT ON VIEW loadguard.roles IS
   'per role: client connections and busy ones now, peak and p95 of busy over loadguard.roles_lookback, connection churn and age, connections established and refused since reset, and the range of effective timeouts its sessions run with (only over sessions whose state the reader may see)';
 
 GRANT SELECT ON loadguard.roles TO PUBLIC;
+
+-- config_check(): the same columns, now a C function over the rules that
+-- readiness() uses too (src/settings_rules.c), so the two never give two
+-- answers for one setting; fixes follow pg_settings.source.  It raises the
+-- not-preloaded error itself, like the other C functions.
+CREATE OR REPLACE FUNCTION loadguard.config_check(
+    app_role name DEFAULT NULL,
+    OUT setting text,
+    OUT current text,
+    OUT recommended text,
+    OUT severity text,
+    OUT reason text,
+    OUT fix_sql text,
+    OUT restart_required boolean,
+    OUT source text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lg_config_check_1_1'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION loadguard.config_check(name) IS
+  'one row per setting that matters under load: current and recommended value, severity ok/info/warn/high, reason, the exact fix where it takes effect (a command-line value is named in reason instead), whether it needs a restart, and where the value comes from (file:line, command line, role/database override, or the application role''s sessions); the same rules as readiness()';
+
+-- readiness_summary(), readiness_target() and the readiness view gain the
+-- demand split and the connection pattern of the 1.1 model (issue 17).
+
+DROP VIEW loadguard.readiness;
+DROP FUNCTION loadguard.readiness_target();
+DROP FUNCTION loadguard.readiness_summary(integer, integer, interval, name);
+
+CREATE FUNCTION loadguard.readiness_summary(
+    users integer,
+    baseline_users integer DEFAULT NULL,
+    lookback interval DEFAULT '15 minutes',
+    app_role name DEFAULT NULL,
+    OUT users integer,
+    OUT score integer,
+    OUT verdict text,
+    OUT max_users integer,
+    OUT bottleneck text,
+    OUT summary text,
+    OUT connections_per_user double precision,
+    OUT connections_per_user_lower_bound boolean,
+    OUT fixed_connections bigint,
+    OUT demand_connections bigint,
+    OUT usable_connections integer,
+    OUT memory_worst_case_bytes bigint,
+    OUT ram_bytes bigint,
+    OUT baseline_users integer,
+    OUT app_role name,
+    OUT connection_pattern text,
+    OUT held_connections bigint,
+    OUT held_connections_projected bigint,
+    OUT busy_p95 double precision,
+    OUT busy_p95_projected bigint,
+    OUT pool_size integer)
+RETURNS record
+AS 'MODULE_PATHNAME', 'lg_readiness_summary_1_1'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION loadguard.readiness_summary(integer, integer, interval, name) IS
+  'readiness verdict for the given number of concurrent users: score 0-100, READY / AT RISK / NOT READY, the largest number of users connections and memory hold, the check that limits it, the connection pattern with held and busy connections now and projected, and the pooler size when pooling is the fix';
+
+CREATE FUNCTION loadguard.readiness_target(
+    OUT users integer,
+    OUT score integer,
+    OUT verdict text,
+    OUT max_users integer,
+    OUT bottleneck text,
+    OUT summary text,
+    OUT connections_per_user double precision,
+    OUT connections_per_user_lower_bound boolean,
+    OUT fixed_connections bigint,
+    OUT demand_connections bigint,
+    OUT usable_connections integer,
+    OUT memory_worst_case_bytes bigint,
+    OUT ram_bytes bigint,
+    OUT baseline_users integer,
+    OUT app_role name,
+    OUT connection_pattern text,
+    OUT held_connections bigint,
+    OUT held_connections_projected bigint,
+    OUT busy_p95 double precision,
+    OUT busy_p95_projected bigint,
+    OUT pool_size integer)
+RETURNS record
+AS 'MODULE_PATHNAME', 'lg_readiness_target_1_1'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION loadguard.readiness_target() IS
+  'the row behind the loadguard.readiness view: readiness_summary(loadguard.target_users), or a hint while target_users is 0';
+
+CREATE VIEW loadguard.readiness AS
+  SELECT * FROM loadguard.readiness_target();
+
+COMMENT ON VIEW loadguard.readiness IS
+  'readiness verdict for loadguard.target_users concurrent users (NULL verdict and a hint while target_users is 0)';
+
+GRANT SELECT ON loadguard.readiness TO PUBLIC;

@@ -75,6 +75,12 @@ SELECT score BETWEEN 0 AND 100 AS score_in_range,
        summary LIKE 'NOT READY for 38 users; failing: connections%' AS summary_names_failure
   FROM loadguard.readiness_summary(38);
 
+-- 1.1: the connection pattern needs a baseline; without one it is unknown
+SELECT connection_pattern, held_connections, held_connections_projected, busy_p95,
+       busy_p95_projected, pool_size
+  FROM loadguard.readiness_summary(38);
+SELECT status, observed FROM loadguard.readiness(38) WHERE check_name = 'connection_pattern';
+
 -- the view: a hint while target_users is 0, the verdict once it is set
 SELECT * FROM loadguard.readiness;
 SET loadguard.target_users = 38;

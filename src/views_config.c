@@ -33,8 +33,10 @@
 #include "loadguard.h"
 #include "overrides.h"
 #include "readiness.h"
+#include "roles.h"
 #include "settings_rules.h"
 #include "views.h"
+#include "visibility.h"
 
 PG_FUNCTION_INFO_V1(lg_config_check_1_1);
 
@@ -443,6 +445,43 @@ read_server_start(void)
 	return start;
 }
 
+
+/*
+ * The timeouts the application role's sessions run with now, as they
+ * published them (issue 16): only over the sessions whose state the caller
+ * may see, as pg_stat_activity would show them.  None seen: the rows say
+ * "default for role ...; none of its sessions observed".
+ */
+static void
+read_app_sessions(LgSettingsInput *in, Oid app_role)
+{
+	LgRoleObservation *obs = NULL;
+	LgReader	reader;
+	TimestampTz oldest_ts;
+	int			n;
+
+	lg_reader_init(&reader);
+	n = lg_roles_observe(GetCurrentTimestamp(), &reader, &obs, &oldest_ts);
+	for (int i = 0; i < n; i++)
+	{
+		const LgRoleObservation *o = &obs[i];
+
+		if (o->roleid != app_role || o->ntimeouts <= 0)
+			continue;
+		in->app[LG_TO_STATEMENT].sessions = o->ntimeouts;
+		in->app[LG_TO_STATEMENT].min_ms = o->min_timeouts.statement_timeout_ms;
+		in->app[LG_TO_STATEMENT].max_ms = o->max_timeouts.statement_timeout_ms;
+		in->app[LG_TO_IDLE_IN_TRANSACTION].sessions = o->ntimeouts;
+		in->app[LG_TO_IDLE_IN_TRANSACTION].min_ms = o->min_timeouts.idle_in_transaction_session_timeout_ms;
+		in->app[LG_TO_IDLE_IN_TRANSACTION].max_ms = o->max_timeouts.idle_in_transaction_session_timeout_ms;
+		in->app[LG_TO_LOCK].sessions = o->ntimeouts;
+		in->app[LG_TO_LOCK].min_ms = o->min_timeouts.lock_timeout_ms;
+		in->app[LG_TO_LOCK].max_ms = o->max_timeouts.lock_timeout_ms;
+	}
+	if (obs)
+		pfree(obs);
+}
+
 void
 lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_name,
 					   int64 ram_bytes)
@@ -461,8 +500,8 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	SPI_connect();
 
 	/*
-	 * SPI_finish frees SPI's procedure context, where SPI_getvalue and palloc
-	 * would put the input's strings: allocate them in the caller's.
+	 * SPI_finish frees SPI's procedure context, where SPI_getvalue and
+	 * palloc would put the input's strings: allocate them in the caller's.
 	 */
 	spicxt = MemoryContextSwitchTo(callercxt);
 	read_pg_settings(in);
@@ -477,11 +516,8 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	lg_unpin_search_path(nestlevel);
 	read_log_min_messages_resets(in);
 
-	/*
-	 * in->app[].sessions stays 0 until the sessions' own values are in the
-	 * history: the rows then say "default for role ...; none of its sessions
-	 * observed".
-	 */
+	if (OidIsValid(app_role))
+		read_app_sessions(in, app_role);
 }
 
 /* ------------------------------------------------------------ config_check */

@@ -38,7 +38,9 @@
 
 PG_FUNCTION_INFO_V1(lg_readiness);
 PG_FUNCTION_INFO_V1(lg_readiness_summary);
+PG_FUNCTION_INFO_V1(lg_readiness_summary_1_1);
 PG_FUNCTION_INFO_V1(lg_readiness_target);
+PG_FUNCTION_INFO_V1(lg_readiness_target_1_1);
 PG_FUNCTION_INFO_V1(lg_machine);
 
 /* what readiness() and readiness_summary() were asked */
@@ -223,25 +225,21 @@ read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 /* -------------------------------------------------------------- observations */
 
 /*
- * The application role's connections and active sessions in one sample.
- * Returns false when the role is not among the sample's top roles while
- * others were summed: its connections may be hidden in the sum.
+ * The application role's figures in one sample, or NULL when it had none
+ * there.  *hidden: the role is not among the sample's roles while others
+ * were summed, so its connections may be in the sum.
  */
-static bool
-role_counts(const LgSample *s, Oid role, int32 *connections, int32 *active)
+static const LgRoleCount *
+role_in_sample(const LgSample *s, Oid role, bool *hidden)
 {
-	*connections = 0;
-	*active = 0;
+	*hidden = false;
 	for (int i = 0; i < s->nroles && i < LG_SAMPLE_ROLES; i++)
 	{
 		if (s->roles[i].roleid == role)
-		{
-			*connections = s->roles[i].connections;
-			*active = s->roles[i].active;
-			return true;
-		}
+			return &s->roles[i];
 	}
-	return s->other_roles_connections == 0;
+	*hidden = !s->roles_complete && s->other_roles_connections > 0;
+	return NULL;
 }
 
 static int
@@ -288,15 +286,15 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 	in->history_covered_s = oldest_ts > 0 ? (double) (now - oldest_ts) / USECS_PER_SEC : 0;
 
 	/*
-	 * Busy per role is not in the history yet: the role's active sessions
-	 * stand for it (idle in transaction uncounted); without a role, every
-	 * busy state counts.  Churn is counted over every role.
+	 * Busy and churn: the app role's own figures per sample; without a role,
+	 * every client connection's (churn from the established counter, and
+	 * short-lived sessions of the roles the sample names).
 	 */
 	busy = palloc(sizeof(int32) * Max(n, 1));
-	in->busy_from_active = OidIsValid(args->app_role);
+	in->busy_from_active = false;
 	in->scaling_established = 0;
-	in->established_all_roles = true;
-	in->scaling_short_lived = -1;
+	in->established_all_roles = false;
+	in->scaling_short_lived = 0;
 	in->median_connection_age_s = -1;
 
 	for (int i = 0; i < n; i++)
@@ -304,15 +302,29 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		const LgSample *s = &samples[i];
 		int32		scaling = s->client_connections;
 		int32		scaling_active = s->active;
-		int32		scaling_busy;
+		int32		scaling_busy = s->busy_connections;
 		int32		fixed;
 		int32		fixed_active;
 
-		if (OidIsValid(args->app_role) &&
-			!role_counts(s, args->app_role, &scaling, &scaling_active))
-			in->scaling_role_hidden_samples++;
-		scaling_busy = OidIsValid(args->app_role) ? scaling_active :
-			s->active + s->idle_in_transaction + s->idle_in_transaction_aborted;
+		if (OidIsValid(args->app_role))
+		{
+			bool		hidden;
+			const LgRoleCount *rc = role_in_sample(s, args->app_role, &hidden);
+
+			if (hidden)
+				in->scaling_role_hidden_samples++;
+			scaling = rc ? rc->connections : 0;
+			scaling_active = rc ? rc->active : 0;
+			scaling_busy = rc ? rc->busy : 0;
+			in->scaling_established += rc ? rc->established : 0;
+			in->scaling_short_lived += rc ? rc->short_lived : 0;
+		}
+		else
+		{
+			in->scaling_established += s->events[LG_EV_CONNECTIONS_ESTABLISHED];
+			for (int r = 0; r < s->nroles && r < LG_SAMPLE_ROLES; r++)
+				in->scaling_short_lived += s->roles[r].short_lived;
+		}
 
 		/*
 		 * The p95 is over the samples where the scaling clients were doing
@@ -322,7 +334,6 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		if (scaling_busy > 0)
 			busy[nbusy++] = scaling_busy;
 		in->peak_scaling_busy = Max(in->peak_scaling_busy, scaling_busy);
-		in->scaling_established += s->events[LG_EV_CONNECTIONS_ESTABLISHED];
 		fixed = Max(s->client_connections - scaling, 0);
 		fixed_active = Max(s->active - scaling_active, 0);
 
@@ -423,18 +434,45 @@ lg_readiness(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-#define SUMMARY_COLS 15
+/* readiness_summary()'s and readiness_target()'s columns, by version */
+static const LgViewColumn summary_columns[] = {
+	{"users", LG_API_1_0},
+	{"score", LG_API_1_0},
+	{"verdict", LG_API_1_0},
+	{"max_users", LG_API_1_0},
+	{"bottleneck", LG_API_1_0},
+	{"summary", LG_API_1_0},
+	{"connections_per_user", LG_API_1_0},
+	{"connections_per_user_lower_bound", LG_API_1_0},
+	{"fixed_connections", LG_API_1_0},
+	{"demand_connections", LG_API_1_0},
+	{"usable_connections", LG_API_1_0},
+	{"memory_worst_case_bytes", LG_API_1_0},
+	{"ram_bytes", LG_API_1_0},
+	{"baseline_users", LG_API_1_0},
+	{"app_role", LG_API_1_0},
+	{"connection_pattern", LG_API_1_1},
+	{"held_connections", LG_API_1_1},
+	{"held_connections_projected", LG_API_1_1},
+	{"busy_p95", LG_API_1_1},
+	{"busy_p95_projected", LG_API_1_1},
+	{"pool_size", LG_API_1_1},
+};
+
+#define SUMMARY_COLS lengthof(summary_columns)
 
 static Datum
-summary_row(FunctionCallInfo fcinfo, const ReadinessArgs *args,
+summary_row(FunctionCallInfo fcinfo, LgApiVersion api, const ReadinessArgs *args,
 			const LgReadinessInput *in, const LgReadinessResult *r)
 {
 	TupleDesc	tupdesc;
 	Datum		values[SUMMARY_COLS];
 	bool		nulls[SUMMARY_COLS];
+	int			ncols PG_USED_FOR_ASSERTS_ONLY;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	ncols = lg_view_check_columns(fcinfo, tupdesc, api, summary_columns, lengthof(summary_columns));
 	memset(nulls, true, sizeof(nulls));
 	memset(values, 0, sizeof(values));
 
@@ -468,17 +506,35 @@ summary_row(FunctionCallInfo fcinfo, const ReadinessArgs *args,
 			values[14] = DirectFunctionCall1(namein, CStringGetDatum(args->app_role_name));
 			nulls[14] = false;
 		}
+		/* 1.1: the demand split and the pattern; NULL without a baseline */
+		values[15] = CStringGetTextDatum(lg_pattern_name(r->pattern));
+		nulls[15] = false;
+		if (r->pattern != LG_PATTERN_UNKNOWN)
+		{
+			values[16] = Int64GetDatum(r->held_now);
+			values[17] = Int64GetDatum(r->held_projected);
+			values[18] = Float8GetDatum(r->busy_p95_now);
+			values[19] = Int64GetDatum(r->busy_p95_projected);
+			nulls[16] = nulls[17] = nulls[18] = nulls[19] = false;
+		}
+		if (r->pool_size > 0)
+		{
+			values[20] = Int32GetDatum((int32) r->pool_size);
+			nulls[20] = false;
+		}
 	}
 	else
 	{
 		values[5] = CStringGetTextDatum("loadguard.target_users is 0: set it to the number of concurrent users to assess, e.g. SET loadguard.target_users = 500, or call loadguard.readiness_summary(users).");
 		nulls[5] = false;
 	}
+	/* a 1.0 row type ends before the 1.1 columns: heap_form_tuple stops there */
+	Assert(ncols == tupdesc->natts);
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
-Datum
-lg_readiness_summary(PG_FUNCTION_ARGS)
+static Datum
+readiness_summary_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReadinessArgs args;
 	LgReadinessInput in;
@@ -487,12 +543,24 @@ lg_readiness_summary(PG_FUNCTION_ARGS)
 	lg_require_shmem();
 	parse_args(fcinfo, &args);
 	assess(&args, &in, result);
-	PG_RETURN_DATUM(summary_row(fcinfo, &args, &in, result));
+	PG_RETURN_DATUM(summary_row(fcinfo, api, &args, &in, result));
+}
+
+Datum
+lg_readiness_summary(PG_FUNCTION_ARGS)
+{
+	return readiness_summary_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_readiness_summary_1_1(PG_FUNCTION_ARGS)
+{
+	return readiness_summary_internal(fcinfo, LG_API_1_1);
 }
 
 /* the loadguard.readiness view: readiness_summary(loadguard.target_users) */
-Datum
-lg_readiness_target(PG_FUNCTION_ARGS)
+static Datum
+readiness_target_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReadinessArgs args;
 	LgReadinessInput in;
@@ -501,11 +569,23 @@ lg_readiness_target(PG_FUNCTION_ARGS)
 	lg_require_shmem();
 	memset(&args, 0, sizeof(args));
 	if (lg_target_users == 0)
-		PG_RETURN_DATUM(summary_row(fcinfo, &args, NULL, NULL));
+		PG_RETURN_DATUM(summary_row(fcinfo, api, &args, NULL, NULL));
 
 	args.users = lg_target_users;
 	args.lookback_s = 15 * SECS_PER_MINUTE;
 	result = palloc(sizeof(LgReadinessResult));
 	assess(&args, &in, result);
-	PG_RETURN_DATUM(summary_row(fcinfo, &args, &in, result));
+	PG_RETURN_DATUM(summary_row(fcinfo, api, &args, &in, result));
+}
+
+Datum
+lg_readiness_target(PG_FUNCTION_ARGS)
+{
+	return readiness_target_internal(fcinfo, LG_API_1_0);
+}
+
+Datum
+lg_readiness_target_1_1(PG_FUNCTION_ARGS)
+{
+	return readiness_target_internal(fcinfo, LG_API_1_1);
 }

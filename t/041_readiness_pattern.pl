@@ -61,6 +61,12 @@ like($node->safe_psql('postgres',
 	qr/NOT READY for 60 users.*persistent, mostly idle.*default_pool_size = $pool/,
 	'the summary names the pattern and the pool size');
 
+is($node->safe_psql('postgres',
+		"SELECT connection_pattern || ' ' || held_connections || ' ' || held_connections_projected || ' '
+		        || busy_p95_projected || ' ' || pool_size
+		   FROM loadguard.readiness_summary(60, 30, $lookback, 'app')"),
+	"persistent, mostly idle 32 64 4 $pool", 'readiness_summary has the pattern, held and busy, and the pool size');
+
 # refusals at B = 40: the 32 held plus 8 more app clients, some refused
 my $t1 = $node->safe_psql('postgres', 'SELECT now()');
 my @more;

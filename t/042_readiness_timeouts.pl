@@ -13,12 +13,16 @@ use LoadGuardTest;
 my $node = lg_node('timeouts');
 $node->safe_psql('postgres', 'CREATE ROLE app LOGIN');
 
-my $connstr = $node->connstr('postgres') . " options='-c statement_timeout=30000'";
-my @app = map {
-	my $h = $node->background_psql($connstr, extra_params => [ '-U', 'app' ]);
-	$h->query_safe('SELECT 1');
-	$h;
-} 1 .. 5;
+# the option given at connect, as libpq's PGOPTIONS (Django: OPTIONS)
+my @app;
+{
+	local $ENV{PGOPTIONS} = '-c statement_timeout=30000';
+	@app = map {
+		my $h = $node->background_psql('postgres', extra_params => [ '-U', 'app' ]);
+		$h->query_safe('SELECT 1');
+		$h;
+	} 1 .. 5;
+}
 
 ok(lg_wait_for($node,
 		"SELECT count(*) = 5 FROM pg_stat_activity WHERE usename = 'app'", 'five app sessions'),

@@ -97,6 +97,10 @@ my %sessions = (
 		query => [ hidden => $insufficient, full => q{LIKE 'SELECT ''regress_lg_secret_text''%'} ],
 		policy_action => [ hidden => 'IS NULL',
 			full => q{= 'exempt: application "regress_lg_secretapp" is in loadguard.exempt_applications'} ],
+		statement_timeout_ms => [ hidden => 'IS NULL', full => 'IS NOT NULL' ],
+		idle_in_transaction_session_timeout_ms => [ hidden => 'IS NULL', full => 'IS NOT NULL' ],
+		idle_session_timeout_ms => [ hidden => 'IS NULL', full => 'IS NOT NULL' ],
+		lock_timeout_ms => [ hidden => 'IS NULL', full => 'IS NOT NULL' ],
 	},
 	S2 => {
 		pid => [ both => "= $s2" ],
@@ -114,6 +118,10 @@ my %sessions = (
 		blocking => [ both => "= '{}'" ],
 		query => [ hidden => $insufficient, full => q{LIKE 'UPDATE regress_lg_t SET v = v + 2%'} ],
 		policy_action => [ hidden => 'IS NULL', full => q{LIKE 'none: running for %'} ],
+		statement_timeout_ms => [ hidden => 'IS NULL', full => 'IS NOT NULL' ],
+		idle_in_transaction_session_timeout_ms => [ hidden => 'IS NULL', full => 'IS NOT NULL' ],
+		idle_session_timeout_ms => [ hidden => 'IS NULL', full => 'IS NOT NULL' ],
+		lock_timeout_ms => [ hidden => 'IS NULL', full => 'IS NOT NULL' ],
 	},
 	# idle in transaction, waiting on nothing and blocking nobody: a reader
 	# who may not see it does not learn that it is listed at all
@@ -133,6 +141,10 @@ my %sessions = (
 		blocking => [ both => "= '{}'" ],
 		query => [ full => q{LIKE 'SELECT ''regress_lg_audit_text''%'} ],
 		policy_action => [ full => q{LIKE 'terminate (dry run): idle in transaction for %'} ],
+		statement_timeout_ms => [ full => 'IS NOT NULL' ],
+		idle_in_transaction_session_timeout_ms => [ full => 'IS NOT NULL' ],
+		idle_session_timeout_ms => [ full => 'IS NOT NULL' ],
+		lock_timeout_ms => [ full => 'IS NOT NULL' ],
 	},
 );
 
