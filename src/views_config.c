@@ -500,8 +500,8 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	SPI_connect();
 
 	/*
-	 * SPI_finish frees SPI's procedure context, where SPI_getvalue and
-	 * palloc would put the input's strings: allocate them in the caller's.
+	 * SPI_finish frees SPI's procedure context, where SPI_getvalue and palloc
+	 * would put the input's strings: allocate them in the caller's.
 	 */
 	spicxt = MemoryContextSwitchTo(callercxt);
 	read_pg_settings(in);
