@@ -230,6 +230,7 @@ case " $TIERS " in *" fleet "*)
 	cp -r test grafana "$FLEETDIR/"
 	chmod -R a+rX "$FLEETDIR"
 	[ "$(id -u)" = 0 ] && chown -R postgres: "$FLEETDIR"
+	LG_PACKAGES="patroni etcd-server" lg_install_packages
 	if ! command -v patroni >/dev/null || ! command -v etcd >/dev/null; then
 		echo "patroni or etcd missing (packages patroni, etcd-server)"
 		fail fleet-packages
