@@ -12,17 +12,26 @@
  */
 #include "postgres.h"
 
+#include <sys/stat.h>
+
 #include "access/htup_details.h"
+#include "access/xlog.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
+#include "common/string.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "postmaster/postmaster.h"
+#include "storage/fd.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/varlena.h"
 
 #include "loadguard.h"
+#include "overrides.h"
 #include "readiness.h"
 #include "roles.h"
 #include "settings_rules.h"
@@ -236,29 +245,206 @@ read_roles_without_timeout(LgSettingsInput *in)
 	in->login_roles = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), "t") == 0;
 }
 
-/* role and database overrides of log_min_messages that hide errors */
+/* fix statements in the order ORDER BY would give them */
+static int
+statement_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *) a;
+	const char *y = *(const char *const *) b;
+
+	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
+}
+
+/*
+ * Role and database overrides of log_min_messages that hide errors, as the
+ * RESET statements that remove them (overrides.c's scan: also ALTER ROLE
+ * ALL, and no failure on a role dropped meanwhile).
+ */
 static void
 read_log_min_messages_resets(LgSettingsInput *in)
 {
-	int			ret;
+	LgOverride *overrides;
+	int			n = lg_overrides_read(&overrides);
+	char	  **stmts = palloc(sizeof(char *) * Max(n, 1));
+	int			nstmts = 0;
+	StringInfoData buf;
 
-	ret = SPI_execute(
-					  "SELECT pg_catalog.string_agg(CASE"
-					  "         WHEN s.setrole <> 0 AND s.setdatabase <> 0 THEN"
-					  "           format('ALTER ROLE %I IN DATABASE %I RESET log_min_messages;', r.rolname, d.datname)"
-					  "         WHEN s.setrole <> 0 THEN format('ALTER ROLE %I RESET log_min_messages;', r.rolname)"
-					  "         ELSE format('ALTER DATABASE %I RESET log_min_messages;', d.datname)"
-					  "       END, ' ' ORDER BY 1)"
-					  "  FROM pg_catalog.pg_db_role_setting s"
-					  "  LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole"
-					  "  LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase,"
-					  "       pg_catalog.unnest(s.setconfig) c"
-					  " WHERE lower(c) IN ('log_min_messages=log', 'log_min_messages=fatal', 'log_min_messages=panic')",
-					  true, 0);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "SPI_execute failed: %d", ret);
-	in->log_min_messages_resets = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	for (int i = 0; i < n; i++)
+	{
+		LgOverrideScope scope;
+		char	   *role;
+		char	   *db;
+
+		if (pg_strcasecmp(overrides[i].name, "log_min_messages") == 0 &&
+			level_hides_errors(overrides[i].value) &&
+			lg_override_describe(&overrides[i], &scope, &role, &db, &stmts[nstmts]))
+			nstmts++;
+	}
+	qsort(stmts, nstmts, sizeof(char *), statement_cmp);
+	initStringInfo(&buf);
+	for (int i = 0; i < nstmts; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? " " : "", stmts[i]);
+	in->log_min_messages_resets = nstmts > 0 ? buf.data : NULL;
 }
+
+/* a /proc/<pid>/cmdline as one line, arguments separated by spaces */
+static char *
+read_cmdline(pid_t pid, pid_t *ppid)
+{
+	char		path[64];
+	char		buf[1024];
+	FILE	   *f;
+	size_t		n;
+
+	*ppid = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+	if ((f = AllocateFile(path, "r")) != NULL)
+	{
+		int			parent;
+
+		/* "pid (comm) state ppid": comm may hold spaces, skip to the last ')' */
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		FreeFile(f);
+		if (strrchr(buf, ')') && sscanf(strrchr(buf, ')') + 1, " %*c %d", &parent) == 1)
+			*ppid = parent;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
+	if ((f = AllocateFile(path, "r")) == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	FreeFile(f);
+	if (n == 0)
+		return NULL;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	return pstrdup(buf);
+}
+
+/* does the YAML file at path say data_dir: <DataDir>? */
+static bool
+config_names_data_dir(const char *path)
+{
+	FILE	   *f = AllocateFile(path, "r");
+	char		line[MAXPGPATH + 64];
+	bool		found = false;
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+	{
+		char	   *p = line;
+		size_t		len;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "data_dir:", 9) != 0)
+			continue;
+		p += 9;
+		while (*p == ' ' || *p == '\'' || *p == '"')
+			p++;
+		len = strlen(DataDir);
+		found = strncmp(p, DataDir, len) == 0 &&
+			(p[len] == '\n' || p[len] == '\0' || p[len] == '\'' || p[len] == '"' ||
+			 p[len] == ' ' || (p[len] == '/' && (p[len + 1] == '\n' || p[len + 1] == '\0')));
+	}
+	FreeFile(f);
+	return found;
+}
+
+static char *
+find_patroni_config(void)
+{
+	DIR		   *dir = AllocateDir("/proc");
+	struct dirent *de;
+	char	   *result = NULL;
+	uid_t		me = geteuid();
+
+	if (dir == NULL)
+		return NULL;
+	while (result == NULL && (de = ReadDir(dir, "/proc")) != NULL)
+	{
+		char		path[MAXPGPATH];
+		struct stat st;
+		pid_t		parent;
+		char	   *cmd;
+		char	   *last;
+
+		if (strspn(de->d_name, "0123456789") != strlen(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s", de->d_name);
+		if (stat(path, &st) != 0 || st.st_uid != me)
+			continue;
+		cmd = read_cmdline(atoi(de->d_name), &parent);
+		if (cmd == NULL || strstr(cmd, "patroni") == NULL || strstr(cmd, "patronictl") != NULL)
+			continue;
+		last = strrchr(cmd, ' ');
+		if (last && (pg_str_endswith(last, ".yml") || pg_str_endswith(last, ".yaml")) &&
+			config_names_data_dir(last + 1))
+			result = pstrdup(last + 1);
+	}
+	FreeDir(dir);
+	return result;
+}
+
+/*
+ * How this server was started: Patroni (patroni.dynamic.json, which Patroni
+ * keeps in the data directory of every member; its configuration file found
+ * among this user's processes), the command line from postmaster.opts, the
+ * process that started the postmaster, and whether it is a hot standby.  Files that cannot be read leave the fields NULL.
+ */
+static LgServerStart *
+read_server_start(void)
+{
+	LgServerStart *start = palloc0(sizeof(LgServerStart));
+	char	   *path;
+	struct stat st;
+	FILE	   *f;
+	const char *cluster = GetConfigOption("cluster_name", true, false);
+
+	start->standby = RecoveryInProgress();
+
+	path = psprintf("%s/patroni.dynamic.json", DataDir);
+	start->patroni = stat(path, &st) == 0;
+
+	path = psprintf("%s/postmaster.opts", DataDir);
+	if ((f = AllocateFile(path, "r")) != NULL)
+	{
+		char		line[1024];
+
+		if (fgets(line, sizeof(line), f))
+		{
+			line[strcspn(line, "\n")] = '\0';
+			start->start_command = pstrdup(line);
+		}
+		FreeFile(f);
+	}
+
+	/* the process that started the postmaster (unless it was reparented) */
+	{
+		pid_t		parent;
+
+		(void) read_cmdline(PostmasterPid, &parent);
+		if (parent > 1)
+			start->started_by = read_cmdline(parent, &parent);
+	}
+
+	/*
+	 * Patroni's configuration file: Patroni daemonizes the postmaster, so it
+	 * is not an ancestor; look for a patroni process of this user whose last
+	 * argument is a .yml naming this data directory.
+	 */
+	if (start->patroni)
+		start->patroni_config = find_patroni_config();
+	if (start->patroni && cluster && cluster[0] != '\0')
+		start->patroni_cluster = pstrdup(cluster);
+	return start;
+}
+
 
 /*
  * The timeouts the application role's sessions run with now, as they
@@ -301,6 +487,9 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 					   int64 ram_bytes)
 {
 	int			nestlevel;
+	LgServerStart *start;
+	MemoryContext callercxt = CurrentMemoryContext;
+	MemoryContext spicxt;
 
 	memset(in, 0, sizeof(*in));
 	in->ram_bytes = ram_bytes;
@@ -309,13 +498,23 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 
 	nestlevel = lg_pin_search_path();
 	SPI_connect();
+
+	/*
+	 * SPI_finish frees SPI's procedure context, where SPI_getvalue and palloc
+	 * would put the input's strings: allocate them in the caller's.
+	 */
+	spicxt = MemoryContextSwitchTo(callercxt);
 	read_pg_settings(in);
+	start = read_server_start();
+	for (int i = 0; i < LG_SET_COUNT; i++)
+		in->v[i].source.start = start;
 	read_roles_without_timeout(in);
-	read_log_min_messages_resets(in);
 	if (OidIsValid(app_role))
 		read_app_defaults(in, app_role);
+	MemoryContextSwitchTo(spicxt);
 	SPI_finish();
 	lg_unpin_search_path(nestlevel);
+	read_log_min_messages_resets(in);
 
 	if (OidIsValid(app_role))
 		read_app_sessions(in, app_role);

@@ -178,6 +178,9 @@ my $cl_fix = $node->safe_psql('postgres',
 unlike($cl_fix, qr/ALTER SYSTEM SET max_connections/, 'readiness proposes no ALTER SYSTEM for it');
 like($cl_fix, qr/given on the server's command line.*max_connections = \d+ where the server is started/,
 	'readiness says where to change it');
+like($cl_fix, qr/Its command line \(postmaster\.opts in the data directory\): .*"max_connections=42"/,
+	'readiness names the command that set it (postmaster.opts)');
+unlike($cl_fix, qr/patronictl/, 'not a Patroni member: no patronictl form');
 my ($cl_sql, $cl_reason) = split /\|/, $node->safe_psql('postgres',
 	"SET loadguard.target_users = 100;
 	 SELECT coalesce(fix_sql, '<none>'), reason FROM loadguard.config_check() WHERE setting = 'max_connections'");

@@ -745,6 +745,21 @@ my %table_checks = (
 			  && to_epoch($_->[0]) >= $t0_ms / 1000 && to_epoch($_->[0]) <= $to_ms / 1000
 		} @$r;
 	},
+	'Node overview' => sub {
+		# the fleet row's line for this node (one datasource here; the fleet
+		# tier, test/grafana_fleet.pl, runs it per node of a Patroni cluster)
+		my ($c, $r) = @_;
+		my %v = map { $c->[$_] => $r->[0][$_] } 0 .. $#$c;
+		my $refused = 0;
+		$refused += $induced{$_}
+		  for qw(rejected_too_many_clients rejected_reserved_slots rejected_database_limit rejected_role_limit);
+		return @$r == 1
+		  && $v{role} eq 'primary'
+		  && $v{'refused in range'} == $refused
+		  && $v{'slots used'} =~ m{^\d+ / \d+$}
+		  && $v{busy} =~ /^\d+$/
+		  && $v{verdict} eq 'NOT READY';
+	},
 	'Readiness verdict' => sub {
 		my ($c, $r) = @_;
 		return @$r == 1 && $r->[0][0] == 1000 && $r->[0][1] eq 'NOT READY';

@@ -2,7 +2,8 @@
 # package installation, and throwaway clusters run as a non-root user with a
 # private socket directory and port.  Source it; it defines functions only.
 
-LG_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-contrib libcmocka-dev libipc-run-perl check-postgres build-essential valgrind"
+# pgbouncer: t/041 proves the pooler fix; prometheus-postgres-exporter: t/090 scrapes it
+LG_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-contrib libcmocka-dev libipc-run-perl check-postgres build-essential valgrind pgbouncer prometheus-postgres-exporter"
 
 lg_say() { printf '\n==> %s\n' "$*"; }
 

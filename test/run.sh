@@ -4,8 +4,9 @@
 #   1. install missing packages (root), 2. build with -Werror and install,
 #   3. cmocka unit tests, 4. pg_regress on a throwaway cluster with loadguard
 #   preloaded, 5. cluster-level TAP tests (PostgreSQL::Test::Cluster, run as a
-#   non-root user, through PGXS's prove_installcheck).  The last line is
-#   "N passed, M failed".
+#   non-root user, through PGXS's prove_installcheck); 6. only when LG_TIERS
+#   names it, the fleet tier (etcd and two Patroni members, test/fleet.sh).
+#   The last line is "N passed, M failed".
 # Selection for development: LG_TIERS="unit regress tap" and LG_TAP="prefix..."
 # (LG_TAP=060 runs t/060*.pl; LG_TAP="001 030" runs both).
 # Stress mode (LG_STRESS=1): one CPU hog per core runs from the first test
@@ -215,6 +216,40 @@ case " $TIERS " in *" tap "*)
 		tap_stop_servers
 		rm -rf "$TAPDIR/tmp_check"
 	done
+	;;
+esac
+
+# The fleet tier (LG_TIERS=fleet, not in the default tiers): Debian's etcd
+# and two Patroni members with loadguard preloaded through Patroni, as a
+# non-root user on loopback (test/fleet.sh, doc/patroni.md).  Each check of
+# the script is one line here; the whole tier is bounded by a timeout.
+case " $TIERS " in *" fleet "*)
+	lg_say "fleet: etcd and two Patroni members"
+	BINDIR=$(lg_pg_bindir)
+	FLEETDIR=$(mktemp -d /tmp/loadguard-fleettop.XXXXXX)
+	cp -r test grafana "$FLEETDIR/"
+	chmod -R a+rX "$FLEETDIR"
+	[ "$(id -u)" = 0 ] && chown -R postgres: "$FLEETDIR"
+	LG_PACKAGES="patroni etcd-server" lg_install_packages
+	if ! command -v patroni >/dev/null || ! command -v etcd >/dev/null; then
+		echo "patroni or etcd missing (packages patroni, etcd-server)"
+		fail fleet-packages
+	else
+		(cd "$FLEETDIR" && lg_as_owner env PATH="$BINDIR:$PATH" \
+			timeout -k 30 "${LG_FLEET_LIMIT:-900}" bash test/fleet.sh "$BINDIR" "$FLEETDIR") >"$LOGDIR/fleet.log" 2>&1
+		rc=$?
+		while IFS= read -r line; do
+			case $line in
+			"ok "*) pass "fleet/${line#ok * - }" ;;
+			"not ok "*) fail "fleet/${line#not ok * - }" ;;
+			esac
+		done <"$LOGDIR/fleet.log"
+		if [ $rc != 0 ]; then
+			grep -v '^ok ' "$LOGDIR/fleet.log" | tail -n 150
+			grep -q '^not ok ' "$LOGDIR/fleet.log" || fail "fleet (exit $rc)"
+		fi
+	fi
+	rm -rf "$FLEETDIR"
 	;;
 esac
 

@@ -94,6 +94,18 @@ lg_format_duration(char *buf, size_t len, int64_t us)
 		snprintf(buf, len, "%.1f s", seconds);
 }
 
+/*
+ * Patroni connects as a superuser with application_name "Patroni" (later
+ * versions add a suffix: "Patroni heartbeat", "Patroni restapi"); cutting
+ * those sessions would make it see a dead node and fail over.
+ */
+bool
+lg_is_cluster_manager(const char *application_name)
+{
+	return strncmp(application_name, "Patroni", 7) == 0 &&
+		(application_name[7] == '\0' || application_name[7] == ' ');
+}
+
 static LgExemptWhy
 exemption(const LgSession *s, const LgPolicySettings *settings,
 		  char *reason, size_t len)
@@ -102,6 +114,11 @@ exemption(const LgSession *s, const LgPolicySettings *settings,
 	{
 		snprintf(reason, len, "not a client backend");
 		return LG_EXEMPT_NOT_CLIENT;
+	}
+	if (lg_is_cluster_manager(s->application_name))
+	{
+		snprintf(reason, len, "Patroni's own session (application \"%s\")", s->application_name);
+		return LG_EXEMPT_CLUSTER_MANAGER;
 	}
 	if (s->pid == settings->own_pid)
 	{

@@ -65,6 +65,9 @@ typedef enum LgPolicyRule
 	LG_RULE_COUNT
 } LgPolicyRule;
 
+/* is this application_name Patroni's own ("Patroni", "Patroni heartbeat"...)? */
+extern bool lg_is_cluster_manager(const char *application_name);
+
 typedef enum LgExemptWhy
 {
 	LG_EXEMPT_NOT_EXEMPT = 0,
@@ -73,7 +76,8 @@ typedef enum LgExemptWhy
 	LG_EXEMPT_SUPERUSER,
 	LG_EXEMPT_ROLE,
 	LG_EXEMPT_DATABASE,
-	LG_EXEMPT_APPLICATION
+	LG_EXEMPT_APPLICATION,
+	LG_EXEMPT_CLUSTER_MANAGER	/* Patroni's own sessions */
 } LgExemptWhy;
 
 #define LG_POLICY_REASON_LEN	256

@@ -465,6 +465,7 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 			char		lit[32];
 			char		stmt[LG_RULE_TEXT_LEN];
 			char		action[LG_RULE_TEXT_LEN];
+			const LgServerStart *start = in->settings.v[LG_SET_MAX_CONNECTIONS].source.start;
 
 			snprintf(lit, sizeof(lit), "%lld", (long long) new_max);
 			lg_setting_fix("max_connections", lit, &in->settings.v[LG_SET_MAX_CONNECTIONS].source,
@@ -473,8 +474,12 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 				set_text(row->fix, "%s then restart the server.", stmt);
 			else
 				set_text(row->fix, "%s", action);
-			append_text(row->fix, " Worst-case memory at %lld connections: %s (%d%% of %s RAM). Raise max_connections on hot standbys first: a standby needs at least the primary's value.",
+			append_text(row->fix, " Worst-case memory at %lld connections: %s (%d%% of %s RAM).",
 						(long long) new_max, membuf, pct_of_ram(in, new_mem), rambuf);
+			if (start && start->standby)
+				append_text(row->fix, " This node is a hot standby: its max_connections must stay at least the primary's (recovery pauses otherwise), so raise the primary's no further than the standbys', restarting the standbys first.");
+			else
+				append_text(row->fix, " Raise max_connections on hot standbys first: a standby needs at least the primary's value.");
 			row->restart_required = true;
 		}
 		if (out->connections_per_user_lower_bound)

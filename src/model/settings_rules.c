@@ -166,37 +166,98 @@ pretty_bytes(char *buf, int buflen, int64_t bytes)
 }
 
 void
+lg_patroni_fix(const char *name, const char *lit, const LgServerStart *start,
+			   bool restart, char *out, int outlen)
+{
+	const char *cfg = start && start->patroni_config ? start->patroni_config : "<patroni.yml>";
+	const char *cluster = start && start->patroni_cluster ? start->patroni_cluster : "<cluster>";
+	size_t		litlen = strlen(lit);
+	int			len;
+
+	/* --pg takes the bare value: '8MB' -> 8MB */
+	if (litlen >= 2 && lit[0] == '\'' && lit[litlen - 1] == '\'')
+	{
+		lit++;
+		litlen -= 2;
+	}
+	len = snprintf(out, outlen, "patronictl -c %s edit-config %s --pg %s=%.*s --force",
+				   cfg, cluster, name, (int) litlen, lit);
+	if (len < 0 || len >= outlen)
+		return;
+	if (restart)
+		snprintf(out + len, outlen - len,
+				 ", then patronictl -c %s restart %s --role replica --pending --force, then patronictl -c %s restart %s --role primary --pending --force (replicas first: a hot standby needs at least the primary's value)",
+				 cfg, cluster, cfg, cluster);
+	else
+		snprintf(out + len, outlen - len, " (Patroni reloads every member)");
+}
+
+/*
+ * A value given on the command line by something other than Patroni: name
+ * where the server is started, as far as the glue could see it.
+ */
+static void
+command_line_action(const char *name, const char *lit, const LgServerStart *start,
+					char *action)
+{
+	set_text(action, "%s is given on the server's command line (postgres -c %s=...), which ALTER SYSTEM cannot override: set %s = %s where the server is started and restart it.",
+			 name, name, name, lit);
+	if (start && start->started_by && start->started_by[0] != '\0')
+		append_text(action, " The server was started by: %s.", start->started_by);
+	if (start && start->start_command && start->start_command[0] != '\0')
+		append_text(action, " Its command line (postmaster.opts in the data directory): %s.",
+					start->start_command);
+	else
+		append_text(action, " postmaster.opts in the data directory shows that command line (a systemd unit, pg_ctl -o, or a service's options).");
+}
+
+void
 lg_setting_fix(const char *name, const char *lit, const LgSettingSource *src,
 			   bool restart, char *fix, char *action)
 {
+	const LgServerStart *start = src->start;
+
 	fix[0] = '\0';
 	action[0] = '\0';
 	switch (src->kind)
 	{
-		case LG_SRC_COMMAND_LINE:
-			set_text(action, "%s is given on the server's command line (postgres -c %s=..., as Patroni and some service files do; postmaster.opts in the data directory shows the command), which ALTER SYSTEM cannot override: set %s = %s where the server is started (Patroni: patronictl edit-config, postgresql.parameters) and restart it.",
-					 name, name, name, lit);
-			break;
 		case LG_SRC_DATABASE:
 			set_text(fix, "ALTER DATABASE %s SET %s = %s;", src->database_sql, name, lit);
-			break;
+			return;
 		case LG_SRC_ROLE:
 			set_text(fix, "ALTER ROLE %s SET %s = %s;", src->role_sql, name, lit);
-			break;
+			return;
 		case LG_SRC_DATABASE_ROLE:
 			set_text(fix, "ALTER ROLE %s IN DATABASE %s SET %s = %s;",
 					 src->role_sql, src->database_sql, name, lit);
-			break;
+			return;
+		case LG_SRC_COMMAND_LINE:
 		case LG_SRC_DEFAULT:
 		case LG_SRC_FILE:
 		case LG_SRC_ENVIRONMENT:
 		case LG_SRC_SESSION:
-			if (restart)
-				set_text(fix, "ALTER SYSTEM SET %s = %s;", name, lit);
-			else
-				set_text(fix, "ALTER SYSTEM SET %s = %s; SELECT pg_reload_conf();", name, lit);
 			break;
 	}
+
+	/*
+	 * Server-wide values.  Patroni owns them on every member (the same value
+	 * everywhere, some on the command line): ALTER SYSTEM would change one
+	 * node only, or nothing.
+	 */
+	if (start && start->patroni)
+	{
+		char		cmd[LG_RULE_TEXT_LEN];
+
+		lg_patroni_fix(name, lit, start, restart || src->kind == LG_SRC_COMMAND_LINE,
+					   cmd, sizeof(cmd));
+		set_text(action, "Patroni manages this server: %s.", cmd);
+	}
+	else if (src->kind == LG_SRC_COMMAND_LINE)
+		command_line_action(name, lit, start, action);
+	else if (restart)
+		set_text(fix, "ALTER SYSTEM SET %s = %s;", name, lit);
+	else
+		set_text(fix, "ALTER SYSTEM SET %s = %s; SELECT pg_reload_conf();", name, lit);
 }
 
 static const char *const setting_names[LG_SET_COUNT] = {
@@ -241,7 +302,8 @@ row_fix(LgSettingRow *row, const LgSettingValue *v, const char *lit)
 	{
 		append_text(row->reason, " %s", row->action);
 		/* a command-line value needs a restart whatever the setting */
-		row->restart_required = true;
+		if (v->source.kind == LG_SRC_COMMAND_LINE)
+			row->restart_required = true;
 	}
 }
 

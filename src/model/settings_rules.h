@@ -39,6 +39,23 @@ typedef enum LgSourceKind
 	LG_SRC_SESSION				/* connect options or SET: one session only */
 } LgSourceKind;
 
+/*
+ * How the server was started, as the glue found it: under Patroni (which
+ * owns the server-wide configuration of every member and passes some
+ * settings on the command line), or by something else whose command line
+ * postmaster.opts records.  One per server; every LgSettingSource of a
+ * server-wide value points to it (NULL: nothing known).
+ */
+typedef struct LgServerStart
+{
+	bool		patroni;		/* managed by Patroni */
+	const char *patroni_config; /* Patroni's configuration file, or NULL */
+	const char *patroni_cluster;	/* Patroni's scope (cluster_name), or NULL */
+	const char *start_command;	/* the server's command line (postmaster.opts) */
+	const char *started_by;		/* the parent process's command line, or NULL */
+	bool		standby;		/* this node is a hot standby */
+} LgServerStart;
+
 typedef struct LgSettingSource
 {
 	LgSourceKind kind;
@@ -46,6 +63,7 @@ typedef struct LgSettingSource
 	const char *database_sql;	/* quoted identifier: DATABASE, DATABASE_ROLE */
 	const char *where;			/* shown as config_check.source: file:line,
 								 * ... */
+	const LgServerStart *start; /* how the server was started, or NULL */
 } LgSettingSource;
 
 typedef enum LgSettingId
@@ -161,6 +179,16 @@ extern int64_t lg_setting_base_value(int64_t value, const char *unit);
 extern void lg_setting_fix(const char *name, const char *value_literal,
 						   const LgSettingSource *src, bool restart,
 						   char *fix, char *action);
+
+/*
+ * Patroni's form of a server-wide change: "patronictl -c <config>
+ * edit-config <cluster> --pg name=value --force", and with restart the
+ * pending restart of the replicas, then of the primary.  value_literal may
+ * be SQL-quoted ('8MB'); the quotes are dropped.
+ */
+extern void lg_patroni_fix(const char *name, const char *value_literal,
+						   const LgServerStart *start, bool restart,
+						   char *out, int outlen);
 
 /* one setting's row (id < LG_SET_ROW_COUNT) */
 extern void lg_setting_rule(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row);

@@ -275,6 +275,23 @@ test_exemptions(void **state)
 	d = decide(&s, &p, 100, NULL);
 	assert_int_equal(d.verdict, LG_VERDICT_CANCEL);
 
+	/* Patroni's own sessions are never touched, whatever the settings */
+	p.terminate_superusers = true;
+	snprintf(s.application_name, sizeof(s.application_name), "Patroni");
+	s.is_superuser = true;
+	d = decide(&s, &p, 100, NULL);
+	assert_int_equal(d.verdict, LG_VERDICT_EXEMPT);
+	assert_int_equal(d.exempt, LG_EXEMPT_CLUSTER_MANAGER);
+	snprintf(s.application_name, sizeof(s.application_name), "Patroni heartbeat");
+	d = decide(&s, &p, 100, NULL);
+	assert_int_equal(d.exempt, LG_EXEMPT_CLUSTER_MANAGER);
+	/* ... and only those: a look-alike name is not exempt */
+	snprintf(s.application_name, sizeof(s.application_name), "Patronizer");
+	d = decide(&s, &p, 100, NULL);
+	assert_int_equal(d.verdict, LG_VERDICT_CANCEL);
+	s.is_superuser = false;
+	p.terminate_superusers = false;
+
 	/* exempt sessions say so even when nothing is stuck */
 	s = client(LG_STATE_IDLE, SEC);
 	s.is_superuser = true;

@@ -917,6 +917,37 @@ test_connections_fix_command_line(void **state)
 	assert_true(row->restart_required);
 }
 
+/* under Patroni the max_connections fix is patronictl's, never ALTER SYSTEM */
+static void
+test_connections_fix_patroni(void **state)
+{
+	LgReadinessInput in = base_input();
+	LgReadinessResult r;
+	const LgCheckRow *row;
+	LgServerStart start = {0};
+
+	(void) state;
+	start.patroni = true;
+	start.patroni_config = "/etc/patroni/n1.yml";
+	start.patroni_cluster = "shop";
+	in.users = 98;
+	in.settings.v[LG_SET_MAX_CONNECTIONS].source.kind = LG_SRC_COMMAND_LINE;
+	in.settings.v[LG_SET_MAX_CONNECTIONS].source.start = &start;
+	lg_readiness_assess(&in, &r);
+	row = row_of(&r, "connections");
+	assert_null(strstr(row->fix, "ALTER SYSTEM"));
+	assert_non_null(strstr(row->fix, "patronictl -c /etc/patroni/n1.yml edit-config shop --pg max_connections=126 --force"));
+	assert_non_null(strstr(row->fix, "restart shop --role replica --pending --force, then"));
+	assert_non_null(strstr(row->fix, "Raise max_connections on hot standbys first"));
+	assert_true(row->restart_required);
+
+	/* on a hot standby: the reminder that it must stay >= the primary's */
+	start.standby = true;
+	lg_readiness_assess(&in, &r);
+	row = row_of(&r, "connections");
+	assert_non_null(strstr(row->fix, "This node is a hot standby: its max_connections must stay at least the primary's"));
+}
+
 int
 main(void)
 {
@@ -941,6 +972,7 @@ main(void)
 		cmocka_unit_test(test_pooled_pattern),
 		cmocka_unit_test(test_per_request_pattern),
 		cmocka_unit_test(test_connections_fix_command_line),
+		cmocka_unit_test(test_connections_fix_patroni),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

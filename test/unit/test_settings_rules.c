@@ -104,7 +104,7 @@ test_base_value(void **state)
 static void
 test_fix_follows_source(void **state)
 {
-	LgSettingSource src = {LG_SRC_FILE, "app", "shop", "postgresql.conf:12"};
+	LgSettingSource src = {LG_SRC_FILE, "app", "shop", "postgresql.conf:12", NULL};
 	char		fix[LG_RULE_TEXT_LEN];
 	char		action[LG_RULE_TEXT_LEN];
 
@@ -132,7 +132,108 @@ test_fix_follows_source(void **state)
 	assert_non_null(strstr(action, "command line"));
 	assert_non_null(strstr(action, "ALTER SYSTEM cannot override"));
 	assert_non_null(strstr(action, "max_connections = 200"));
-	assert_non_null(strstr(action, "patronictl edit-config"));
+	assert_non_null(strstr(action, "where the server is started"));
+	assert_non_null(strstr(action, "postmaster.opts"));
+	assert_null(strstr(action, "patronictl"));
+}
+
+/* not Patroni: the command line is named as the place to change */
+static void
+test_command_line_names_place(void **state)
+{
+	LgServerStart start = {0};
+	LgSettingSource src = {0};
+	char		fix[LG_RULE_TEXT_LEN];
+	char		action[LG_RULE_TEXT_LEN];
+
+	(void) state;
+	start.start_command = "/usr/lib/postgresql/15/bin/postgres \"-D\" \"/srv/pg\" \"-c\" \"max_connections=50\"";
+	start.started_by = "/usr/bin/runsv postgres";
+	src.kind = LG_SRC_COMMAND_LINE;
+	src.start = &start;
+	lg_setting_fix("max_connections", "200", &src, true, fix, action);
+	assert_string_equal(fix, "");
+	assert_non_null(strstr(action, "The server was started by: /usr/bin/runsv postgres."));
+	assert_non_null(strstr(action, "\"max_connections=50\""));
+	assert_null(strstr(action, "patronictl"));
+}
+
+/* Patroni owns every server-wide setting on every member */
+static void
+test_patroni_fix(void **state)
+{
+	LgServerStart start = {0};
+	LgSettingSource src = {0};
+	char		fix[LG_RULE_TEXT_LEN];
+	char		action[LG_RULE_TEXT_LEN];
+	char		out[LG_RULE_TEXT_LEN];
+
+	(void) state;
+	start.patroni = true;
+	start.patroni_config = "/etc/patroni/node1.yml";
+	start.patroni_cluster = "shop";
+	src.start = &start;
+
+	/*
+	 * command line (max_connections): edit-config, then restart replicas
+	 * first
+	 */
+	src.kind = LG_SRC_COMMAND_LINE;
+	lg_setting_fix("max_connections", "200", &src, true, fix, action);
+	assert_string_equal(fix, "");
+	assert_null(strstr(action, "ALTER SYSTEM"));
+	assert_non_null(strstr(action, "patronictl -c /etc/patroni/node1.yml edit-config shop --pg max_connections=200 --force, then patronictl -c /etc/patroni/node1.yml restart shop --role replica --pending --force, then patronictl -c /etc/patroni/node1.yml restart shop --role primary --pending --force"));
+
+	/* a file value under Patroni is Patroni's too; reloadable: no restart */
+	src.kind = LG_SRC_FILE;
+	lg_setting_fix("work_mem", "'8MB'", &src, false, fix, action);
+	assert_string_equal(fix, "");
+	assert_non_null(strstr(action, "edit-config shop --pg work_mem=8MB --force (Patroni reloads every member)"));
+	assert_null(strstr(action, "restart"));
+
+	/*
+	 * a command-line value always needs the restart, even when reloadable
+	 * elsewhere
+	 */
+	src.kind = LG_SRC_COMMAND_LINE;
+	lg_setting_fix("max_locks_per_transaction", "128", &src, false, fix, action);
+	assert_non_null(strstr(action, "--pending"));
+
+	/* role and database defaults stay SQL: they replicate to every member */
+	src.kind = LG_SRC_ROLE;
+	src.role_sql = "app";
+	lg_setting_fix("statement_timeout", "'30s'", &src, false, fix, action);
+	assert_string_equal(fix, "ALTER ROLE app SET statement_timeout = '30s';");
+	assert_string_equal(action, "");
+
+	/* unknown config and scope: placeholders, never a wrong path */
+	lg_patroni_fix("max_connections", "150", NULL, false, out, sizeof(out));
+	assert_string_equal(out, "patronictl -c <patroni.yml> edit-config <cluster> --pg max_connections=150 --force (Patroni reloads every member)");
+}
+
+/* the config_check row under Patroni: no SQL fix, restart only where needed */
+static void
+test_patroni_rows(void **state)
+{
+	LgSettingsInput in;
+	LgServerStart start = {0};
+	LgSettingRow row;
+
+	(void) state;
+	in = base_input();
+	start.patroni = true;
+	start.patroni_config = "/p.yml";
+	start.patroni_cluster = "c";
+	for (int i = 0; i < LG_SET_COUNT; i++)
+		in.v[i].source.start = &start;
+	in.v[LG_SET_SHARED_BUFFERS].value = 128 * 1024 * 1024;
+	in.v[LG_SET_SHARED_BUFFERS].source.kind = LG_SRC_FILE;
+	lg_setting_rule(&in, LG_SET_SHARED_BUFFERS, &row);
+	assert_int_not_equal(row.severity, LG_SEV_OK);
+	assert_string_equal(row.fix, "");
+	assert_non_null(strstr(row.reason, "patronictl -c /p.yml edit-config c --pg shared_buffers="));
+	assert_non_null(strstr(row.reason, "restart c --role replica --pending --force"));
+	assert_true(row.restart_required);
 }
 
 static void
@@ -352,7 +453,7 @@ test_other_rules(void **state)
 static void
 test_override_rule(void **state)
 {
-	LgSettingSource src = {LG_SRC_ROLE, "\"Lg App\"", NULL, NULL};
+	LgSettingSource src = {LG_SRC_ROLE, "\"Lg App\"", NULL, NULL, NULL};
 	LgSettingRow row;
 
 	(void) state;
@@ -380,6 +481,9 @@ main(void)
 		cmocka_unit_test(test_base_value),
 		cmocka_unit_test(test_fix_follows_source),
 		cmocka_unit_test(test_command_line_row),
+		cmocka_unit_test(test_command_line_names_place),
+		cmocka_unit_test(test_patroni_fix),
+		cmocka_unit_test(test_patroni_rows),
 		cmocka_unit_test(test_memory_rules),
 		cmocka_unit_test(test_max_connections_rule),
 		cmocka_unit_test(test_statement_timeout_rule),
