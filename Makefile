@@ -50,6 +50,7 @@ OBJS = \
 	src/visibility.o \
 	src/worker.o \
 	src/model/classify.o \
+	src/model/connect_cost.o \
 	src/model/histogram.o \
 	src/model/keydict.o \
 	src/model/lists.o \

@@ -397,6 +397,29 @@ BEGIN
                        coalesce(sm.max_users::text, '-'), coalesce(sm.bottleneck, '-'));
     RETURN QUERY SELECT loadguard.report_wrap(sm.summary, '  summary        ',
                                               '                 ');
+    -- the connection pattern, the demand split and the pooler size (1.1)
+    RETURN QUERY SELECT loadguard.report_wrap(
+        CASE WHEN sm.connection_pattern = 'unknown'
+             THEN 'unknown (pass baseline_users and a lookback that holds the run)'
+             ELSE format('%s: held %s now, %s at %s users; busy p95 %s, peak %s now; %s and %s at %s users',
+                         sm.connection_pattern, sm.held_connections,
+                         sm.held_connections_projected, target,
+                         round(sm.busy_p95::numeric, 1), sm.busy_peak,
+                         sm.busy_p95_projected, sm.busy_peak_projected, target)
+        END, '  pattern        ', '                 ');
+    IF sm.pool_size IS NOT NULL THEN
+        RETURN NEXT format('  pooler         PgBouncer pool_mode = transaction, default_pool_size = %s',
+                           sm.pool_size);
+    END IF;
+    IF sm.connects_measured > 0 AND sm.connection_pattern <> 'unknown' THEN
+        RETURN QUERY SELECT loadguard.report_wrap(
+            format('%s/s opened (at most %s/s); authentication and backend start %s ms on average over %s connections, p95 %s ms (the postmaster''s fork not included)',
+                   round(sm.connections_per_s::numeric, 1),
+                   round(sm.peak_connections_per_s::numeric, 1),
+                   round(sm.connect_avg_ms::numeric, 1), sm.connects_measured,
+                   round(sm.connect_p95_ms::numeric, 1)),
+            '  connecting     ', '                 ');
+    END IF;
     FOR ck IN
         SELECT * FROM loadguard.readiness(target, baseline_users, lookback, app_role)
          WHERE status IN ('fail', 'warn')
@@ -515,13 +538,20 @@ CREATE FUNCTION loadguard.readiness_summary(
     OUT held_connections_projected bigint,
     OUT busy_p95 double precision,
     OUT busy_p95_projected bigint,
-    OUT pool_size integer)
+    OUT pool_size integer,
+    OUT busy_peak bigint,
+    OUT busy_peak_projected bigint,
+    OUT connections_per_s double precision,
+    OUT peak_connections_per_s double precision,
+    OUT connect_avg_ms double precision,
+    OUT connect_p95_ms double precision,
+    OUT connects_measured bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'lg_readiness_summary_1_1'
 LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION loadguard.readiness_summary(integer, integer, interval, name) IS
-  'readiness verdict for the given number of concurrent users: score 0-100, READY / AT RISK / NOT READY, the largest number of users connections and memory hold, the check that limits it, the connection pattern with held and busy connections now and projected, and the pooler size when pooling is the fix';
+  'readiness verdict for the given number of concurrent users: score 0-100, READY / AT RISK / NOT READY, the largest number of users connections and memory hold, the check that limits it, the connection pattern with held and busy connections now and projected, the pooler size when pooling is the fix, connections opened per second and what one costs here (authentication and backend start, measured; the postmaster''s fork not included)';
 
 CREATE FUNCTION loadguard.readiness_target(
     OUT users integer,
@@ -544,7 +574,14 @@ CREATE FUNCTION loadguard.readiness_target(
     OUT held_connections_projected bigint,
     OUT busy_p95 double precision,
     OUT busy_p95_projected bigint,
-    OUT pool_size integer)
+    OUT pool_size integer,
+    OUT busy_peak bigint,
+    OUT busy_peak_projected bigint,
+    OUT connections_per_s double precision,
+    OUT peak_connections_per_s double precision,
+    OUT connect_avg_ms double precision,
+    OUT connect_p95_ms double precision,
+    OUT connects_measured bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'lg_readiness_target_1_1'
 LANGUAGE C VOLATILE;

@@ -80,6 +80,12 @@ SELECT connection_pattern, held_connections, held_connections_projected, busy_p9
        busy_p95_projected, pool_size
   FROM loadguard.readiness_summary(38);
 SELECT status, observed FROM loadguard.readiness(38) WHERE check_name = 'connection_pattern';
+-- what connections cost is measured on every connection, baseline or not:
+-- the earlier tests' connections are in the lookback
+SELECT connects_measured > 0 AS measured, connect_avg_ms > 0 AS avg_positive,
+       connect_p95_ms > 0 AS p95_positive, connections_per_s > 0 AS rate_positive,
+       peak_connections_per_s >= connections_per_s AS peak_at_least_average
+  FROM loadguard.readiness_summary(38);
 
 -- the view: a hint while target_users is 0, the verdict once it is set
 SELECT * FROM loadguard.readiness;

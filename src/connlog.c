@@ -20,6 +20,14 @@
  * those to "(other)"), so the totals stay exact and nobody waits.  Writers
  * allocate nothing, take no lock and never ereport.
  *
+ * Setup time: an established record also carries how long the backend took
+ * from its start right after the postmaster forked it (MyStartTimestamp,
+ * set by InitPostmasterChild) to its startup transaction's commit:
+ * authentication, the startup packet's settings, the database and role
+ * defaults.  The fork itself happens in the postmaster before that clock
+ * starts and is not included.  The worker sums and buckets these per tick
+ * (connect_cost.h).
+ *
  * Which names: an established connection is logged when its startup
  * transaction commits, with its session user and database Oids, its
  * application_name and client address, exactly as the sampler will key the
@@ -74,6 +82,7 @@ typedef struct LgConnRecord
 	Oid			roleid;			/* established and ended: known */
 	Oid			dbid;			/* established: known */
 	int64		lifetime_us;	/* ended */
+	int64		setup_us;		/* established: backend start to ready */
 	char		role[NAMEDATALEN];	/* refused: as asked for */
 	char		database[NAMEDATALEN];	/* refused: as asked for */
 	char		application[NAMEDATALEN];
@@ -160,6 +169,7 @@ begin_record(LgConnRecordKind kind, uint64 generation, uint64 *pos)
 	slot->roleid = InvalidOid;
 	slot->dbid = InvalidOid;
 	slot->lifetime_us = 0;
+	slot->setup_us = 0;
 	slot->role[0] = slot->database[0] = slot->application[0] = slot->client[0] = '\0';
 	return slot;
 }
@@ -195,6 +205,7 @@ lg_connlog_established(void)
 	static bool exit_registered = false;
 	LgConnRecord *slot;
 	uint64		pos;
+	TimestampTz ready = GetCurrentTimestamp();
 
 	if (lg_connlog == NULL)
 		return;
@@ -212,6 +223,7 @@ lg_connlog_established(void)
 	}
 	slot->roleid = GetSessionUserId();
 	slot->dbid = MyDatabaseId;
+	slot->setup_us = Max(ready - MyStartTimestamp, 0);
 	/* the GUC, as the sampler will see it in the session's status */
 	if (application_name)
 		strlcpy(slot->application, application_name, NAMEDATALEN);
@@ -332,7 +344,7 @@ overflow_delta(pg_atomic_uint64 *counter, uint64 *seen)
 
 void
 lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
-				 LgNameCounts *names)
+				 LgNameCounts *names, LgConnectCost *cost)
 {
 	uint64		tail = lg_connlog->tail;
 	int			avail = 0;
@@ -346,6 +358,7 @@ lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
 	bool		need_lookup = false;
 
 	memset(names, 0, sizeof(*names));
+	lg_connect_cost_clear(cost);
 
 	/* how many records are written, in order, from the tail */
 	while (avail < LG_CONNLOG_SLOTS &&
@@ -425,8 +438,15 @@ lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
 			c->roleid = r->roleid;
 			c->established = r->kind == LG_CONN_ESTABLISHED ? 1 : 0;
 			c->refused = r->kind == LG_CONN_REFUSED ? 1 : 0;
+			if (r->kind == LG_CONN_ESTABLISHED)
+			{
+				c->connect_count = 1;
+				c->connect_us = r->setup_us;
+			}
 			nroles++;
 		}
+		if (r->kind == LG_CONN_ESTABLISHED)
+			lg_connect_cost_add(cost, (uint64) r->setup_us);
 
 		/*
 		 * roles and databases by Oid, as the sampler keys them; unknown ones

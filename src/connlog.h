@@ -17,6 +17,7 @@
 #include "datatype/timestamp.h"
 #include "storage/lwlock.h"
 
+#include "connect_cost.h"
 #include "names.h"
 #include "sample.h"
 #include "session.h"
@@ -43,6 +44,8 @@ typedef struct LgRoleChurn
 	int32		refused;
 	int32		ended;
 	int32		short_lived;
+	int32		connect_count;	/* established with a setup time */
+	int64		connect_us;		/* their setup times, summed */
 } LgRoleChurn;
 
 /* Per-name established/refused deltas since the previous drain. */
@@ -61,10 +64,11 @@ typedef struct LgNameCounts
  * pg_authid and pg_database (needs the worker's shared-catalog access).
  * Palloc'd in the current memory context.  generation is the events reset
  * generation: records of an older one are dropped from the since-reset
- * counts (they were counted before the reset).
+ * counts (they were counted before the reset).  *cost receives the setup
+ * times of the connections established since the previous drain.
  */
 extern void lg_connlog_drain(uint64 generation, LgRoleChurn **roles, int *nroles,
-							 LgNameCounts *names);
+							 LgNameCounts *names, LgConnectCost *cost);
 
 extern Size lg_connlog_shmem_size(void);
 extern void lg_connlog_shmem_init(LWLock *lock);

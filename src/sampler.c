@@ -584,6 +584,8 @@ lg_fill_roles(LgSample *sample, LgRoleCount *roles, int n)
 			r->refused += roles[i].refused;
 			r->ended += roles[i].ended;
 			r->short_lived += roles[i].short_lived;
+			r->connect_count += roles[i].connect_count;
+			r->connect_us += roles[i].connect_us;
 		}
 		else
 			roles[distinct++] = roles[i];
@@ -666,6 +668,8 @@ lg_tick_finish_tallies(LgTickState *ts, LgSample *sample, int ntallies[LG_DIM_CO
 		r->refused = churn[i].refused;
 		r->ended = churn[i].ended;
 		r->short_lived = churn[i].short_lived;
+		r->connect_count = churn[i].connect_count;
+		r->connect_us = churn[i].connect_us;
 	}
 	lg_fill_roles(sample, ts->roles, nroles);
 	ts->last_distinct = most;
@@ -681,6 +685,7 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	LgRoleChurn *churn;
 	int			nchurn;
 	LgNameCounts counts;
+	LgConnectCost cost;
 	TimestampTz oldest_iit = 0;
 	TimestampTz oldest_query = 0;
 	TimestampTz oldest_xact = 0;
@@ -691,7 +696,11 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	 * first the connection log, so that a session counted now is established
 	 * already
 	 */
-	lg_connlog_drain(lg_events_generation(), &churn, &nchurn, &counts);
+	lg_connlog_drain(lg_events_generation(), &churn, &nchurn, &counts, &cost);
+	sample->connect_count = (int32) Min(cost.count, PG_INT32_MAX);
+	sample->connect_us = cost.sum_us;
+	for (int b = 0; b < LG_CONNECT_BUCKETS; b++)
+		sample->connect_buckets[b] = (uint32) Min(cost.buckets[b], PG_UINT32_MAX);
 	ts = lg_tick_state();
 	lg_tick_trim_dictionaries(ts);
 	nwaiters = lg_lock_waiters(ts->lock_waiters);

@@ -28,6 +28,7 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "connect_cost.h"
 #include "events.h"
 #include "history.h"
 #include "loadguard.h"
@@ -274,6 +275,8 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 	int			n;
 	int32	   *busy;
 	int			nbusy = 0;
+	LgConnectCost scaling_cost;
+	LgConnectCost all_cost;
 
 	/* a lookback longer than the epoch means "everything" (and no overflow) */
 	if (args->lookback_s * USECS_PER_SEC < (double) now)
@@ -296,6 +299,8 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 	in->established_all_roles = false;
 	in->scaling_short_lived = 0;
 	in->median_connection_age_s = -1;
+	lg_connect_cost_clear(&scaling_cost);
+	lg_connect_cost_clear(&all_cost);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -305,7 +310,11 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		int32		scaling_busy = s->busy_connections;
 		int32		fixed;
 		int32		fixed_active;
+		int64		opened;
 
+		/* what new connections cost: every client's, for the p95 */
+		lg_connect_cost_add_sample(&all_cost, s->connect_count, s->connect_us,
+								   s->connect_buckets);
 		if (OidIsValid(args->app_role))
 		{
 			bool		hidden;
@@ -316,15 +325,32 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 			scaling = rc ? rc->connections : 0;
 			scaling_active = rc ? rc->active : 0;
 			scaling_busy = rc ? rc->busy : 0;
-			in->scaling_established += rc ? rc->established : 0;
+			opened = rc ? rc->established : 0;
 			in->scaling_short_lived += rc ? rc->short_lived : 0;
+			if (rc && rc->connect_count > 0)
+			{
+				scaling_cost.count += rc->connect_count;
+				scaling_cost.sum_us += rc->connect_us;
+			}
 		}
 		else
 		{
-			in->scaling_established += s->events[LG_EV_CONNECTIONS_ESTABLISHED];
+			opened = s->events[LG_EV_CONNECTIONS_ESTABLISHED];
 			for (int r = 0; r < s->nroles && r < LG_SAMPLE_ROLES; r++)
 				in->scaling_short_lived += s->roles[r].short_lived;
+			lg_connect_cost_add_sample(&scaling_cost, s->connect_count, s->connect_us,
+									   s->connect_buckets);
 		}
+		in->scaling_established += opened;
+
+		/*
+		 * the rate within one interval: a burst is not diluted by the
+		 * lookback
+		 */
+		if (i > 0 && s->ts > samples[i - 1].ts)
+			in->peak_connect_rate = Max(in->peak_connect_rate,
+										(double) opened * USECS_PER_SEC /
+										(double) (s->ts - samples[i - 1].ts));
 
 		/*
 		 * The p95 is over the samples where the scaling clients were doing
@@ -352,6 +378,10 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 	}
 
 	in->p95_scaling_busy = p95_of(busy, nbusy);
+	in->connect_cost_ms = lg_connect_cost_mean_ms(&scaling_cost);
+	in->connect_cost_count = scaling_cost.count;
+	in->connect_cost_p95_ms = lg_connect_cost_percentile_ms(&all_cost, 0.95);
+	in->connect_cost_p95_count = all_cost.count;
 	pfree(busy);
 
 	/* without an application role nothing is fixed overhead */
@@ -457,6 +487,13 @@ static const LgViewColumn summary_columns[] = {
 	{"busy_p95", LG_API_1_1},
 	{"busy_p95_projected", LG_API_1_1},
 	{"pool_size", LG_API_1_1},
+	{"busy_peak", LG_API_1_1},
+	{"busy_peak_projected", LG_API_1_1},
+	{"connections_per_s", LG_API_1_1},
+	{"peak_connections_per_s", LG_API_1_1},
+	{"connect_avg_ms", LG_API_1_1},
+	{"connect_p95_ms", LG_API_1_1},
+	{"connects_measured", LG_API_1_1},
 };
 
 #define SUMMARY_COLS lengthof(summary_columns)
@@ -522,6 +559,34 @@ summary_row(FunctionCallInfo fcinfo, LgApiVersion api, const ReadinessArgs *args
 			values[20] = Int32GetDatum((int32) r->pool_size);
 			nulls[20] = false;
 		}
+		if (r->pattern != LG_PATTERN_UNKNOWN)
+		{
+			values[21] = Int64GetDatum(r->busy_peak_now);
+			values[22] = Int64GetDatum(r->busy_peak_projected);
+			nulls[21] = nulls[22] = false;
+		}
+		/* connection churn and what each connection cost, over the lookback */
+		if (in->samples > 0 && in->window_s > 0)
+		{
+			double		covered = in->history_covered_s > 0 &&
+			in->history_covered_s < in->window_s ? in->history_covered_s : in->window_s;
+
+			values[23] = Float8GetDatum(covered > 0 ? (double) in->scaling_established / covered : 0);
+			values[24] = Float8GetDatum(in->peak_connect_rate);
+			nulls[23] = nulls[24] = false;
+		}
+		if (in->connect_cost_count > 0)
+		{
+			values[25] = Float8GetDatum(in->connect_cost_ms);
+			nulls[25] = false;
+		}
+		if (in->connect_cost_p95_count > 0)
+		{
+			values[26] = Float8GetDatum(in->connect_cost_p95_ms);
+			nulls[26] = false;
+		}
+		values[27] = Int64GetDatum(in->connect_cost_count);
+		nulls[27] = false;
 	}
 	else
 	{

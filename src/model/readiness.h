@@ -115,7 +115,21 @@ typedef struct LgReadinessInput
 	int64_t		scaling_short_lived;	/* of those, closed within a few s */
 	double		median_connection_age_s;
 	bool		established_all_roles;	/* counted over every role */
-	double		connect_cost_ms;	/* fork + authentication here; 0 unknown */
+
+	/*
+	 * What a connection costs here, measured on real connections in the
+	 * lookback (connect_cost.h): from the backend's start after fork to its
+	 * startup transaction's commit (authentication, settings), without the
+	 * postmaster's fork.  The average is over the scaling clients'
+	 * connections (the app role's with app_role), the p95 over every client
+	 * connection.  0 counts: nothing measured.
+	 */
+	double		connect_cost_ms;
+	int64_t		connect_cost_count;
+	double		connect_cost_p95_ms;
+	int64_t		connect_cost_p95_count;
+	/* most scaling connections opened per second within one sample interval */
+	double		peak_connect_rate;
 	int64_t		statement_timeouts;
 	int64_t		lock_timeouts;
 	int64_t		deadlocks;

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include "classify.h"
+#include "connect_cost.h"
 
 /* Roles tracked per sample, largest first; the rest are summed in other_*. */
 #define LG_SAMPLE_ROLES 8
@@ -34,6 +35,9 @@ typedef struct LgRoleCount
 	int32_t		refused;
 	int32_t		ended;
 	int32_t		short_lived;
+	/* of established, those whose setup time was measured, and its sum */
+	int32_t		connect_count;
+	int64_t		connect_us;
 } LgRoleCount;
 
 /* A session that ended younger than this (backend start to exit) is short-lived. */
@@ -92,6 +96,16 @@ typedef struct LgSample
 	int32_t		other_roles_active;
 	int32_t		other_roles_busy;
 	bool		roles_complete;
+
+	/*
+	 * Setup time of the client connections established since the previous
+	 * sample, from the backend's start after fork to its startup
+	 * transaction's commit (connect_cost.h): how many, the sum, and the
+	 * counts per bucket.
+	 */
+	int32_t		connect_count;
+	int64_t		connect_us;
+	uint32_t	connect_buckets[LG_CONNECT_BUCKETS];
 } LgSample;
 
 /* Connections refused in this sample's interval, all kinds together. */

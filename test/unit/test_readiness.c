@@ -889,6 +889,33 @@ test_per_request_pattern(void **state)
 	assert_int_equal(row_of(&r, "connection_pattern")->status, LG_CHECK_WARN);
 	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed, "4000 connections opened in 100 s (40.0/s)"));
 
+	/* nothing measured: the detail says so, and claims no cost */
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->detail, "was not measured"));
+	assert_null(strstr(row_of(&r, "connection_pattern")->detail, " ms "));
+
+	/* measured: the rate within an interval, the cost and what it covers */
+	in.peak_connect_rate = 120.0;
+	in.connect_cost_ms = 4.3;
+	in.connect_cost_count = 4000;
+	in.connect_cost_p95_ms = 7.5;
+	in.connect_cost_p95_count = 4100;
+	lg_readiness_assess(&in, &r);
+	assert_int_equal(r.pattern, LG_PATTERN_PER_REQUEST);
+	assert_int_equal(row_of(&r, "connection_pattern")->status, LG_CHECK_WARN);
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed,
+						   "4000 connections opened in 100 s (40.0/s, at most 120.0/s in one sample interval)"));
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed,
+						   "authentication and backend start 4.3 ms on average over 4000 connections (p95 7.5 ms over all 4100 client connections)"));
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->detail, "Measured here: authentication and backend start 4.3 ms"));
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->detail, "fork before the backend starts is not included"));
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->fix, "PgBouncer"));
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->fix, "client-side pool"));
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->fix, "saves the 4.3 ms"));
+	/* one population: the p95 needs no "over all" */
+	in.connect_cost_p95_count = 4000;
+	lg_readiness_assess(&in, &r);
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed, "over 4000 connections (p95 7.5 ms)"));
+
 	/*
 	 * churn without its short-lived share: mostly long-lived is not per
 	 * request
