@@ -764,6 +764,20 @@ my %table_checks = (
 		my ($c, $r) = @_;
 		return @$r == 1 && $r->[0][0] == 1000 && $r->[0][1] eq 'NOT READY';
 	},
+	'Connection pattern and pooler size' => sub {
+		# no baseline with the default variables: the pattern is unknown and
+		# its figures are empty, but the cost of a connection is measured on
+		# every connection this test made
+		my ($c, $r) = @_;
+		my %v = map { $c->[$_] => $r->[0][$_] } 0 .. $#$c;
+		return @$r == 1
+		  && $v{pattern} eq 'unknown'
+		  && !defined $v{'held now'}
+		  && $v{'connections/s'} > 0
+		  && $v{'peak connections/s'} >= $v{'connections/s'}
+		  && $v{'connect avg ms'} > 0
+		  && $v{'connect p95 ms'} > 0;
+	},
 	'Readiness checks' => sub {
 		my ($c, $r) = @_;
 		return @$r >= 4 && !grep({ $_->[1] !~ /^(pass|warn|fail|skip)$/ } @$r)
@@ -843,6 +857,27 @@ my ($ready) = grep { $_->[0]{title} eq 'Readiness verdict' } @table_targets;
 	my ($err, $cols, $types, $rows) = run_as_grafana($sql);
 	ok(!defined $err && @$rows == 1 && $rows->[0][0] == 50000,
 		'readiness with users, baseline_users, lookback and app_role set') or diag($err // explain($rows));
+
+	# the pattern panel with a baseline: the 7 app sessions of the lookback,
+	# mostly idle, held now and at 50 users, busy, and the pooler size
+	my ($pat) = grep { $_->[0]{title} eq 'Connection pattern and pooler size' } @table_targets;
+	($sql) = expand_query($pat->[1]{rawSql}, %range,
+		vars => { %defaults, users => '50', baseline_users => '7', lookback => '1 hour', app_role => 'app' },
+		max_data_points => 100);
+	($err, $cols, $types, $rows) = run_as_grafana($sql);
+	ok(!defined $err && @$rows == 1, 'pattern panel with baseline_users and app_role') or diag($err // explain($rows));
+	my %v = map { $cols->[$_] => $rows->[0][$_] } 0 .. $#$cols;
+	is($v{pattern}, 'persistent, mostly idle', 'pattern panel: 7 idle app sessions are persistent, mostly idle')
+	  or diag(explain(\%v));
+	ok(defined $v{'held now'} && $v{'held now'} >= 7, "pattern panel: held now ($v{'held now'} >= 7)");
+	ok(defined $v{'held projected'} && $v{'held projected'} >= 50,
+		"pattern panel: held projected at 50 users ($v{'held projected'})");
+	ok(defined $v{'busy p95 now'} && defined $v{'busy peak now'} && defined $v{'busy p95 projected'}
+		  && defined $v{'busy peak projected'} && $v{'busy peak projected'} >= $v{'busy p95 projected'},
+		'pattern panel: busy p95 and peak, now and projected');
+	ok(defined $v{'pooler size'} && $v{'pooler size'} >= 1 && $v{'pooler size'} < $v{'held projected'},
+		"pattern panel: a pooler of $v{'pooler size'} server connections for $v{'held projected'} held");
+	ok($v{'connect avg ms'} > 0, "pattern panel: app's connections cost $v{'connect avg ms'} ms on average");
 
 	($sql) = expand_query($ready->[1]{rawSql}, %range,
 		vars => { %defaults, users => "1', baseline_users => 2) --" }, max_data_points => 100);
