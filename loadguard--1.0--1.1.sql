@@ -469,7 +469,8 @@ CREATE FUNCTION loadguard.get_roles(
     OUT lookback_established bigint,
     OUT lookback_ended bigint,
     OUT lookback_short_lived bigint,
-    OUT lookback_covered interval)
+    OUT lookback_covered interval,
+    OUT lookback_avg_connect_time interval)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lg_roles_1_1'
 LANGUAGE C VOLATILE;
@@ -481,7 +482,7 @@ CREATE VIEW loadguard.roles AS
   SELECT * FROM loadguard.get_roles();
 
 COMMENT ON VIEW loadguard.roles IS
-  'per role: client connections and busy ones now, peak and p95 of busy over loadguard.roles_lookback, connection churn and age, connections established and refused since reset, and the range of effective timeouts its sessions run with (only over sessions whose state the reader may see)';
+  'per role: client connections and busy ones now, peak and p95 of busy over loadguard.roles_lookback, connection churn and age, connections established and refused since reset, the average setup time of its connections (authentication and backend start, measured), and the range of effective timeouts its sessions run with (only over sessions whose state the reader may see)';
 
 GRANT SELECT ON loadguard.roles TO PUBLIC;
 

@@ -23,7 +23,7 @@
 
 PG_FUNCTION_INFO_V1(lg_roles_1_1);
 
-#define ROLES_COLS 21
+#define ROLES_COLS 22
 
 static void
 put_timeout(Datum *values, bool *nulls, int *i, const LgRoleObservation *o,
@@ -116,6 +116,12 @@ lg_roles_1_1(PG_FUNCTION_ARGS)
 		/* what the history actually covers of the lookback */
 		values[i++] = lg_interval_datum((double) (now - Max(since, oldest_ts != 0 ? oldest_ts : now)) /
 										USECS_PER_SEC);
+		/* authentication and backend start of its connections, on average */
+		if (o->lookback.connect_count > 0)
+			values[i++] = lg_interval_datum((double) o->lookback.connect_us /
+											o->lookback.connect_count / USECS_PER_SEC);
+		else
+			nulls[i++] = true;
 		Assert(i == ROLES_COLS);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

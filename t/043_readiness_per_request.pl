@@ -108,6 +108,13 @@ like($report, qr/^  pooler         PgBouncer pool_mode = transaction, default_po
 like($report, qr/^  connecting     [\d.]+\/s opened \(at most [\d.]+\/s\); authentication/m,
 	'report() shows the connection rate and cost');
 
+# loadguard.roles: the app role's average setup time over the same lookback
+my ($role_ms, $role_est) = split /\|/, $node->safe_psql('postgres',
+	"SELECT extract(epoch FROM lookback_avg_connect_time) * 1000, lookback_established
+	   FROM loadguard.get_roles(now() - '$t0'::timestamptz) WHERE role = 'app'");
+cmp_ok($role_est, '>=', $transactions, "roles: app established $role_est in the lookback");
+ok(abs($role_ms - $avg_ms) < 0.01, "roles: app's average connect time $role_ms ms, the same as readiness_summary's");
+
 # the same connections, looked at with no application role: the p95 and
 # the average are over every client connection
 cmp_ok($node->safe_psql('postgres',

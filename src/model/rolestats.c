@@ -118,6 +118,8 @@ lg_role_lookback(const LgSample *samples, int n, uint32_t roleid,
 		out->refused += r->refused;
 		out->ended += r->ended;
 		out->short_lived += r->short_lived;
+		out->connect_count += r->connect_count;
+		out->connect_us += r->connect_us;
 	}
 	if (out->samples > 0)
 	{

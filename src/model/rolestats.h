@@ -35,6 +35,9 @@ typedef struct LgRoleLookback
 	int64_t		refused;
 	int64_t		ended;			/* sessions that ended */
 	int64_t		short_lived;	/* of those, lived less than LG_SHORT_LIVED_US */
+	/* connections whose setup time was measured, and its sum (sample.h) */
+	int64_t		connect_count;
+	int64_t		connect_us;
 } LgRoleLookback;
 
 /*

@@ -101,8 +101,13 @@ test_lookback_known_and_unknown_samples(void **state)
 	set_role(&samples[0], 0, 42, 3, 3);
 	samples[0].roles[0].ended = 4;
 	samples[0].roles[0].short_lived = 3;
+	/* two connections set up in 2.5 ms and 3.5 ms */
+	samples[0].roles[0].connect_count = 2;
+	samples[0].roles[0].connect_us = 6000;
 	samples[1].roles_complete = true;	/* role 42 had nothing */
 	set_role(&samples[1], 0, 7, 1, 0);
+	samples[1].roles[0].connect_count = 5;	/* another role's: not summed */
+	samples[1].roles[0].connect_us = 50000;
 	samples[2].roles_complete = false;	/* role 42 fell out of the top roles */
 	for (int r = 0; r < LG_SAMPLE_ROLES; r++)
 		set_role(&samples[2], r, 100 + r, 10, 10);
@@ -114,6 +119,8 @@ test_lookback_known_and_unknown_samples(void **state)
 	assert_int_equal(lb.p95_busy, 3);
 	assert_int_equal(lb.ended, 4);
 	assert_int_equal(lb.short_lived, 3);
+	assert_int_equal(lb.connect_count, 2);
+	assert_int_equal(lb.connect_us, 6000);
 	assert_true(lb.mean_busy == 1.5);
 
 	lg_role_lookback(samples, 3, 999, scratch, &lb);
