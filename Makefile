@@ -138,8 +138,11 @@ dist:
 	git archive --format=zip --prefix=loadguard-$(LG_DIST_VERSION)/ -o $(DISTDIR)loadguard-$(LG_DIST_VERSION).zip HEAD
 	@echo "$(DISTDIR)loadguard-$(LG_DIST_VERSION).zip"
 
-# pg_bsd_indent with pgindent's options over the C sources (test/indent.sh)
+# pg_bsd_indent with pgindent's options over the C sources (test/indent.sh),
+# and the include boundaries: no header includes postgres.h, src/model/ no
+# server header (test/check_headers.pl, also in make test's checks tier)
 indent-check:
+	@perl test/check_headers.pl
 	@bash test/indent.sh check
 
 indent:
