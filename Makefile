@@ -62,7 +62,9 @@ OBJS = \
 	src/model/ring.o \
 	src/model/rolestats.o \
 	src/model/rollup.o \
-	src/model/settings_rules.o
+	src/model/settings_rules.o \
+	src/model/stats.o \
+	src/model/textfield.o
 DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
 # pg_regress suites (sql/, expected/), in order; `make installcheck` runs
 # them against a running server, then the cluster TAP tests in t/ through
