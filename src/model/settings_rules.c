@@ -251,6 +251,12 @@ static const char *const setting_names[LG_SET_COUNT] = {
 	"max_parallel_workers_per_gather",
 };
 
+const char *
+lg_setting_name(LgSettingId id)
+{
+	return setting_names[id];
+}
+
 /* the row's common part: name, current value, where it comes from */
 static const LgSettingValue *
 start_row(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row, bool restart)
