@@ -32,6 +32,16 @@ extern void lg_readiness_for_users(int32 users, LgReadinessInput *in,
 								   LgReadinessResult *result);
 
 /*
+ * The two exported entry points of a view function whose columns changed in
+ * 1.1 (api_version.h): fn returns 1.0's columns, fn_1_1 1.1's, both through
+ * internal(fcinfo, version).  Each still needs its PG_FUNCTION_INFO_V1.
+ */
+#define LG_VIEW_ENTRY_POINTS(fn, internal) \
+	Datum fn(PG_FUNCTION_ARGS) { return internal(fcinfo, LG_API_1_0); } \
+	Datum fn##_1_1(PG_FUNCTION_ARGS) { return internal(fcinfo, LG_API_1_1); } \
+	extern int	no_such_variable
+
+/*
  * Raises an error unless tupdesc, the row type the calling function was
  * declared with, has the columns of API version api; returns their number.
  */

@@ -120,18 +120,8 @@ lg_history_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	return (Datum) 0;
 }
 
-/* the 1.0 entry point, 1.0's columns */
-Datum
-lg_history(PG_FUNCTION_ARGS)
-{
-	return lg_history_internal(fcinfo, LG_API_1_0);
-}
-
-Datum
-lg_history_1_1(PG_FUNCTION_ARGS)
-{
-	return lg_history_internal(fcinfo, LG_API_1_1);
-}
+/* lg_history (1.0's columns) and lg_history_1_1 */
+LG_VIEW_ENTRY_POINTS(lg_history, lg_history_internal);
 
 /*
  * loadguard.history_minutes and loadguard.history_range share one column

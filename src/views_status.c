@@ -152,15 +152,5 @@ lg_status_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
-/* the 1.0 entry point, 1.0's columns */
-Datum
-lg_status(PG_FUNCTION_ARGS)
-{
-	return lg_status_internal(fcinfo, LG_API_1_0);
-}
-
-Datum
-lg_status_1_1(PG_FUNCTION_ARGS)
-{
-	return lg_status_internal(fcinfo, LG_API_1_1);
-}
+/* lg_status (1.0's columns) and lg_status_1_1 */
+LG_VIEW_ENTRY_POINTS(lg_status, lg_status_internal);
