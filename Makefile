@@ -19,6 +19,7 @@ PGFILEDESC = "loadguard - connection readiness, failure counters and stuck-sessi
 OBJS = \
 	src/admin.o \
 	src/audit.o \
+	src/catscan.o \
 	src/connections.o \
 	src/connlog.o \
 	src/events.o \
@@ -129,7 +130,7 @@ deb:
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null && \
 		apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-			build-essential dpkg-dev debhelper postgresql-server-dev-all >/dev/null || exit 1; \
+			build-essential dpkg-dev debhelper postgresql-server-dev-all libkrb5-dev >/dev/null || exit 1; \
 	fi
 	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u PG_CONFIG dpkg-buildpackage -us -uc -b
 
