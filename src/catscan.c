@@ -25,11 +25,26 @@ lg_catalog_scan(Oid relid, LgCatalogRowFn fn, void *arg)
 	table_close(rel, AccessShareLock);
 }
 
-void *
-lg_array_reserve(void *items, int n, int *cap, Size item_size)
+void
+lg_array_init(LgArray *array, Size item_size, int cap)
 {
-	if (n < *cap)
-		return items;
-	*cap *= 2;
-	return repalloc(items, item_size * *cap);
+	array->item_size = item_size;
+	array->cap = Max(cap, 1);
+	array->n = 0;
+	array->items = palloc(item_size * array->cap);
+}
+
+void *
+lg_array_push(LgArray *array)
+{
+	char	   *item;
+
+	if (array->n == array->cap)
+	{
+		array->cap *= 2;
+		array->items = repalloc(array->items, array->item_size * array->cap);
+	}
+	item = (char *) array->items + array->item_size * array->n++;
+	memset(item, 0, array->item_size);
+	return item;
 }

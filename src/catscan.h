@@ -19,10 +19,19 @@ typedef void (*LgCatalogRowFn) (HeapTuple tup, TupleDesc desc, void *arg);
 /* Call fn(tuple, the catalog's descriptor, arg) for every row of relid. */
 extern void lg_catalog_scan(Oid relid, LgCatalogRowFn fn, void *arg);
 
-/*
- * A palloc'd array of *cap items of item_size bytes holding n: the array,
- * doubled first if it is full, so that it holds n + 1.
- */
-extern void *lg_array_reserve(void *items, int n, int *cap, Size item_size);
+/* A palloc'd array that grows as items are pushed. */
+typedef struct LgArray
+{
+	void	   *items;
+	int			n;
+	int			cap;
+	Size		item_size;
+} LgArray;
+
+/* An empty array of items of item_size bytes, room for cap at first. */
+extern void lg_array_init(LgArray *array, Size item_size, int cap);
+
+/* A new, zeroed item at the end (doubling the array when it is full). */
+extern void *lg_array_push(LgArray *array);
 
 #endif							/* LG_CATSCAN_H */

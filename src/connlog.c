@@ -250,24 +250,20 @@ typedef struct LgOidName
 	NameData	name;
 } LgOidName;
 
-typedef struct LgOidNames
+/* what read_names() collects, from which catalog */
+typedef struct LgNameScan
 {
 	Oid			relid;
-	int			n;
-	int			cap;
-	LgOidName  *items;
-} LgOidNames;
+	LgArray		names;
+} LgNameScan;
 
 static void
 add_name(HeapTuple tup, TupleDesc desc, void *arg)
 {
-	LgOidNames *names = (LgOidNames *) arg;
-	LgOidName  *item;
+	LgNameScan *scan = (LgNameScan *) arg;
+	LgOidName  *item = lg_array_push(&scan->names);
 
-	names->items = lg_array_reserve(names->items, names->n, &names->cap,
-									sizeof(LgOidName));
-	item = &names->items[names->n++];
-	if (names->relid == AuthIdRelationId)
+	if (scan->relid == AuthIdRelationId)
 	{
 		item->oid = ((Form_pg_authid) GETSTRUCT(tup))->oid;
 		item->name = ((Form_pg_authid) GETSTRUCT(tup))->rolname;
@@ -287,12 +283,13 @@ add_name(HeapTuple tup, TupleDesc desc, void *arg)
 static int
 read_names(Oid relid, LgOidName **out)
 {
-	LgOidNames	names = {relid, 0, 64, NULL};
+	LgNameScan	scan;
 
-	names.items = palloc(sizeof(LgOidName) * names.cap);
-	lg_catalog_scan(relid, add_name, &names);
-	*out = names.items;
-	return names.n;
+	scan.relid = relid;
+	lg_array_init(&scan.names, sizeof(LgOidName), 64);
+	lg_catalog_scan(relid, add_name, &scan);
+	*out = scan.names.items;
+	return scan.names.n;
 }
 
 static Oid

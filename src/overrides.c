@@ -19,18 +19,11 @@
 #include "catscan.h"
 #include "overrides.h"
 
-typedef struct LgOverrideList
-{
-	int			n;
-	int			cap;
-	LgOverride *items;
-} LgOverrideList;
-
 /* one pg_db_role_setting row: its setconfig items, "name=value" each */
 static void
 add_overrides(HeapTuple tup, TupleDesc desc, void *arg)
 {
-	LgOverrideList *list = (LgOverrideList *) arg;
+	LgArray    *list = (LgArray *) arg;
 	Form_pg_db_role_setting form = (Form_pg_db_role_setting) GETSTRUCT(tup);
 	bool		isnull;
 	Datum		config;
@@ -51,9 +44,7 @@ add_overrides(HeapTuple tup, TupleDesc desc, void *arg)
 		if (eq == NULL)
 			continue;
 		*eq = '\0';
-		list->items = lg_array_reserve(list->items, list->n, &list->cap,
-									   sizeof(LgOverride));
-		o = &list->items[list->n++];
+		o = lg_array_push(list);
 		o->role = form->setrole;
 		o->database = form->setdatabase;
 		o->name = item;
@@ -64,9 +55,9 @@ add_overrides(HeapTuple tup, TupleDesc desc, void *arg)
 int
 lg_overrides_read(LgOverride **overrides)
 {
-	LgOverrideList list = {0, 16, NULL};
+	LgArray		list;
 
-	list.items = palloc(sizeof(LgOverride) * list.cap);
+	lg_array_init(&list, sizeof(LgOverride), 16);
 	lg_catalog_scan(DbRoleSettingRelationId, add_overrides, &list);
 	*overrides = list.items;
 	return list.n;

@@ -101,10 +101,7 @@ lg_sampler_shmem_init(LWLock *lock)
 static int
 pid_wait_cmp(const void *a, const void *b)
 {
-	int			x = ((const LgPidWait *) a)->pid;
-	int			y = ((const LgPidWait *) b)->pid;
-
-	return (x > y) - (x < y);
+	return lg_cmp_int64(((const LgPidWait *) a)->pid, ((const LgPidWait *) b)->pid);
 }
 
 /*
@@ -409,10 +406,7 @@ lg_tick_trim_dictionaries(LgTickState *ts)
 static int
 int_cmp(const void *a, const void *b)
 {
-	int			x = *(const int *) a;
-	int			y = *(const int *) b;
-
-	return (x > y) - (x < y);
+	return lg_cmp_int64(*(const int *) a, *(const int *) b);
 }
 
 /*
@@ -800,10 +794,7 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 static int
 session_pid_cmp(const void *a, const void *b)
 {
-	int			x = ((const LgSession *) a)->pid;
-	int			y = ((const LgSession *) b)->pid;
-
-	return (x > y) - (x < y);
+	return lg_cmp_int64(((const LgSession *) a)->pid, ((const LgSession *) b)->pid);
 }
 
 static void

@@ -67,6 +67,19 @@ lg_interval_datum(double seconds)
  */
 #define LG_SAMPLE_COUNT_COLS 10
 
+/* Those columns in a view's LgViewColumn table; ts is the first's name. */
+#define LG_SAMPLE_COUNT_COLUMNS(ts) \
+	{ts, LG_API_1_0}, \
+	{"max_connections", LG_API_1_0}, \
+	{"usable_connections", LG_API_1_0}, \
+	{"client_connections", LG_API_1_0}, \
+	{"usage_pct", LG_API_1_0}, \
+	{"active", LG_API_1_0}, \
+	{"idle", LG_API_1_0}, \
+	{"idle_in_transaction", LG_API_1_0}, \
+	{"idle_in_transaction_aborted", LG_API_1_0}, \
+	{"waiting_on_lock", LG_API_1_0}
+
 static inline int
 lg_sample_count_datums(const LgSample *s, Datum *values)
 {

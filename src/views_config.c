@@ -234,14 +234,18 @@ read_roles_without_timeout(LgSettingsInput *in, const LgOverride *overrides, int
 	in->login_roles = SPI_processed > 0;
 }
 
-/* fix statements in the order ORDER BY would give them */
+/* two texts in the order ORDER BY would give them */
+static int
+collated_cmp(const char *x, const char *y)
+{
+	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
+}
+
+/* fix statements, in that order */
 static int
 statement_cmp(const void *a, const void *b)
 {
-	const char *x = *(const char *const *) a;
-	const char *y = *(const char *const *) b;
-
-	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
+	return collated_cmp(*(const char *const *) a, *(const char *const *) b);
 }
 
 /*
@@ -541,10 +545,8 @@ put_row(ReturnSetInfo *rsinfo, const LgSettingRow *row)
 static int
 row_source_cmp(const void *a, const void *b)
 {
-	const char *x = ((const LgSettingRow *) a)->source;
-	const char *y = ((const LgSettingRow *) b)->source;
-
-	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
+	return collated_cmp(((const LgSettingRow *) a)->source,
+						((const LgSettingRow *) b)->source);
 }
 
 /*

@@ -23,16 +23,7 @@ PG_FUNCTION_INFO_V1(lg_status_1_1);
 
 /* loadguard.get_status()'s columns, in order, by the version that added them */
 static const LgViewColumn status_columns[] = {
-	{"sampled_at", LG_API_1_0},
-	{"max_connections", LG_API_1_0},
-	{"usable_connections", LG_API_1_0},
-	{"client_connections", LG_API_1_0},
-	{"usage_pct", LG_API_1_0},
-	{"active", LG_API_1_0},
-	{"idle", LG_API_1_0},
-	{"idle_in_transaction", LG_API_1_0},
-	{"idle_in_transaction_aborted", LG_API_1_0},
-	{"waiting_on_lock", LG_API_1_0},
+	LG_SAMPLE_COUNT_COLUMNS("sampled_at"),
 	{"oldest_idle_in_transaction", LG_API_1_0},
 	{"longest_running_query", LG_API_1_0},
 	{"longest_transaction", LG_API_1_0},

@@ -10,10 +10,7 @@
 static int
 cmp_u32(const void *a, const void *b)
 {
-	uint32_t	x = *(const uint32_t *) a;
-	uint32_t	y = *(const uint32_t *) b;
-
-	return (x > y) - (x < y);
+	return lg_cmp_int64(*(const uint32_t *) a, *(const uint32_t *) b);
 }
 
 /* The role's entry in s, or NULL; *known tells whether its counts are known. */

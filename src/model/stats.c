@@ -9,19 +9,13 @@
 static int
 cmp_i32(const void *a, const void *b)
 {
-	int32_t		x = *(const int32_t *) a;
-	int32_t		y = *(const int32_t *) b;
-
-	return (x > y) - (x < y);
+	return lg_cmp_int64(*(const int32_t *) a, *(const int32_t *) b);
 }
 
 static int
 cmp_i64(const void *a, const void *b)
 {
-	int64_t		x = *(const int64_t *) a;
-	int64_t		y = *(const int64_t *) b;
-
-	return (x > y) - (x < y);
+	return lg_cmp_int64(*(const int64_t *) a, *(const int64_t *) b);
 }
 
 int32_t

@@ -12,6 +12,13 @@
 
 #include <stdint.h>
 
+/* -1, 0 or 1 as x is below, equal to or above y: the body of a qsort comparator */
+static inline int
+lg_cmp_int64(int64_t x, int64_t y)
+{
+	return (x > y) - (x < y);
+}
+
 /*
  * The q-quantile (0 < q <= 1) of n values by the nearest-rank method: the
  * smallest value with at least q·n values at or below it.  Sorts values in
