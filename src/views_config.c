@@ -16,6 +16,7 @@
 
 #include "access/htup_details.h"
 #include "access/xlog.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -30,6 +31,7 @@
 #include "utils/guc.h"
 #include "utils/varlena.h"
 
+#include "catscan.h"
 #include "loadguard.h"
 #include "overrides.h"
 #include "readiness.h"
@@ -205,33 +207,56 @@ role_sets(const LgOverride *overrides, int n, Oid role, const char *name)
 	return false;
 }
 
-/* login roles (not superusers) without a statement_timeout of their own */
+/* what read_roles_without_timeout() gathers from pg_authid */
+typedef struct LgLoginRoleScan
+{
+	const LgOverride *overrides;
+	int			noverrides;
+	bool		any;			/* any login role at all */
+	LgArray		without;		/* their names (char *) */
+} LgLoginRoleScan;
+
+static void
+add_login_role(HeapTuple tup, TupleDesc desc, void *arg)
+{
+	LgLoginRoleScan *scan = (LgLoginRoleScan *) arg;
+	Form_pg_authid form = (Form_pg_authid) GETSTRUCT(tup);
+
+	if (!form->rolcanlogin || form->rolsuper ||
+		strncmp(NameStr(form->rolname), "pg_", 3) == 0)
+		return;
+	scan->any = true;
+	if (!role_sets(scan->overrides, scan->noverrides, form->oid, "statement_timeout"))
+		*(char **) lg_array_push(&scan->without) = pstrdup(NameStr(form->rolname));
+}
+
+/* role names in name order (the C collation of type name) */
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/*
+ * Login roles (not superusers, not pg_*) without a statement_timeout of
+ * their own, in name order, quoted and comma-separated; NULL when none.
+ */
 static void
 read_roles_without_timeout(LgSettingsInput *in, const LgOverride *overrides, int n)
 {
-	int			ret;
+	LgLoginRoleScan scan = {overrides, n, false};
+	char	  **names;
 	StringInfoData buf;
 
-	ret = SPI_execute("SELECT r.oid, pg_catalog.quote_ident(r.rolname)"
-					  "  FROM pg_catalog.pg_roles r"
-					  " WHERE r.rolcanlogin AND NOT r.rolsuper AND r.rolname !~ '^pg_'"
-					  " ORDER BY r.rolname",
-					  true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %d", ret);
+	lg_array_init(&scan.without, sizeof(char *), 16);
+	lg_catalog_scan(AuthIdRelationId, add_login_role, &scan);
+	names = scan.without.items;
+	qsort(names, scan.without.n, sizeof(char *), name_cmp);
 	initStringInfo(&buf);
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		bool		isnull;
-		Oid			role = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-
-		if (!role_sets(overrides, n, role, "statement_timeout"))
-			appendStringInfo(&buf, "%s%s", buf.len > 0 ? "," : "",
-							 SPI_getvalue(tup, SPI_tuptable->tupdesc, 2));
-	}
+	for (int i = 0; i < scan.without.n; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? "," : "", quote_identifier(names[i]));
 	in->roles_without_statement_timeout = buf.len > 0 ? buf.data : NULL;
-	in->login_roles = SPI_processed > 0;
+	in->login_roles = scan.any;
 }
 
 /* two texts in the order ORDER BY would give them */
@@ -489,6 +514,13 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	if (app_role_name)
 		in->app_role_sql = quote_identifier(app_role_name);
 
+	/*
+	 * pg_db_role_setting and pg_authid first, by heap scans (overrides.c,
+	 * catscan.c), in the caller's memory context
+	 */
+	noverrides = lg_overrides_read(&overrides);
+	read_roles_without_timeout(in, overrides, noverrides);
+
 	nestlevel = lg_pin_search_path();
 	SPI_connect();
 
@@ -501,14 +533,12 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	start = read_server_start();
 	for (int i = 0; i < LG_SET_COUNT; i++)
 		in->v[i].source.start = start;
-	/* every reader of pg_db_role_setting goes through overrides.c */
-	noverrides = lg_overrides_read(&overrides);
-	read_roles_without_timeout(in, overrides, noverrides);
-	if (OidIsValid(app_role))
-		read_app_defaults(in, app_role, overrides, noverrides);
 	MemoryContextSwitchTo(spicxt);
 	SPI_finish();
 	lg_unpin_search_path(nestlevel);
+
+	if (OidIsValid(app_role))
+		read_app_defaults(in, app_role, overrides, noverrides);
 	read_log_min_messages_resets(in, overrides, noverrides);
 
 	if (OidIsValid(app_role))
