@@ -171,7 +171,7 @@ static const LgIntSetting int_settings[] = {
 		"loadguard.history reaches back this many sample intervals.",
 	&lg_history_size, 3600, 60, 1000000, PGC_POSTMASTER, 0},
 	{"loadguard.rollup_size",
-		"Number of one-minute rows kept in shared memory (loadguard.history_minutes).",
+		"Sets the number of one-minute rows kept in shared memory (loadguard.history_minutes).",
 		"The default, 10080, is 7 days.",
 	&lg_rollup_size, 10080, 60, 527040, PGC_POSTMASTER, 0},
 	{"loadguard.audit_size",
@@ -208,7 +208,7 @@ static const LgIntSetting int_settings[] = {
 		"0 lets it act at any usage.",
 	&lg_terminate_min_usage, 0, 0, 100, PGC_SIGHUP, 0},
 	{"loadguard.roles_lookback",
-		"How far back loadguard.roles looks for peaks, the p95 of busy connections and churn.",
+		"Sets how far back loadguard.roles looks for peaks, the p95 of busy connections and churn.",
 		NULL,
 	&lg_roles_lookback_s, 900, 1, 30 * SECS_PER_DAY, PGC_USERSET, GUC_UNIT_S},
 };
