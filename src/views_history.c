@@ -137,11 +137,13 @@ lg_history_1_1(PG_FUNCTION_ARGS)
  * loadguard.history_minutes and loadguard.history_range share one column
  * layout (the names differ: _max in the view, the raw history's names in the
  * range function): ts, samples, covered_s, max_connections,
- * usable_connections, 11 connection figures, 3 ages, the events, statements,
- * 3 percentiles, policy_actions.
+ * usable_connections, 9 connection figures, 3 ages, the events, statements,
+ * 3 percentiles, policy_actions, then busy connections and their p95 — after
+ * policy_actions, where loadguard.history has busy_connections, so the
+ * columns the two share come in the same order.
  */
-#define RANGE_FIRST_EVENT_COL	19
-#define RANGE_COLS				(RANGE_FIRST_EVENT_COL + LG_EVENT_COUNT + 5)
+#define RANGE_FIRST_EVENT_COL	17
+#define RANGE_COLS				(RANGE_FIRST_EVENT_COL + LG_EVENT_COUNT + 7)
 
 static void
 lg_range_check_tupdesc(TupleDesc tupdesc, const char *func)
@@ -155,6 +157,9 @@ lg_range_check_tupdesc(TupleDesc tupdesc, const char *func)
 		if (strcmp(attname, lg_event_names[k]) != 0)
 			elog(ERROR, "%s column \"%s\" should be \"%s\"", func, attname, lg_event_names[k]);
 	}
+	if (strncmp(NameStr(TupleDescAttr(tupdesc, RANGE_COLS - 2)->attname),
+				"busy_connections", strlen("busy_connections")) != 0)
+		elog(ERROR, "%s column %d should be busy_connections", func, RANGE_COLS - 1);
 }
 
 /*
@@ -185,8 +190,6 @@ lg_put_minute(ReturnSetInfo *rsinfo, const LgMinute *m, bool as_real)
 	values[i++] = Int32GetDatum(m->idle_in_transaction_max);
 	values[i++] = Int32GetDatum(m->idle_in_transaction_aborted_max);
 	values[i++] = Int32GetDatum(m->waiting_on_lock_max);
-	values[i++] = Int32GetDatum(m->busy_connections_max);
-	values[i++] = Int32GetDatum(m->busy_connections_p95);
 	values[i++] = FLOAT_DATUM(m->oldest_idle_in_transaction_s);
 	values[i++] = FLOAT_DATUM(m->longest_running_query_s);
 	values[i++] = FLOAT_DATUM(m->longest_transaction_s);
@@ -198,6 +201,8 @@ lg_put_minute(ReturnSetInfo *rsinfo, const LgMinute *m, bool as_real)
 	values[i++] = FLOAT_DATUM(m->latency_p95_ms);
 	values[i++] = FLOAT_DATUM(m->latency_p99_ms);
 	values[i++] = Int64GetDatum((int64) m->policy_actions);
+	values[i++] = Int32GetDatum(m->busy_connections_max);
+	values[i++] = Int32GetDatum(m->busy_connections_p95);
 	Assert(i == RANGE_COLS);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
@@ -228,8 +233,6 @@ lg_put_sample(ReturnSetInfo *rsinfo, const LgSample *s, TimestampTz prev_ts)
 	values[i++] = Int32GetDatum(s->idle_in_transaction);
 	values[i++] = Int32GetDatum(s->idle_in_transaction_aborted);
 	values[i++] = Int32GetDatum(s->waiting_on_lock);
-	values[i++] = Int32GetDatum(s->busy_connections);
-	values[i++] = Int32GetDatum(s->busy_connections);
 	values[i++] = Float8GetDatum(s->oldest_idle_in_transaction_s);
 	values[i++] = Float8GetDatum(s->longest_running_query_s);
 	values[i++] = Float8GetDatum(s->longest_transaction_s);
@@ -241,6 +244,8 @@ lg_put_sample(ReturnSetInfo *rsinfo, const LgSample *s, TimestampTz prev_ts)
 	values[i++] = Float8GetDatum(s->latency_p95_ms);
 	values[i++] = Float8GetDatum(s->latency_p99_ms);
 	values[i++] = Int64GetDatum((int64) s->policy_actions);
+	values[i++] = Int32GetDatum(s->busy_connections);
+	values[i++] = Int32GetDatum(s->busy_connections);
 	Assert(i == RANGE_COLS);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
