@@ -6,7 +6,9 @@
  * be unit-tested on samples built by hand.  Timestamps are PostgreSQL
  * TimestampTz values (microseconds since 2000-01-01) held in int64_t.
  * This struct is part of the shared-memory layout and the state file:
- * changing it means bumping LG_SHMEM_VERSION.
+ * changing it means bumping LG_SHMEM_VERSION.  The per-role fields (nroles
+ * on) must stay last: the history ring stores every field before nroles as
+ * is and packs the roles (rolepack.h).
  */
 #ifndef LG_SAMPLE_H
 #define LG_SAMPLE_H
