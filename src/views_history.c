@@ -1,12 +1,15 @@
 /*
  * views_history.c — loadguard.history: every sample the ring holds, oldest
- * first.  lg_history_copy() copies the ring out under its lock; the rows are
- * built afterwards.
+ * first; loadguard.history_minutes and history_range.  The rings are copied
+ * out a chunk at a time under their locks (lg_history_copy_chunk,
+ * lg_minutes_copy_chunk); the rows are built afterwards.
  */
 #include "postgres.h"
 
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "history.h"
@@ -75,49 +78,98 @@ history_columns(void)
 	return columns;
 }
 
+/*
+ * Rows are copied out of shared memory RANGE_CHUNK samples at a time, their
+ * figures only (the roles are not needed here), into one small buffer: no
+ * copy of the whole ring before the first row.
+ */
+#define RANGE_CHUNK 128
+
+static void lg_put_history_row(ReturnSetInfo *rsinfo, const LgSample *s, LgApiVersion api,
+							   int ncols);
+
+/*
+ * InitMaterializedSRF, with the rows kept in a generation context of their
+ * own: it stores each row at its size, where the per-query context would
+ * round a history row of ~320 bytes up to a 512-byte chunk.  Building the
+ * rows costs mostly the page faults of that fresh memory (a week of
+ * minutes is 10080 rows), so a third less memory is a third less time.
+ * The context is a child of the per-query context and goes with it; the
+ * tuplestore is ended by the executor as usual.
+ */
+static void
+lg_init_rows_srf(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext rows;
+	MemoryContext old;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rows = GenerationContextCreate(rsinfo->econtext->ecxt_per_query_memory,
+								   "loadguard history rows",
+								   0, ALLOCSET_DEFAULT_INITSIZE, ALLOCSET_DEFAULT_MAXSIZE);
+	old = MemoryContextSwitchTo(rows);
+	tuplestore_end(rsinfo->setResult);
+	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+											  false, work_mem);
+	MemoryContextSwitchTo(old);
+}
+
 static Datum
 lg_history_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	LgSample   *samples;
-	TimestampTz oldest_ts;
-	int			ncols PG_USED_FOR_ASSERTS_ONLY;
-	int			n;
+	LgSample   *buf;
+	TimestampTz from = DT_NOBEGIN;
+	int			ncols;
 
 	lg_require_shmem();
-	InitMaterializedSRF(fcinfo, 0);
+	lg_init_rows_srf(fcinfo);
 	ncols = lg_view_check_columns(fcinfo, rsinfo->setDesc, api,
 								  history_columns(), HISTORY_MAX_COLS);
 
-	n = lg_history_copy(&samples, DT_NOBEGIN, &oldest_ts);
-	for (int r = 0; r < n; r++)
+	buf = palloc(sizeof(LgSample) * RANGE_CHUNK);
+	for (;;)
 	{
-		const LgSample *s = &samples[r];
-		Datum		values[HISTORY_MAX_COLS];
-		bool		nulls[HISTORY_MAX_COLS];
-		int			i = 0;
+		int			n = lg_history_copy_chunk(buf, RANGE_CHUNK, from, DT_NOEND, NULL);
 
-		memset(nulls, 0, sizeof(nulls));
-		i += lg_sample_count_datums(s, &values[i]);
-		values[i++] = Float8GetDatum(s->oldest_idle_in_transaction_s);
-		values[i++] = Float8GetDatum(s->longest_running_query_s);
-		values[i++] = Float8GetDatum(s->longest_transaction_s);
-		for (int k = 0; k < LG_EVENT_COUNT; k++)
-			values[i++] = Int64GetDatum((int64) s->events[k]);
-		values[i++] = Int64GetDatum((int64) s->statements);
-		values[i++] = Float8GetDatum(s->latency_p50_ms);
-		values[i++] = Float8GetDatum(s->latency_p95_ms);
-		values[i++] = Float8GetDatum(s->latency_p99_ms);
-		values[i++] = Int64GetDatum((int64) s->policy_actions);
-		if (api >= LG_API_1_1)
-		{
-			values[i++] = Int32GetDatum(s->busy_connections);
-			values[i++] = Int32GetDatum(s->peak_connections);
-		}
-		Assert(i == ncols);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		for (int r = 0; r < n; r++)
+			lg_put_history_row(rsinfo, &buf[r], api, ncols);
+		if (n < RANGE_CHUNK)
+			break;
+		from = buf[n - 1].ts + 1;
 	}
+	pfree(buf);
 	return (Datum) 0;
+}
+
+static void
+lg_put_history_row(ReturnSetInfo *rsinfo, const LgSample *s, LgApiVersion api, int ncols)
+{
+	Datum		values[HISTORY_MAX_COLS];
+	bool		nulls[HISTORY_MAX_COLS];
+	int			i = 0;
+
+	memset(nulls, 0, sizeof(nulls));
+	i += lg_sample_count_datums(s, &values[i]);
+	values[i++] = Float8GetDatum(s->oldest_idle_in_transaction_s);
+	values[i++] = Float8GetDatum(s->longest_running_query_s);
+	values[i++] = Float8GetDatum(s->longest_transaction_s);
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+		values[i++] = Int64GetDatum((int64) s->events[k]);
+	values[i++] = Int64GetDatum((int64) s->statements);
+	values[i++] = Float8GetDatum(s->latency_p50_ms);
+	values[i++] = Float8GetDatum(s->latency_p95_ms);
+	values[i++] = Float8GetDatum(s->latency_p99_ms);
+	values[i++] = Int64GetDatum((int64) s->policy_actions);
+	if (api >= LG_API_1_1)
+	{
+		values[i++] = Int32GetDatum(s->busy_connections);
+		values[i++] = Int32GetDatum(s->peak_connections);
+	}
+	if (i != ncols)
+		elog(ERROR, "loadguard.history row has %d columns, expected %d", i, ncols);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
 /* the 1.0 entry point, 1.0's columns */
@@ -251,13 +303,6 @@ lg_put_sample(ReturnSetInfo *rsinfo, const LgSample *s, TimestampTz prev_ts)
 }
 
 /*
- * Rows are copied out of shared memory a chunk at a time into one small
- * buffer: a week of minutes needs no 1.7 MB copy (and its page faults)
- * before the first tuple.
- */
-#define RANGE_CHUNK 128
-
-/*
  * With bucket_us above a minute, the minutes of each bucket are folded into
  * one row first (lg_minute_merge): a 7-day panel at a 10-minute
  * $__interval gets 1008 rows, not 10080, with the same sums and maxima.
@@ -334,7 +379,7 @@ lg_history_minutes_1_1(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	lg_require_shmem();
-	InitMaterializedSRF(fcinfo, 0);
+	lg_init_rows_srf(fcinfo);
 	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.get_history_minutes()");
 
 	lg_put_minutes(rsinfo, DT_NOBEGIN, DT_NOEND, true, 0);
@@ -363,7 +408,7 @@ lg_history_range_1_1(PG_FUNCTION_ARGS)
 	TimestampTz minutes_oldest;
 
 	lg_require_shmem();
-	InitMaterializedSRF(fcinfo, 0);
+	lg_init_rows_srf(fcinfo);
 	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.history_range()");
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
