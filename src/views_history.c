@@ -89,26 +89,57 @@ static void lg_put_history_row(ReturnSetInfo *rsinfo, const LgSample *s, LgApiVe
 							   int ncols);
 
 /*
- * InitMaterializedSRF, with the rows kept in a generation context of their
- * own: it stores each row at its size, where the per-query context would
- * round a history row of ~320 bytes up to a 512-byte chunk.  Building the
- * rows costs mostly the page faults of that fresh memory (a week of
- * minutes is 10080 rows), so a third less memory is a third less time.
- * The context is a child of the per-query context and goes with it; the
- * tuplestore is ended by the executor as usual.
+ * The rows of every history read are built in one memory context per
+ * backend, lg_rows, rather than in the query's.  Building them costs mostly
+ * page faults: each read fills fresh memory (a week of minutes is 10080 rows,
+ * 3.5 MB), which malloc returns to the kernel when the query ends, and a
+ * fault costs microseconds on a virtual machine.  lg_rows is a generation
+ * context (rows stored at their size, where the per-query context would
+ * round a ~330-byte row up to 512 bytes) whose first block, LG_ROWS_KEEP
+ * bytes, is kept across queries: the next read writes into pages already
+ * mapped.  A backend that has read the history thus keeps up to
+ * LG_ROWS_KEEP of memory.
+ *
+ * The tuplestore is ended by the executor as usual.  Each query that put
+ * rows there registers a callback on its per-query context (run when the
+ * query ends, normally or by an error); when the last of them is gone,
+ * lg_rows is reset, which frees whatever an aborted query left behind and
+ * keeps the first block.
  */
+#define LG_ROWS_KEEP	(4 * 1024 * 1024)
+
+static MemoryContext lg_rows = NULL;
+static int	lg_rows_queries = 0;	/* queries whose rows are in lg_rows */
+
+static void
+lg_rows_query_done(void *arg)
+{
+	if (--lg_rows_queries == 0)
+		MemoryContextReset(lg_rows);
+}
+
+/* InitMaterializedSRF, with the tuplestore in lg_rows */
 static void
 lg_init_rows_srf(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext rows;
+	MemoryContext per_query;
+	MemoryContextCallback *done;
 	MemoryContext old;
 
 	InitMaterializedSRF(fcinfo, 0);
-	rows = GenerationContextCreate(rsinfo->econtext->ecxt_per_query_memory,
-								   "loadguard history rows",
-								   0, ALLOCSET_DEFAULT_INITSIZE, ALLOCSET_DEFAULT_MAXSIZE);
-	old = MemoryContextSwitchTo(rows);
+	per_query = rsinfo->econtext->ecxt_per_query_memory;
+	if (lg_rows == NULL)
+		lg_rows = GenerationContextCreate(TopMemoryContext, "loadguard history rows",
+										  LG_ROWS_KEEP, ALLOCSET_DEFAULT_INITSIZE,
+										  ALLOCSET_DEFAULT_MAXSIZE);
+	done = MemoryContextAlloc(per_query, sizeof(MemoryContextCallback));
+	done->func = lg_rows_query_done;
+	done->arg = NULL;
+	MemoryContextRegisterResetCallback(per_query, done);
+	lg_rows_queries++;
+
+	old = MemoryContextSwitchTo(lg_rows);
 	tuplestore_end(rsinfo->setResult);
 	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
 											  false, work_mem);
