@@ -60,6 +60,7 @@ OBJS = \
 	src/model/policy.o \
 	src/model/readiness.o \
 	src/model/ring.o \
+	src/model/roleslots.o \
 	src/model/rolestats.o \
 	src/model/rollup.o \
 	src/model/settings_rules.o
