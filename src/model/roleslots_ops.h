@@ -120,20 +120,26 @@ lg_rs_release(LgRoleSlots *t, int slot, uint32_t oid)
  * out (room for LG_ROLE_SLOTS), one entry per slot in use, zero peaks
  * included; returns how many.  Each slot's next peak starts from its count
  * now.  With fewer than LG_ROLE_SLOTS_RESERVE slots free, a slot whose role
- * had no connection counted since the previous call is freed.
+ * had no connection counted since the previous call is freed.  Only the
+ * slots ever claimed are read: none while no client has connected; one
+ * claimed after `used` was read is the next call's.
  */
 static inline int
 lg_rs_take(LgRoleSlots *t, LgRolePeak *out)
 {
-	int			nfree = 0;
+	uint32_t	used = LG_RS_READ32(&t->used);
+	int			nfree;
 	int			n = 0;
 	bool		reclaim;
 
-	for (int i = 0; i < LG_ROLE_SLOTS; i++)
+	if (used > LG_ROLE_SLOTS)
+		used = LG_ROLE_SLOTS;
+	nfree = LG_ROLE_SLOTS - (int) used;
+	for (uint32_t i = 0; i < used; i++)
 		nfree += LG_RS_READ64(&t->words[i]) == 0;
 	reclaim = nfree < LG_ROLE_SLOTS_RESERVE;
 
-	for (int i = 0; i < LG_ROLE_SLOTS; i++)
+	for (uint32_t i = 0; i < used; i++)
 	{
 		uint64_t	seen = LG_RS_READ64(&t->words[i]);
 		uint64_t	next;
