@@ -709,7 +709,6 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	 * already
 	 */
 	lg_connlog_drain(lg_events_generation(), &churn, &nchurn, &counts);
-	npeaks = lg_live_take_role_peaks(peaks);
 	ts = lg_tick_state();
 	lg_tick_trim_dictionaries(ts);
 	nwaiters = lg_lock_waiters(ts->lock_waiters);
@@ -809,6 +808,8 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	if (sample->usable_connections > 0)
 		sample->usage_pct = 100.0 * sample->client_connections / sample->usable_connections;
 
+	/* after the session loop: nothing more for it to keep in registers */
+	npeaks = lg_live_take_role_peaks(peaks);
 	lg_tick_finish_tallies(ts, sample, ntallies, churn, nchurn, peaks, npeaks);
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 		tallies[d] = ts->dims[d].distinct;
