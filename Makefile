@@ -62,6 +62,8 @@ OBJS = \
 	src/model/policy.o \
 	src/model/readiness.o \
 	src/model/ring.o \
+	src/model/rolepack.o \
+	src/model/roleslots.o \
 	src/model/rolestats.o \
 	src/model/rollup.o \
 	src/model/settings_rules.o \

@@ -619,8 +619,6 @@ CREATE FUNCTION loadguard.get_history_minutes(
     OUT idle_in_transaction_max integer,
     OUT idle_in_transaction_aborted_max integer,
     OUT waiting_on_lock_max integer,
-    OUT busy_connections_max integer,
-    OUT busy_connections_p95 integer,
     OUT oldest_idle_in_transaction_s real,
     OUT longest_running_query_s real,
     OUT longest_transaction_s real,
@@ -644,7 +642,9 @@ CREATE FUNCTION loadguard.get_history_minutes(
     OUT latency_p50_ms real,
     OUT latency_p95_ms real,
     OUT latency_p99_ms real,
-    OUT policy_actions bigint)
+    OUT policy_actions bigint,
+    OUT busy_connections_max integer,
+    OUT busy_connections_p95 integer)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lg_history_minutes_1_1'
 LANGUAGE C VOLATILE;
@@ -686,8 +686,6 @@ CREATE FUNCTION loadguard.history_range(
     OUT idle_in_transaction integer,
     OUT idle_in_transaction_aborted integer,
     OUT waiting_on_lock integer,
-    OUT busy_connections integer,
-    OUT busy_connections_p95 integer,
     OUT oldest_idle_in_transaction_s double precision,
     OUT longest_running_query_s double precision,
     OUT longest_transaction_s double precision,
@@ -711,7 +709,9 @@ CREATE FUNCTION loadguard.history_range(
     OUT latency_p50_ms double precision,
     OUT latency_p95_ms double precision,
     OUT latency_p99_ms double precision,
-    OUT policy_actions bigint)
+    OUT policy_actions bigint,
+    OUT busy_connections integer,
+    OUT busy_connections_p95 integer)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lg_history_range_1_1'
 LANGUAGE C VOLATILE;

@@ -55,4 +55,27 @@ SELECT dimension, current >= 1 AS current_ok, peak >= current AS peak_ok,
 -- the querying session is active for less than a second: not "worth a look"
 SELECT count(*) AS own_session_listed FROM loadguard.sessions WHERE pid = pg_backend_pid();
 
+-- history_range and history_minutes put the columns they share with
+-- loadguard.history in loadguard.history's order (busy_connections after
+-- policy_actions); minutes name their maxima *_max
+WITH hist AS (
+  SELECT attname::text AS name, attnum AS pos FROM pg_attribute
+   WHERE attrelid = 'loadguard.history'::regclass AND attnum > 0),
+range AS (
+  SELECT a.name, a.pos
+    FROM pg_proc p,
+         unnest(p.proargnames, p.proargmodes) WITH ORDINALITY AS a(name, mode, pos)
+   WHERE p.oid = 'loadguard.history_range(timestamptz, timestamptz, interval)'::regprocedure
+     AND a.mode = 'o'),
+minutes AS (
+  SELECT regexp_replace(attname::text, '_max$', '') AS name, attnum AS pos FROM pg_attribute
+   WHERE attrelid = 'loadguard.history_minutes'::regclass AND attnum > 0)
+SELECT (SELECT string_agg(name, ',' ORDER BY pos) FROM hist WHERE name IN (SELECT name FROM range))
+     = (SELECT string_agg(name, ',' ORDER BY pos) FROM range WHERE name IN (SELECT name FROM hist))
+         AS range_in_history_order,
+       (SELECT string_agg(name, ',' ORDER BY pos) FROM hist WHERE name IN (SELECT name FROM minutes))
+     = (SELECT string_agg(name, ',' ORDER BY pos) FROM minutes WHERE name IN (SELECT name FROM hist))
+         AS minutes_in_history_order,
+       (SELECT count(*) FROM range WHERE name IN (SELECT name FROM hist)) AS shared_with_range;
+
 DROP EXTENSION loadguard;

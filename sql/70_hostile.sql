@@ -119,6 +119,22 @@ SELECT count(*) FROM loadguard.history_range(now(), now(), '0');
 SELECT count(*) FROM loadguard.history_range(now(), now(), '-1 s');
 SELECT count(*) FROM loadguard.history_range(now(), now(), '1 mon -31 days');
 
+-- the rows of history reads share one memory context per backend, reset when
+-- the last query using it ends: two reads in one query, a read aborted by an
+-- error, a cursor left open across other reads
+SELECT count(*) > 0 AS cross_join
+  FROM loadguard.history a, loadguard.history_range('-infinity', 'infinity') b;
+SELECT 1 / (count(*) - count(*)) FROM loadguard.history;
+SELECT 1 / (samples - samples) FROM loadguard.history_range('-infinity', 'infinity');
+BEGIN;
+DECLARE rows_cursor CURSOR FOR SELECT ts FROM loadguard.history_range('-infinity', 'infinity');
+FETCH 1 FROM rows_cursor \gset cursor_
+SELECT count(*) >= 0 AS read_while_cursor_open FROM loadguard.history;
+FETCH 1 FROM rows_cursor \gset cursor_again_
+SELECT :'cursor_again_ts'::timestamptz > :'cursor_ts'::timestamptz AS cursor_reads_on;
+COMMIT;
+SELECT count(*) >= 1 AS read_after_errors FROM loadguard.history;
+
 -- the functions behind the views take no arguments
 SELECT loadguard.get_status(NULL);
 SELECT loadguard.get_history_minutes(NULL);

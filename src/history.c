@@ -10,6 +10,11 @@
  * exclusively only to copy it in.  Ring readers size their buffer under a
  * shared lock, allocate after releasing it, and copy under a second shared
  * lock, so nothing allocates or errors while a lock is held.
+ *
+ * The ring's slots hold each sample's figures; its per-role counts are
+ * packed into a byte pool behind the slots (rolepack.h), which keeps the
+ * ring at 240 bytes a sample instead of 464.  Readers that need no roles
+ * (the history views) skip unpacking them.
  */
 #include "postgres.h"
 
@@ -21,25 +26,36 @@
 #include "names.h"
 #include "persist_v1_0.h"
 #include "ring.h"
+#include "rolepack.h"
 
+/* in shared memory: this, history_size slots, then the pool's bytes */
 typedef struct LgHistory
 {
 	LgRing		ring;
-	LgSample	slots[FLEXIBLE_ARRAY_MEMBER];
+	LgBytePool	pool;			/* history_size * LG_ROLEPACK_BYTES_PER_SAMPLE */
+	LgStoredSample slots[FLEXIBLE_ARRAY_MEMBER];
 } LgHistory;
 
 static LgHistory *lg_history = NULL;
+static uint8 *lg_history_pool_bytes = NULL;
 static LWLock *lg_history_lock = NULL;
 
 /* the newest sample and the peaks since stats_reset */
 static LgCurrent *lg_current = NULL;
 static LWLock *lg_current_lock = NULL;
 
+static Size
+pool_offset(void)
+{
+	return add_size(offsetof(LgHistory, slots),
+					mul_size(sizeof(LgStoredSample), (Size) lg_history_size));
+}
+
 Size
 lg_history_shmem_size(void)
 {
-	return add_size(offsetof(LgHistory, slots),
-					mul_size(sizeof(LgSample), (Size) lg_history_size));
+	return add_size(pool_offset(),
+					mul_size(LG_ROLEPACK_BYTES_PER_SAMPLE, (Size) lg_history_size));
 }
 
 void
@@ -49,18 +65,36 @@ lg_history_shmem_init(LWLock *lock)
 
 	lg_history_lock = lock;
 	lg_history = ShmemInitStruct("loadguard history", lg_history_shmem_size(), &found);
+	lg_history_pool_bytes = (uint8 *) lg_history + pool_offset();
 	if (!found)
+	{
 		lg_ring_init(&lg_history->ring, (uint32) lg_history_size);
+		lg_pool_init(&lg_history->pool,
+					 (uint32) lg_history_size * LG_ROLEPACK_BYTES_PER_SAMPLE);
+	}
+}
+
+/* store one sample in the next slot; caller holds the lock exclusively */
+static void
+history_push(const LgSample *sample)
+{
+	uint32		slot = lg_ring_push(&lg_history->ring);
+
+	lg_sample_store(&lg_history->slots[slot], sample, &lg_history->pool,
+					lg_history_pool_bytes);
+}
+
+static inline TimestampTz
+slot_ts(uint32 i)
+{
+	return lg_stored_ts(&lg_history->slots[lg_ring_slot(&lg_history->ring, i)]);
 }
 
 void
 lg_history_append(const LgSample *sample)
 {
-	uint32		slot;
-
 	LWLockAcquire(lg_history_lock, LW_EXCLUSIVE);
-	slot = lg_ring_push(&lg_history->ring);
-	lg_history->slots[slot] = *sample;
+	history_push(sample);
 	LWLockRelease(lg_history_lock);
 
 	LWLockAcquire(lg_current_lock, LW_EXCLUSIVE);
@@ -74,6 +108,7 @@ lg_history_append(const LgSample *sample)
 int
 lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts)
 {
+	LgRing	   *ring = &lg_history->ring;
 	LgSample   *buf = NULL;
 	uint32		room = 0;
 
@@ -82,23 +117,23 @@ lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *oldest_ts)
 	{
 		uint32		first;
 		uint32		n;
-		uint32		copied = 0;
 
 		LWLockAcquire(lg_history_lock, LW_SHARED);
-		n = lg_ring_count_since(&lg_history->ring, lg_history->slots, since, &first);
+		first = lg_ring_lower_bound(ring, lg_history->slots, sizeof(LgStoredSample), since);
+		n = lg_ring_count(ring) - first;
 		if (n <= room)
 		{
-			copied = lg_ring_copy_since(&lg_history->ring, lg_history->slots,
-										since, buf, room);
-			*oldest_ts = lg_ring_count(&lg_history->ring) > 0 ?
-				lg_history->slots[lg_ring_slot(&lg_history->ring, 0)].ts : 0;
+			for (uint32 i = 0; i < n; i++)
+				lg_sample_load(&lg_history->slots[lg_ring_slot(ring, first + i)],
+							   &buf[i], true, &lg_history->pool, lg_history_pool_bytes);
+			*oldest_ts = lg_ring_count(ring) > 0 ? slot_ts(0) : 0;
 		}
 		LWLockRelease(lg_history_lock);
 
 		if (n <= room)
 		{
 			*samples = buf;
-			return (int) copied;
+			return (int) n;
 		}
 
 		/* room for what arrives meanwhile, so one retry nearly always does */
@@ -117,7 +152,7 @@ lg_history_oldest(void)
 	lg_require_shmem();
 	LWLockAcquire(lg_history_lock, LW_SHARED);
 	if (lg_ring_count(&lg_history->ring) > 0)
-		oldest = lg_history->slots[lg_ring_slot(&lg_history->ring, 0)].ts;
+		oldest = slot_ts(0);
 	LWLockRelease(lg_history_lock);
 	return oldest;
 }
@@ -125,8 +160,8 @@ lg_history_oldest(void)
 /*
  * Only the range is located (binary search) and copied, a chunk at a time
  * into the caller's buffer: the lock is held for O(log n) comparisons plus
- * one memcpy of at most max samples, and the reader needs no buffer the
- * size of the range.
+ * copying at most max samples' figures (their roles are not unpacked), and
+ * the reader needs no buffer the size of the range.
  */
 int
 lg_history_copy_chunk(LgSample *buf, int max, TimestampTz from, TimestampTz to,
@@ -138,11 +173,13 @@ lg_history_copy_chunk(LgSample *buf, int max, TimestampTz from, TimestampTz to,
 
 	lg_require_shmem();
 	LWLockAcquire(lg_history_lock, LW_SHARED);
-	n = lg_ring_range(ring, lg_history->slots, sizeof(LgSample), from, to, &first);
+	n = lg_ring_range(ring, lg_history->slots, sizeof(LgStoredSample), from, to, &first);
 	n = Min(n, (uint32) max);
-	lg_ring_copy_out(ring, lg_history->slots, sizeof(LgSample), first, n, buf);
+	for (uint32 i = 0; i < n; i++)
+		lg_sample_load(&lg_history->slots[lg_ring_slot(ring, first + i)], &buf[i],
+					   false, &lg_history->pool, lg_history_pool_bytes);
 	if (prev_ts)
-		*prev_ts = first > 0 ? lg_history->slots[lg_ring_slot(ring, first - 1)].ts : 0;
+		*prev_ts = first > 0 ? slot_ts(first - 1) : 0;
 	LWLockRelease(lg_history_lock);
 	return (int) n;
 }
@@ -151,7 +188,9 @@ lg_history_copy_chunk(LgSample *buf, int max, TimestampTz from, TimestampTz to,
  * Persisted history (persist.c): the samples held, oldest first, after a
  * small header.  A file written with another history_size loads as far as
  * it fits: the newest samples are kept.  Samples in 1.0's layout are
- * converted (persist_v1_0.h).
+ * converted (persist_v1_0.h).  The file holds whole LgSamples, roles
+ * unpacked (unknown where the pool had lost them), so its layout does not
+ * depend on how shared memory packs them.
  */
 typedef struct LgHistoryPersisted
 {
@@ -171,9 +210,15 @@ lg_history_dump(StringInfo out)
 	head.sample_size = sizeof(LgSample);
 	appendBinaryStringInfo(out, (const char *) &head, sizeof(head));
 	for (uint32 i = 0; i < n; i++)
-		appendBinaryStringInfo(out,
-							   (const char *) &lg_history->slots[lg_ring_slot(&lg_history->ring, i)],
-							   sizeof(LgSample));
+	{
+		LgSample	sample;
+
+		/* zeroed: the file holds no uninitialized padding */
+		memset(&sample, 0, sizeof(sample));
+		lg_sample_load(&lg_history->slots[lg_ring_slot(&lg_history->ring, i)], &sample,
+					   true, &lg_history->pool, lg_history_pool_bytes);
+		appendBinaryStringInfo(out, (const char *) &sample, sizeof(LgSample));
+	}
 }
 
 /* Postmaster, at startup, into the fresh (empty) ring. */
@@ -182,6 +227,8 @@ lg_history_load(const char *data, Size len)
 {
 	LgHistoryPersisted head;
 	bool		v1_0;
+	uint32		keep;
+	const char *first;
 
 	if (len < sizeof(head))
 		return;
@@ -192,26 +239,29 @@ lg_history_load(const char *data, Size len)
 		len - sizeof(head) != (Size) head.nsamples * head.sample_size)
 		return;
 
-	if (v1_0)
+	/*
+	 * the newest samples that fit, each converted from 1.0's layout if need
+	 * be
+	 */
+	keep = Min(head.nsamples, lg_history->ring.capacity);
+	first = data + sizeof(head) + (Size) (head.nsamples - keep) * head.sample_size;
+	lg_ring_init(&lg_history->ring, lg_history->ring.capacity);
+	lg_pool_init(&lg_history->pool, lg_history->pool.capacity);
+	for (uint32 i = 0; i < keep; i++)
 	{
-		/* 1.0's samples: convert the newest that fit, in place of a copy */
-		uint32		keep = Min(head.nsamples, lg_history->ring.capacity);
-		uint32		skip = head.nsamples - keep;
+		LgSample	sample;
 
-		lg_ring_init(&lg_history->ring, lg_history->ring.capacity);
-		for (uint32 i = 0; i < keep; i++)
+		if (v1_0)
 		{
-			uint32		slot = lg_ring_push(&lg_history->ring);
 			LgSampleV1_0 old;
 
-			memcpy(&old, data + sizeof(head) + (Size) (skip + i) * sizeof(LgSampleV1_0),
-				   sizeof(old));
-			lg_sample_from_v1_0(&old, &lg_history->slots[slot]);
+			memcpy(&old, first + (Size) i * sizeof(LgSampleV1_0), sizeof(old));
+			lg_sample_from_v1_0(&old, &sample);
 		}
-		return;
+		else
+			memcpy(&sample, first + (Size) i * sizeof(LgSample), sizeof(sample));
+		history_push(&sample);
 	}
-	lg_ring_restore(&lg_history->ring, lg_history->slots, sizeof(LgSample),
-					data + sizeof(head), head.nsamples);
 }
 
 /* ---- the newest sample and the peaks (the "current" module) ---- */

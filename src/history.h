@@ -25,8 +25,8 @@ typedef struct LgCurrent
 extern void lg_history_append(const LgSample *sample);
 
 /*
- * Copy the samples taken at or after `since` (oldest first) into a
- * palloc'd array; returns the count.  *oldest_ts receives the ts of the
+ * Copy the samples taken at or after `since` (oldest first), with their
+ * per-role counts, into a palloc'd array; returns the count.  *oldest_ts receives the ts of the
  * oldest sample the ring still holds (0 when empty), so callers can tell
  * when a lookback reaches past the history.
  */
@@ -34,7 +34,9 @@ extern int	lg_history_copy(LgSample **samples, TimestampTz since, TimestampTz *o
 
 /*
  * Copy at most max of the samples with from <= ts <= to into buf, oldest
- * first (binary search, then one memcpy under the lock); returns the count.
+ * first (binary search, then a copy of each sample's figures under the
+ * lock); returns the count.  Only the figures: the samples' roles read as
+ * unknown (lg_roles_unknown), for readers that show no role.
  * To read a long range, call again with from = the last ts copied + 1.
  * *prev_ts (when not NULL) receives the ts of the sample just before the
  * first one copied, 0 when none.

@@ -1,12 +1,15 @@
 /*
  * views_history.c — loadguard.history: every sample the ring holds, oldest
- * first.  lg_history_copy() copies the ring out under its lock; the rows are
- * built afterwards.
+ * first; loadguard.history_minutes and history_range.  The rings are copied
+ * out a chunk at a time under their locks (lg_history_copy_chunk,
+ * lg_minutes_copy_chunk); the rows are built afterwards.
  */
 #include "postgres.h"
 
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "history.h"
@@ -66,49 +69,129 @@ history_columns(void)
 	return columns;
 }
 
+/*
+ * Rows are copied out of shared memory RANGE_CHUNK samples at a time, their
+ * figures only (the roles are not needed here), into one small buffer: no
+ * copy of the whole ring before the first row.
+ */
+#define RANGE_CHUNK 128
+
+static void lg_put_history_row(ReturnSetInfo *rsinfo, const LgSample *s, LgApiVersion api,
+							   int ncols);
+
+/*
+ * The rows of every history read are built in one memory context per
+ * backend, lg_rows, rather than in the query's.  Building them costs mostly
+ * page faults: each read fills fresh memory (a week of minutes is 10080 rows,
+ * 3.5 MB), which malloc returns to the kernel when the query ends, and a
+ * fault costs microseconds on a virtual machine.  lg_rows is a generation
+ * context (rows stored at their size, where the per-query context would
+ * round a ~330-byte row up to 512 bytes) whose first block, LG_ROWS_KEEP
+ * bytes, is kept across queries: the next read writes into pages already
+ * mapped.  A backend that has read the history thus keeps up to
+ * LG_ROWS_KEEP of memory.
+ *
+ * The tuplestore is ended by the executor as usual.  Each query that put
+ * rows there registers a callback on its per-query context (run when the
+ * query ends, normally or by an error); when the last of them is gone,
+ * lg_rows is reset, which frees whatever an aborted query left behind and
+ * keeps the first block.
+ */
+#define LG_ROWS_KEEP	(4 * 1024 * 1024)
+
+static MemoryContext lg_rows = NULL;
+static int	lg_rows_queries = 0;	/* queries whose rows are in lg_rows */
+
+static void
+lg_rows_query_done(void *arg)
+{
+	if (--lg_rows_queries == 0)
+		MemoryContextReset(lg_rows);
+}
+
+/* InitMaterializedSRF, with the tuplestore in lg_rows */
+static void
+lg_init_rows_srf(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext per_query;
+	MemoryContextCallback *done;
+	MemoryContext old;
+
+	InitMaterializedSRF(fcinfo, 0);
+	per_query = rsinfo->econtext->ecxt_per_query_memory;
+	if (lg_rows == NULL)
+		lg_rows = GenerationContextCreate(TopMemoryContext, "loadguard history rows",
+										  LG_ROWS_KEEP, ALLOCSET_DEFAULT_INITSIZE,
+										  ALLOCSET_DEFAULT_MAXSIZE);
+	done = MemoryContextAlloc(per_query, sizeof(MemoryContextCallback));
+	done->func = lg_rows_query_done;
+	done->arg = NULL;
+	MemoryContextRegisterResetCallback(per_query, done);
+	lg_rows_queries++;
+
+	old = MemoryContextSwitchTo(lg_rows);
+	tuplestore_end(rsinfo->setResult);
+	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+											  false, work_mem);
+	MemoryContextSwitchTo(old);
+}
+
 static Datum
 lg_history_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	LgSample   *samples;
-	TimestampTz oldest_ts;
-	int			ncols PG_USED_FOR_ASSERTS_ONLY;
-	int			n;
+	LgSample   *buf;
+	TimestampTz from = DT_NOBEGIN;
+	int			ncols;
 
 	lg_require_shmem();
-	InitMaterializedSRF(fcinfo, 0);
+	lg_init_rows_srf(fcinfo);
 	ncols = lg_view_check_columns(fcinfo, rsinfo->setDesc, api,
 								  history_columns(), HISTORY_MAX_COLS);
 
-	n = lg_history_copy(&samples, DT_NOBEGIN, &oldest_ts);
-	for (int r = 0; r < n; r++)
+	buf = palloc(sizeof(LgSample) * RANGE_CHUNK);
+	for (;;)
 	{
-		const LgSample *s = &samples[r];
-		Datum		values[HISTORY_MAX_COLS];
-		bool		nulls[HISTORY_MAX_COLS];
-		int			i = 0;
+		int			n = lg_history_copy_chunk(buf, RANGE_CHUNK, from, DT_NOEND, NULL);
 
-		memset(nulls, 0, sizeof(nulls));
-		i += lg_sample_count_datums(s, &values[i]);
-		values[i++] = Float8GetDatum(s->oldest_idle_in_transaction_s);
-		values[i++] = Float8GetDatum(s->longest_running_query_s);
-		values[i++] = Float8GetDatum(s->longest_transaction_s);
-		for (int k = 0; k < LG_EVENT_COUNT; k++)
-			values[i++] = Int64GetDatum((int64) s->events[k]);
-		values[i++] = Int64GetDatum((int64) s->statements);
-		values[i++] = Float8GetDatum(s->latency_p50_ms);
-		values[i++] = Float8GetDatum(s->latency_p95_ms);
-		values[i++] = Float8GetDatum(s->latency_p99_ms);
-		values[i++] = Int64GetDatum((int64) s->policy_actions);
-		if (api >= LG_API_1_1)
-		{
-			values[i++] = Int32GetDatum(s->busy_connections);
-			values[i++] = Int32GetDatum(s->peak_connections);
-		}
-		Assert(i == ncols);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		for (int r = 0; r < n; r++)
+			lg_put_history_row(rsinfo, &buf[r], api, ncols);
+		if (n < RANGE_CHUNK)
+			break;
+		from = buf[n - 1].ts + 1;
 	}
+	pfree(buf);
 	return (Datum) 0;
+}
+
+static void
+lg_put_history_row(ReturnSetInfo *rsinfo, const LgSample *s, LgApiVersion api, int ncols)
+{
+	Datum		values[HISTORY_MAX_COLS];
+	bool		nulls[HISTORY_MAX_COLS];
+	int			i = 0;
+
+	memset(nulls, 0, sizeof(nulls));
+	i += lg_sample_count_datums(s, &values[i]);
+	values[i++] = Float8GetDatum(s->oldest_idle_in_transaction_s);
+	values[i++] = Float8GetDatum(s->longest_running_query_s);
+	values[i++] = Float8GetDatum(s->longest_transaction_s);
+	for (int k = 0; k < LG_EVENT_COUNT; k++)
+		values[i++] = Int64GetDatum((int64) s->events[k]);
+	values[i++] = Int64GetDatum((int64) s->statements);
+	values[i++] = Float8GetDatum(s->latency_p50_ms);
+	values[i++] = Float8GetDatum(s->latency_p95_ms);
+	values[i++] = Float8GetDatum(s->latency_p99_ms);
+	values[i++] = Int64GetDatum((int64) s->policy_actions);
+	if (api >= LG_API_1_1)
+	{
+		values[i++] = Int32GetDatum(s->busy_connections);
+		values[i++] = Int32GetDatum(s->peak_connections);
+	}
+	if (i != ncols)
+		elog(ERROR, "loadguard.history row has %d columns, expected %d", i, ncols);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
 /* lg_history (1.0's columns) and lg_history_1_1 */
@@ -118,11 +201,13 @@ LG_VIEW_ENTRY_POINTS(lg_history, lg_history_internal);
  * loadguard.history_minutes and loadguard.history_range share one column
  * layout (the names differ: _max in the view, the raw history's names in the
  * range function): ts, samples, covered_s, max_connections,
- * usable_connections, 11 connection figures, 3 ages, the events, statements,
- * 3 percentiles, policy_actions.
+ * usable_connections, 9 connection figures, 3 ages, the events, statements,
+ * 3 percentiles, policy_actions, then busy connections and their p95 — after
+ * policy_actions, where loadguard.history has busy_connections, so the
+ * columns the two share come in the same order.
  */
-#define RANGE_FIRST_EVENT_COL	19
-#define RANGE_COLS				(RANGE_FIRST_EVENT_COL + LG_EVENT_COUNT + 5)
+#define RANGE_FIRST_EVENT_COL	17
+#define RANGE_COLS				(RANGE_FIRST_EVENT_COL + LG_EVENT_COUNT + 7)
 
 static void
 lg_range_check_tupdesc(TupleDesc tupdesc, const char *func)
@@ -136,6 +221,9 @@ lg_range_check_tupdesc(TupleDesc tupdesc, const char *func)
 		if (strcmp(attname, lg_event_names[k]) != 0)
 			elog(ERROR, "%s column \"%s\" should be \"%s\"", func, attname, lg_event_names[k]);
 	}
+	if (strncmp(NameStr(TupleDescAttr(tupdesc, RANGE_COLS - 2)->attname),
+				"busy_connections", strlen("busy_connections")) != 0)
+		elog(ERROR, "%s column %d should be busy_connections", func, RANGE_COLS - 1);
 }
 
 /*
@@ -166,8 +254,6 @@ lg_put_minute(ReturnSetInfo *rsinfo, const LgMinute *m, bool as_real)
 	values[i++] = Int32GetDatum(m->idle_in_transaction_max);
 	values[i++] = Int32GetDatum(m->idle_in_transaction_aborted_max);
 	values[i++] = Int32GetDatum(m->waiting_on_lock_max);
-	values[i++] = Int32GetDatum(m->busy_connections_max);
-	values[i++] = Int32GetDatum(m->busy_connections_p95);
 	values[i++] = FLOAT_DATUM(m->oldest_idle_in_transaction_s);
 	values[i++] = FLOAT_DATUM(m->longest_running_query_s);
 	values[i++] = FLOAT_DATUM(m->longest_transaction_s);
@@ -179,6 +265,8 @@ lg_put_minute(ReturnSetInfo *rsinfo, const LgMinute *m, bool as_real)
 	values[i++] = FLOAT_DATUM(m->latency_p95_ms);
 	values[i++] = FLOAT_DATUM(m->latency_p99_ms);
 	values[i++] = Int64GetDatum((int64) m->policy_actions);
+	values[i++] = Int32GetDatum(m->busy_connections_max);
+	values[i++] = Int32GetDatum(m->busy_connections_p95);
 	Assert(i == RANGE_COLS);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
@@ -209,8 +297,6 @@ lg_put_sample(ReturnSetInfo *rsinfo, const LgSample *s, TimestampTz prev_ts)
 	values[i++] = Int32GetDatum(s->idle_in_transaction);
 	values[i++] = Int32GetDatum(s->idle_in_transaction_aborted);
 	values[i++] = Int32GetDatum(s->waiting_on_lock);
-	values[i++] = Int32GetDatum(s->busy_connections);
-	values[i++] = Int32GetDatum(s->busy_connections);
 	values[i++] = Float8GetDatum(s->oldest_idle_in_transaction_s);
 	values[i++] = Float8GetDatum(s->longest_running_query_s);
 	values[i++] = Float8GetDatum(s->longest_transaction_s);
@@ -222,16 +308,11 @@ lg_put_sample(ReturnSetInfo *rsinfo, const LgSample *s, TimestampTz prev_ts)
 	values[i++] = Float8GetDatum(s->latency_p95_ms);
 	values[i++] = Float8GetDatum(s->latency_p99_ms);
 	values[i++] = Int64GetDatum((int64) s->policy_actions);
+	values[i++] = Int32GetDatum(s->busy_connections);
+	values[i++] = Int32GetDatum(s->busy_connections);
 	Assert(i == RANGE_COLS);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
-
-/*
- * Rows are copied out of shared memory a chunk at a time into one small
- * buffer: a week of minutes needs no 1.7 MB copy (and its page faults)
- * before the first tuple.
- */
-#define RANGE_CHUNK 128
 
 /*
  * With bucket_us above a minute, the minutes of each bucket are folded into
@@ -310,7 +391,7 @@ lg_history_minutes_1_1(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	lg_require_shmem();
-	InitMaterializedSRF(fcinfo, 0);
+	lg_init_rows_srf(fcinfo);
 	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.get_history_minutes()");
 
 	lg_put_minutes(rsinfo, DT_NOBEGIN, DT_NOEND, true, 0);
@@ -339,7 +420,7 @@ lg_history_range_1_1(PG_FUNCTION_ARGS)
 	TimestampTz minutes_oldest;
 
 	lg_require_shmem();
-	InitMaterializedSRF(fcinfo, 0);
+	lg_init_rows_srf(fcinfo);
 	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.history_range()");
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;

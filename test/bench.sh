@@ -28,7 +28,8 @@
 #   LG_BENCH_WARM_SECONDS=90   RSS growth is judged from this point of the soak on
 #   LG_BENCH_REACT_REPEAT=7    reaction repetitions per sample_interval
 #   LG_BENCH_REACT_LIMIT_MS=1000  idle_in_transaction_limit for the reaction part
-#   LG_BENCH_RANGE_ROUNDS=5, LG_BENCH_RANGE_RUNS=50   ranges: rounds x runs per query
+#   LG_BENCH_RANGE_ROUNDS=5, LG_BENCH_RANGE_RUNS=20   ranges: rounds x runs per query
+#   LG_BENCH_BASE_PG_CONFIG    ranges: a second install with the build to compare (A/B)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
@@ -232,64 +233,111 @@ bench_reaction() {
 # 3600 of them (filled at 10ms: the count is what costs, not the span); a
 # week of minutes is 10080 rows, which cannot be waited for: a state file
 # holding them is written by test/bench_minutes_state.c (built against src/,
-# rows made by the server's own rollup code) and loaded at start.  Each
-# query is count(*) over the function, so the figure is the server's work
-# with no rows sent; interleaved with two references: the 1.0 way (the whole
-# ring filtered) and the same rows from a plain table.  Sampling is switched
-# off (loadguard.enabled) while reading, so every run reads the same rows.
-bench_ranges() {
-	trap 'lg_cluster_stop' EXIT
-	local gen from to q rows
-	gen=$LG_BENCH_GEN
-	lg_cluster_start "loadguard.sample_interval = '10ms'" "log_min_messages = warning" || return 1
-	psql_q "CREATE EXTENSION loadguard" >/dev/null
-	lg_as_owner "$BIN/pg_ctl" -D "$LG_PGDATA" -m fast -w stop >/dev/null
-	# 7: the minutes section's tag in the state file format (doc/persistence.md)
-	"$gen" "$LG_TMP/minutes.stat" 10080 "$("${PG_CONFIG:-pg_config}" --version | awk '{ print int($2) }')" 7 |
-		sed 's/^/  /'
-	install -m 600 "$LG_TMP/minutes.stat" "$LG_PGDATA/pg_stat/loadguard.stat"
+# rows made by the server's own rollup code) and loaded at start.  Sampling
+# is switched off (loadguard.enabled) while reading, so every run reads the
+# same rows.  Each figure is server-side: the "Execution Time" of EXPLAIN
+# (ANALYZE, TIMING OFF) over the query, which builds every row and sends
+# none; references: the whole ring (SELECT * FROM loadguard.history, and the
+# 1.0 way of filtering it) and the same rows from plain tables.
+#
+# A/B: with LG_BENCH_BASE_PG_CONFIG naming a second PostgreSQL install that
+# holds another loadguard build (say main's), a second cluster runs from it
+# with the same state, and every round times both, interleaved; its figures
+# are recorded as base.read.*.
+RANGE_QUERIES="range_raw range_minutes range_minutes_10m range_history_all range_history_filter range_history_table range_minutes_table"
+
+# ranges_cluster <pg_config>: a stopped-sampling cluster with 10080 minutes and
+# 3600 raw samples, and the query files; sets LG_TMP, LG_PGDATA, PGHOST, PGPORT.
+ranges_cluster() {
+	local pgc=$1 bin from to
+	bin=$("$pgc" --bindir)
+	PG_CONFIG=$pgc lg_cluster_start "loadguard.sample_interval = '10ms'" "log_min_messages = warning" || return 1
+	"$bin/psql" -X -Atqc "CREATE EXTENSION loadguard" || return 1
+	lg_as_owner "$bin/pg_ctl" -D "$LG_PGDATA" -m fast -w stop >/dev/null
+	install -m 600 "$RANGE_STATE" "$LG_PGDATA/pg_stat/loadguard.stat"
 	[ "$(id -u)" = 0 ] && chown postgres: "$LG_PGDATA/pg_stat/loadguard.stat"
-	lg_as_owner "$BIN/pg_ctl" -D "$LG_PGDATA" -l "$LG_LOG" -w -t 60 start >/dev/null || return 1
-	lg_say "ranges: 10080 minutes loaded; filling the raw history (3600 samples at 10ms)"
+	lg_as_owner "$bin/pg_ctl" -D "$LG_PGDATA" -l "$LG_LOG" -w -t 60 start >/dev/null || return 1
 	for _ in $(seq 1 300); do
-		[ "$(psql_q "SELECT count(*) FROM loadguard.history")" -ge 3600 ] && break
+		[ "$("$bin/psql" -X -Atc "SELECT count(*) FROM loadguard.history")" -ge 3600 ] && break
 		sleep 1
 	done
 	# stop sampling: the raw ring and the minutes then hold still while they
 	# are read (a moving ring would drop the oldest samples of the range)
-	psql_q "ALTER SYSTEM SET loadguard.enabled = off" >/dev/null
-	psql_q "SELECT pg_reload_conf()" >/dev/null
+	"$bin/psql" -X -Atqc "ALTER SYSTEM SET loadguard.enabled = off" -c "SELECT pg_reload_conf()" >/dev/null
 	local ticks=-1
 	for _ in $(seq 1 100); do
-		[ "$(psql_q "SELECT ticks FROM loadguard.status")" = "$ticks" ] && break
-		ticks=$(psql_q "SELECT ticks FROM loadguard.status")
+		[ "$("$bin/psql" -X -Atc "SELECT ticks FROM loadguard.status")" = "$ticks" ] && break
+		ticks=$("$bin/psql" -X -Atc "SELECT ticks FROM loadguard.status")
 		sleep 0.2
 	done
-	from=$(psql_q "SELECT min(ts) FROM loadguard.history")
-	to=$(psql_q "SELECT max(ts) FROM loadguard.history")
-	echo "SELECT count(*) FROM loadguard.history_range('$from', '$to');" >"$LG_TMP/q_range_raw.sql"
-	echo "SELECT count(*) FROM loadguard.history_range(now() - interval '7 days', now(), '1 minute');" >"$LG_TMP/q_range_minutes.sql"
+	from=$("$bin/psql" -X -Atc "SELECT min(ts) FROM loadguard.history")
+	to=$("$bin/psql" -X -Atc "SELECT max(ts) FROM loadguard.history")
+	"$bin/psql" -X -Atq -c "CREATE TABLE lg_bench_minutes AS SELECT * FROM loadguard.history_range(now() - interval '7 days', now(), '1 minute')" \
+		-c "CREATE TABLE lg_bench_history AS SELECT * FROM loadguard.history" || return 1
+	echo "SELECT * FROM loadguard.history_range('$from', '$to')" >"$LG_TMP/q_range_raw.sql"
+	echo "SELECT * FROM loadguard.history_range(now() - interval '7 days', now(), '1 minute')" >"$LG_TMP/q_range_minutes.sql"
 	# what the dashboard asks for 7 days: $__interval is 10 minutes on a wide panel
-	echo "SELECT count(*) FROM loadguard.history_range(now() - interval '7 days', now(), '10 minutes');" >"$LG_TMP/q_range_minutes_10m.sql"
-	echo "SELECT count(*) FROM loadguard.history WHERE ts BETWEEN '$from' AND '$to';" >"$LG_TMP/q_range_history_filter.sql"
-	psql_q "CREATE TABLE lg_bench_minutes AS SELECT * FROM loadguard.history_range(now() - interval '7 days', now(), '1 minute')" >/dev/null
-	echo "SELECT count(*) FROM lg_bench_minutes;" >"$LG_TMP/q_range_minutes_table.sql"
-	chmod a+r "$LG_TMP"/q_*.sql
-	for q in range_raw range_minutes range_minutes_10m range_history_filter range_minutes_table; do
-		rows=$(psql_q "$(sed 's/;$//' "$LG_TMP/q_$q.sql")")
-		echo "  $q: $rows rows"
-		echo "$rows" | lg_bench_record "read.$q.rows" rows >/dev/null
+	echo "SELECT * FROM loadguard.history_range(now() - interval '7 days', now(), '10 minutes')" >"$LG_TMP/q_range_minutes_10m.sql"
+	echo "SELECT * FROM loadguard.history" >"$LG_TMP/q_range_history_all.sql"
+	echo "SELECT * FROM loadguard.history WHERE ts BETWEEN '$from' AND '$to'" >"$LG_TMP/q_range_history_filter.sql"
+	echo "SELECT * FROM lg_bench_history" >"$LG_TMP/q_range_history_table.sql"
+	echo "SELECT * FROM lg_bench_minutes" >"$LG_TMP/q_range_minutes_table.sql"
+}
+
+# ranges_time <bindir> <query file> <runs>: server-side ms of each run
+ranges_time() {
+	local q
+	q=$(cat "$2")
+	for _ in $(seq 1 "$3"); do
+		echo "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF, SUMMARY ON) $q;"
+	done | "$1/psql" -X -At -f - | awk '/^Execution Time:/ { print $3 }'
+}
+
+# the clusters of each side (this, base), for ranges_stop
+declare -A RANGE_HOST RANGE_PORT RANGE_TMP RANGE_DATA RANGE_BIN
+ranges_stop() {
+	local side
+	for side in "${!RANGE_DATA[@]}"; do
+		LG_TMP=${RANGE_TMP[$side]} LG_PGDATA=${RANGE_DATA[$side]} lg_cluster_stop
 	done
-	for _ in $(seq 1 "${LG_BENCH_RANGE_ROUNDS:-5}"); do
-		for q in range_raw range_minutes range_minutes_10m range_history_filter range_minutes_table; do
-			rm -f "$LG_TMP"/lat.*
-			"$BIN/pgbench" -n -c 1 -j 1 -t "${LG_BENCH_RANGE_RUNS:-50}" -l --log-prefix="$LG_TMP/lat" \
-				-f "$LG_TMP/q_$q.sql" >/dev/null 2>&1
-			cat "$LG_TMP"/lat.* | awk '{ printf "%.3f\n", $3 / 1000 }' >>"$LG_TMP/read.$q"
+	rm -f "${RANGE_STATE:-/nonexistent}" "${RANGE_STATE:-/nonexistent}".*
+}
+
+bench_ranges() {
+	local sides="this" side q rows
+	trap 'ranges_stop' EXIT
+	RANGE_STATE=$(mktemp /tmp/lg-bench-minutes.XXXXXX)
+	# 7: the minutes section's tag in the state file format (doc/persistence.md)
+	"$LG_BENCH_GEN" "$RANGE_STATE" 10080 "$("${PG_CONFIG:-pg_config}" --version | awk '{ print int($2) }')" 7 |
+		sed 's/^/  /'
+	chmod a+r "$RANGE_STATE"
+	[ -n "${LG_BENCH_BASE_PG_CONFIG:-}" ] && sides="this base"
+	for side in $sides; do
+		local pgc=${PG_CONFIG:-pg_config}
+		[ "$side" = base ] && pgc=$LG_BENCH_BASE_PG_CONFIG
+		lg_say "ranges ($side: $pgc): 10080 minutes loaded, filling the raw history (3600 samples at 10ms)"
+		ranges_cluster "$pgc" || return 1
+		RANGE_HOST[$side]=$PGHOST RANGE_PORT[$side]=$PGPORT RANGE_TMP[$side]=$LG_TMP RANGE_DATA[$side]=$LG_PGDATA
+		RANGE_BIN[$side]=$("$pgc" --bindir)
+		chmod a+r "$LG_TMP"/q_*.sql
+		for q in $RANGE_QUERIES; do
+			rows=$("${RANGE_BIN[$side]}/psql" -X -Atc "SELECT count(*) FROM ($(cat "$LG_TMP/q_$q.sql")) q")
+			echo "  $side $q: $rows rows"
+			[ "$side" = this ] && echo "$rows" | lg_bench_record "read.$q.rows" rows >/dev/null
 		done
 	done
-	for q in range_raw range_minutes range_minutes_10m range_history_filter range_minutes_table; do
-		lg_bench_record "read.$q.ms" ms <"$LG_TMP/read.$q"
+	for _ in $(seq 1 "${LG_BENCH_RANGE_ROUNDS:-5}"); do
+		for q in $RANGE_QUERIES; do
+			for side in $sides; do
+				PGHOST=${RANGE_HOST[$side]} PGPORT=${RANGE_PORT[$side]} \
+					ranges_time "${RANGE_BIN[$side]}" "${RANGE_TMP[$side]}/q_$q.sql" "${LG_BENCH_RANGE_RUNS:-20}" \
+					>>"$RANGE_STATE.$side.$q"
+			done
+		done
+	done
+	for q in $RANGE_QUERIES; do
+		lg_bench_record "read.$q.ms" ms <"$RANGE_STATE.this.$q"
+		[ -f "$RANGE_STATE.base.$q" ] && lg_bench_record "base.read.$q.ms" ms <"$RANGE_STATE.base.$q"
 	done
 }
 build_state_generator() {

@@ -78,12 +78,20 @@ for q in status sessions readiness_summary history; do
 done
 row "  reference: count(*) of that history query" "$(fig read.history_count.ms 3)" "ms (no rows sent), $(n read.history_count.ms)"
 row "  reference: the same rows from a plain table" "$(fig read.history_table.ms 3)" "ms, $(n read.history_table.ms)"
-echo "---- 6. ranges: history_range, count(*) (server-side, no rows sent)"
-row "one hour of raw samples ($(f read.range_raw.rows 1) rows)" "$(fig read.range_raw.ms 3)" "ms, $(n read.range_raw.ms)"
-row "7 days of minutes ($(f read.range_minutes.rows 1) rows)" "$(fig read.range_minutes.ms 3)" "ms, $(n read.range_minutes.ms)"
-row "7 days at 10 minutes, the dashboard ($(f read.range_minutes_10m.rows 1) rows)" "$(fig read.range_minutes_10m.ms 3)" "ms, $(n read.range_minutes_10m.ms)"
-row "  reference: 1.0 way, whole history filtered" "$(fig read.range_history_filter.ms 3)" "ms, $(n read.range_history_filter.ms)"
-row "  reference: 7 days of minutes from a plain table" "$(fig read.range_minutes_table.ms 3)" "ms, $(n read.range_minutes_table.ms)"
+echo "---- 6. ranges: server-side (EXPLAIN ANALYZE execution time: every row built, none sent)"
+# rangerow <label> <query>: this build, and the base build when A/B
+rangerow() {
+	row "$1" "$(fig "read.$2.ms" 3)" "ms, $(n "read.$2.ms")"
+	has "base.read.$2.ms" && row "  base build (A/B, interleaved)" "$(fig "base.read.$2.ms" 3)" "ms, $(n "base.read.$2.ms")"
+	return 0
+}
+rangerow "one hour of raw samples ($(f read.range_raw.rows 1) rows)" range_raw
+rangerow "7 days of minutes ($(f read.range_minutes.rows 1) rows)" range_minutes
+rangerow "7 days at 10 minutes, the dashboard ($(f read.range_minutes_10m.rows 1) rows)" range_minutes_10m
+rangerow "loadguard.history, whole ($(f read.range_history_all.rows 1) rows)" range_history_all
+rangerow "  reference: 1.0 way, whole history filtered" range_history_filter
+rangerow "  reference: the history's rows from a plain table" range_history_table
+rangerow "  reference: 7 days of minutes from a plain table" range_minutes_table
 echo "---- 4. footprint"
 row "shared memory, defaults" "$(f footprint.shmem_default_kb 1)" "kB"
 row "shared memory, history_size = 86400" "$(f footprint.shmem_86400_kb 1)" "kB"

@@ -5,15 +5,18 @@
 # Called by test/fleet.sh.  Grafana repeats a row with "repeat":
 # "datasource" once per selected value and binds ${datasource} in that
 # row's panels to the value (scopedVars); the emulation does that, then
-# expands variables and the $__timeFrom()/$__timeTo() macros as
-# t/060_grafana.pl does (same rules: single values, quotes doubled; the
-# macros become quoted RFC 3339 times), and runs each node's query as the
-# app role against that node.  Exit status 0 only if every check holds;
-# prints one line per node.
+# expands the query with the code t/060_grafana.pl uses
+# (test/perl/GrafanaEmulator.pm: variables, $__interval from the panel's
+# width over the last hour, $__timeFrom()/$__timeTo() and the other macros),
+# and runs each node's query as the app role against that node.  Exit status
+# 0 only if every check holds; prints one line per node.
 use strict;
 use warnings;
 use JSON::PP;
-use POSIX qw(strftime);
+use File::Basename qw(dirname);
+use FindBin;
+use lib "$FindBin::Bin/perl";
+use GrafanaEmulator;
 
 my ($file, @conninfos) = @ARGV;
 die "usage: $0 DASHBOARD CONNINFO...\n" unless $file && @conninfos >= 2;
@@ -47,23 +50,20 @@ for my $v (@{ $dash->{templating}{list} })
 	next if $v->{type} eq 'datasource';
 	$vars{ $v->{name} } = $v->{current}{value} // '';
 }
-my $to = time;
-my $from = $to - 3600;
-my ($rf, $rt) = map { strftime('%Y-%m-%dT%H:%M:%SZ', gmtime $_) } $from, $to;
+# the last hour, at Grafana's millisecond precision; the datasource's
+# minimum interval from its provisioning file
+my $to_ms = int(time) * 1000;
+my $from_ms = $to_ms - 3600 * 1000;
+my $ds_file = dirname($file) . '/provisioning/datasources/loadguard.yaml';
+my ($ds_min_interval) = do { local (@ARGV, $/) = $ds_file; <> } =~ /^\s+timeInterval: (\S+)$/m;
 
 my %roles;
 for my $n (0 .. $#conninfos)
 {
-	my %scoped = (datasource => "node" . ($n + 1));
-	my $sql = $target->{rawSql};
-	$sql =~ s{\$\{(\w+)\}|\$(\w+)(?!\()}{
-		my $name = $1 // $2;
-		exists $scoped{$name} ? $scoped{$name}
-		  : exists $vars{$name} ? ($vars{$name} =~ s/'/''/gr)
-		  : $&
-	}ge;
-	$sql =~ s/\$__timeFrom\(\)/'$rf'/g;
-	$sql =~ s/\$__timeTo\(\)/'$rt'/g;
+	my ($sql) = expand_query($target->{rawSql},
+		from_ms => $from_ms, to_ms => $to_ms, vars => \%vars,
+		scoped => { datasource => "node" . ($n + 1) },
+		panel_request($inner[0], $ds_min_interval));
 	check($sql !~ /\$/, "node " . ($n + 1) . ": every variable and macro expanded");
 	open(my $ph, '-|', 'psql', '-X', '-At', '-F', '|', '-v', 'ON_ERROR_STOP=1', $conninfos[$n], '-c', $sql)
 	  or die "psql: $!";

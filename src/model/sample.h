@@ -6,7 +6,9 @@
  * be unit-tested on samples built by hand.  Timestamps are PostgreSQL
  * TimestampTz values (microseconds since 2000-01-01) held in int64_t.
  * This struct is part of the shared-memory layout and the state file:
- * changing it means bumping LG_SHMEM_VERSION.
+ * changing it means bumping LG_SHMEM_VERSION.  The per-role fields (nroles
+ * on) must stay last: the history ring stores every field before nroles as
+ * is and packs the roles (rolepack.h).
  */
 #ifndef LG_SAMPLE_H
 #define LG_SAMPLE_H
@@ -23,7 +25,10 @@
  * established, refused, ended and short_lived count what happened since the
  * previous sample (see connlog.h: connections established and refused,
  * sessions that ended, and those of them that lived less than
- * LG_SHORT_LIVED_US).
+ * LG_SHORT_LIVED_US); peak_connections is the most of the role's client
+ * connections open at once since the previous sample, counted where they
+ * start and end (live.c), never below connections (0 in samples restored
+ * from 1.0).
  */
 typedef struct LgRoleCount
 {
@@ -35,6 +40,7 @@ typedef struct LgRoleCount
 	int32_t		refused;
 	int32_t		ended;
 	int32_t		short_lived;
+	int32_t		peak_connections;
 	/* of established, those whose setup time was measured, and its sum */
 	int32_t		connect_count;
 	int64_t		connect_us;
@@ -60,6 +66,17 @@ typedef struct LgSample
 	 * lock
 	 */
 	int32_t		busy_connections;
+
+	/*
+	 * Setup time of the client connections established since the previous
+	 * sample, from the backend's start after fork to its startup
+	 * transaction's commit (connect_cost.h): how many here (in what was
+	 * padding before usage_pct), their sum in connect_us below, and the
+	 * counts per bucket in connect_buckets at the end.  Count and sum are
+	 * figures every ring slot keeps; the buckets are packed with the roles
+	 * (rolepack.h).
+	 */
+	int32_t		connect_count;
 	double		usage_pct;
 	double		oldest_idle_in_transaction_s;
 	double		longest_running_query_s;
@@ -84,6 +101,9 @@ typedef struct LgSample
 	 */
 	int32_t		peak_connections;
 
+	/* sum of the setup times counted in connect_count, in microseconds */
+	int64_t		connect_us;
+
 	/*
 	 * Client connections by role, largest first (then those with the most
 	 * connection churn since the previous sample); the rest summed in
@@ -98,13 +118,10 @@ typedef struct LgSample
 	bool		roles_complete;
 
 	/*
-	 * Setup time of the client connections established since the previous
-	 * sample, from the backend's start after fork to its startup
-	 * transaction's commit (connect_cost.h): how many, the sum, and the
-	 * counts per bucket.
+	 * connect_count's connections per setup-time bucket (connect_cost.h); in
+	 * the ring, only the non-empty buckets are stored, in the pool
+	 * (rolepack.h)
 	 */
-	int32_t		connect_count;
-	int64_t		connect_us;
 	uint32_t	connect_buckets[LG_CONNECT_BUCKETS];
 } LgSample;
 
