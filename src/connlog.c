@@ -78,8 +78,13 @@ typedef struct LgConnRecord
 	LgConnRecordKind kind;
 	Oid			roleid;			/* established and ended: known */
 	Oid			dbid;			/* established: known */
-	int64		lifetime_us;	/* ended */
-	int64		setup_us;		/* established: backend start to ready */
+
+	/*
+	 * From the backend's start: ended, its lifetime (to exit); established,
+	 * its setup time (to ready).  One field for both kinds keeps the record,
+	 * and the log's shared memory, at its size without setup times.
+	 */
+	int64		duration_us;
 	char		role[NAMEDATALEN];	/* refused: as asked for */
 	char		database[NAMEDATALEN];	/* refused: as asked for */
 	char		application[NAMEDATALEN];
@@ -165,8 +170,7 @@ begin_record(LgConnRecordKind kind, uint64 generation, uint64 *pos)
 	slot->kind = kind;
 	slot->roleid = InvalidOid;
 	slot->dbid = InvalidOid;
-	slot->lifetime_us = 0;
-	slot->setup_us = 0;
+	slot->duration_us = 0;
 	slot->role[0] = slot->database[0] = slot->application[0] = slot->client[0] = '\0';
 	return slot;
 }
@@ -192,7 +196,7 @@ lg_connlog_session_end(int code, Datum arg)
 	if (!lg_enabled || (slot = begin_record(LG_CONN_ENDED, 0, &pos)) == NULL)
 		return;
 	slot->roleid = GetSessionUserId();
-	slot->lifetime_us = GetCurrentTimestamp() - MyStartTimestamp;
+	slot->duration_us = GetCurrentTimestamp() - MyStartTimestamp;
 	publish_record(slot, pos);
 }
 
@@ -220,7 +224,7 @@ lg_connlog_established(void)
 	}
 	slot->roleid = GetSessionUserId();
 	slot->dbid = MyDatabaseId;
-	slot->setup_us = Max(ready - MyStartTimestamp, 0);
+	slot->duration_us = Max(ready - MyStartTimestamp, 0);
 	/* the GUC, as the sampler will see it in the session's status */
 	if (application_name)
 		strlcpy(slot->application, application_name, NAMEDATALEN);
@@ -404,7 +408,7 @@ lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
 		{
 			c->roleid = r->roleid;
 			c->ended = 1;
-			c->short_lived = r->lifetime_us < LG_SHORT_LIVED_US ? 1 : 0;
+			c->short_lived = r->duration_us < LG_SHORT_LIVED_US ? 1 : 0;
 			nroles++;
 			continue;
 		}
@@ -424,12 +428,12 @@ lg_connlog_drain(uint64 generation, LgRoleChurn **roles_out, int *nroles_out,
 			if (r->kind == LG_CONN_ESTABLISHED)
 			{
 				c->connect_count = 1;
-				c->connect_us = r->setup_us;
+				c->connect_us = r->duration_us;
 			}
 			nroles++;
 		}
 		if (r->kind == LG_CONN_ESTABLISHED)
-			lg_connect_cost_add(cost, (uint64) r->setup_us);
+			lg_connect_cost_add(cost, (uint64) r->duration_us);
 
 		/*
 		 * roles and databases by Oid, as the sampler keys them; unknown ones

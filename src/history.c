@@ -11,10 +11,10 @@
  * shared lock, allocate after releasing it, and copy under a second shared
  * lock, so nothing allocates or errors while a lock is held.
  *
- * The ring's slots hold each sample's figures; its per-role counts are
- * packed into a byte pool behind the slots (rolepack.h), which keeps the
- * ring at 240 bytes a sample instead of 464.  Readers that need no roles
- * (the history views) skip unpacking them.
+ * The ring's slots hold each sample's figures; its per-role counts and
+ * connection setup-time buckets are packed into a byte pool behind the
+ * slots (rolepack.h), which keeps the ring at 248 bytes a sample instead of
+ * 728.  Readers that need no roles (the history views) skip unpacking them.
  */
 #include "postgres.h"
 

@@ -23,7 +23,8 @@ my $total = $node->safe_psql('postgres',
 	"SELECT sum(allocated_size) FROM pg_shmem_allocations WHERE name LIKE 'loadguard%'");
 note(sprintf('loadguard shared memory at defaults: %d bytes (%.1f kB)', $total, $total / 1024));
 cmp_ok($total, '<=', 4 * 1024 * 1024, 'loadguard shared memory at defaults <= 4 MB');
-# the ring holds its samples' figures and a pool for their roles, not 464-byte samples
+# the ring holds its samples' figures and a pool for their roles and setup-time
+# buckets, not whole 728-byte samples
 cmp_ok($node->safe_psql('postgres',
 		"SELECT allocated_size FROM pg_shmem_allocations WHERE name = 'loadguard history'"),
 	'<', 3600 * 464, 'the history ring packs its samples');
@@ -49,10 +50,12 @@ ok(lg_wait_for($node,
 		'app gone'),
 	'app has no connection left');
 
-my $q_app = "SELECT peak_connections, lookback_established, lookback_ended
+my $q_app = "SELECT peak_connections, lookback_established, lookback_ended,
+                    lookback_avg_connect_time
                FROM loadguard.get_roles('1 day') WHERE role = 'app'";
 my $before = $node->safe_psql('postgres', $q_app);
-is($before, '3|3|3', 'per role: peak 3, 3 established and 3 ended over the lookback');
+like($before, qr/^3\|3\|3\|\d\d:\d\d:\d\d\.?\d*$/,
+	'per role: peak 3, 3 established and 3 ended over the lookback, and their measured setup time (packed in the pool)');
 
 $node->restart;
 lg_wait_for($node, 'SELECT last_tick_at IS NOT NULL FROM loadguard.status', 'ticking again');
