@@ -27,9 +27,12 @@ extern void lg_settings_input_fill(LgSettingsInput *in, Oid app_role,
 /* views_readiness.c: this machine's RAM (cgroup limit applied) */
 extern int64 lg_machine_ram_bytes(void);
 
-/* views_readiness.c: the model for U users, no baseline, default lookback */
-extern void lg_readiness_for_users(int32 users, LgReadinessInput *in,
-								   LgReadinessResult *result);
+/*
+ * views_readiness.c: the model for U users, no baseline, default lookback,
+ * as readiness(users, NULL, '15 minutes', app_role) runs it
+ */
+extern void lg_readiness_for_users(int32 users, Oid app_role, const char *app_role_name,
+								   LgReadinessInput *in, LgReadinessResult *result);
 
 /*
  * Raises an error unless tupdesc, the row type the calling function was

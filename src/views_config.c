@@ -93,6 +93,13 @@ level_hides_errors(const char *level)
 		pg_strcasecmp(level, "panic") == 0;
 }
 
+/*
+ * Where lg_settings_input_fill() puts the input's strings: the caller's
+ * context.  SPI_execute returns in SPI's procedure context, which
+ * SPI_finish frees, so each reader switches back here after each query.
+ */
+static MemoryContext input_cxt = NULL;
+
 static const char *
 current_database_sql(void)
 {
@@ -122,6 +129,7 @@ read_pg_settings(LgSettingsInput *in)
 								1, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	MemoryContextSwitchTo(input_cxt);
 
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -184,6 +192,7 @@ read_app_defaults(LgSettingsInput *in, Oid app_role)
 								2, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	MemoryContextSwitchTo(input_cxt);
 
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -241,6 +250,7 @@ read_roles_without_timeout(LgSettingsInput *in)
 					  true, 0);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "SPI_execute failed: %d", ret);
+	MemoryContextSwitchTo(input_cxt);
 	in->roles_without_statement_timeout = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	in->login_roles = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), "t") == 0;
 }
@@ -501,8 +511,11 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 
 	/*
 	 * SPI_finish frees SPI's procedure context, where SPI_getvalue and palloc
-	 * would put the input's strings: allocate them in the caller's.
+	 * would put the input's strings: allocate them in the caller's (each
+	 * reader switches back to input_cxt after its query, which leaves SPI's
+	 * context current).
 	 */
+	input_cxt = callercxt;
 	spicxt = MemoryContextSwitchTo(callercxt);
 	read_pg_settings(in);
 	start = read_server_start();
@@ -512,6 +525,7 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	if (OidIsValid(app_role))
 		read_app_defaults(in, app_role);
 	MemoryContextSwitchTo(spicxt);
+	input_cxt = NULL;
 	SPI_finish();
 	lg_unpin_search_path(nestlevel);
 	read_log_min_messages_resets(in);
@@ -616,18 +630,18 @@ lg_config_check_1_1(PG_FUNCTION_ARGS)
 
 	lg_settings_input_fill(&in, app_role, app_role_name, lg_machine_ram_bytes());
 
-	/* max_connections is sized by the readiness model for target_users */
+	/*
+	 * max_connections is sized by the readiness model for target_users, with
+	 * the same role as readiness(target_users, NULL, '15 minutes', app_role):
+	 * its other connections are fixed overhead in both.
+	 */
 	if (lg_target_users > 0)
 	{
-		LgReadinessInput rin;
+		LgReadinessInput *rin = palloc(sizeof(LgReadinessInput));
 		LgReadinessResult *result = palloc(sizeof(LgReadinessResult));
 
-		lg_readiness_for_users(lg_target_users, &rin, result);
-		in.target_users = lg_target_users;
-		in.target_connections_status = result->rows[LG_CHK_CONNECTIONS].status;
-		in.target_max_connections = (int32) ((5 * result->demand + 3) / 4 +
-											 (rin.max_connections - rin.usable_connections));
-		in.target_lower_bound = result->connections_per_user_lower_bound;
+		lg_readiness_for_users(lg_target_users, app_role, app_role_name, rin, result);
+		lg_readiness_settings_target(rin, result, &in);
 	}
 
 	InitMaterializedSRF(fcinfo, 0);

@@ -384,13 +384,16 @@ assess(const ReadinessArgs *args, LgReadinessInput *in, LgReadinessResult *resul
 }
 
 void
-lg_readiness_for_users(int32 users, LgReadinessInput *in, LgReadinessResult *result)
+lg_readiness_for_users(int32 users, Oid app_role, const char *app_role_name,
+					   LgReadinessInput *in, LgReadinessResult *result)
 {
 	ReadinessArgs args;
 
 	memset(&args, 0, sizeof(args));
 	args.users = users;
 	args.lookback_s = 15 * SECS_PER_MINUTE;
+	args.app_role = app_role;
+	args.app_role_name = app_role_name;
 	assess(&args, in, result);
 }
 

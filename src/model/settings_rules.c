@@ -319,6 +319,18 @@ worst_case_memory(const LgSettingsInput *in)
 		in->v[LG_SET_AUTOVACUUM_MAX_WORKERS].value * avwm;
 }
 
+int32_t
+lg_max_connections_needed(int64_t demand, int32_t max_connections, int32_t usable_connections,
+						  bool lower_bound)
+{
+	int64_t		needed = (5 * demand + 3) / 4 + ((int64_t) max_connections - usable_connections);
+
+	/* measured while refused, the demand is too low: at least one slot more */
+	if (lower_bound && needed <= max_connections)
+		needed = (int64_t) max_connections + 1;
+	return needed > INT32_MAX ? INT32_MAX : (int32_t) needed;
+}
+
 static void
 rule_max_connections(const LgSettingsInput *in, LgSettingRow *row)
 {
@@ -338,6 +350,13 @@ rule_max_connections(const LgSettingsInput *in, LgSettingRow *row)
 			row->severity = LG_SEV_OK;
 			set_text(row->reason, "Holds %d users (loadguard.target_users) within 80%% of the usable slots.",
 					 in->target_users);
+		}
+		else if (in->target_pool_size > 0)
+		{
+			/* readiness() found that more slots cannot work: one answer */
+			row->severity = in->target_connections_status == 2 /* fail */ ? LG_SEV_HIGH : LG_SEV_WARN;
+			set_text(row->reason, "%d users (loadguard.target_users) do not fit in the usable slots, and more slots is not the fix here (the connections are mostly idle or opened per request, or the memory or CPU cannot follow %d slots): put a transaction-mode pooler in front (PgBouncer, default_pool_size = %lld); loadguard.readiness shows why and sizes it.",
+					 in->target_users, in->target_max_connections, (long long) in->target_pool_size);
 		}
 		else
 		{

@@ -324,6 +324,29 @@ test_max_connections_rule(void **state)
 	row = rule(&in, LG_SET_MAX_CONNECTIONS);
 	assert_int_equal(row.severity, LG_SEV_OK);
 	assert_string_equal(row.fix, "");
+
+	/* a pooler, not more slots: no statement, the pool size named */
+	in.target_connections_status = 2;
+	in.target_pool_size = 8;
+	row = rule(&in, LG_SET_MAX_CONNECTIONS);
+	assert_int_equal(row.severity, LG_SEV_HIGH);
+	assert_string_equal(row.fix, "");
+	assert_string_equal(row.recommended, row.current);
+	assert_non_null(strstr(row.reason, "default_pool_size = 8"));
+}
+
+/* 80 % of the usable slots for D, reserved on top, +1 at least on a lower bound */
+static void
+test_max_connections_needed(void **state)
+{
+	(void) state;
+	/* 38 users on 40 slots, 3 reserved: ceil(38 / 0.8) + 3 = 51 */
+	assert_int_equal(lg_max_connections_needed(38, 40, 37, false), 51);
+	assert_int_equal(lg_max_connections_needed(40, 40, 37, false), 53);
+	assert_int_equal(lg_max_connections_needed(0, 100, 97, false), 3);
+	/* measured while refused: never the value that refused them */
+	assert_int_equal(lg_max_connections_needed(20, 40, 37, true), 41);
+	assert_int_equal(lg_max_connections_needed(60, 40, 37, true), 78);
 }
 
 /* statement_timeout: per application role, as its sessions ran it */
@@ -486,6 +509,7 @@ main(void)
 		cmocka_unit_test(test_patroni_rows),
 		cmocka_unit_test(test_memory_rules),
 		cmocka_unit_test(test_max_connections_rule),
+		cmocka_unit_test(test_max_connections_needed),
 		cmocka_unit_test(test_statement_timeout_rule),
 		cmocka_unit_test(test_idle_in_transaction_rule),
 		cmocka_unit_test(test_other_rules),
