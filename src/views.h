@@ -22,7 +22,8 @@ extern void lg_unpin_search_path(int nestlevel);
 
 /* views_config.c: every setting the rules judge, shared by readiness() */
 extern void lg_settings_input_fill(LgSettingsInput *in, Oid app_role,
-								   const char *app_role_name, int64 ram_bytes);
+								   const char *app_role_name, int64 ram_bytes,
+								   double lookback_s);
 
 /* views_readiness.c: this machine's RAM (cgroup limit applied) */
 extern int64 lg_machine_ram_bytes(void);

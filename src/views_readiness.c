@@ -219,7 +219,8 @@ read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 	in->connections_per_user = lg_connections_per_user;
 	noverrides = lg_overrides_read(&overrides);
 	apply_role_settings(args, overrides, noverrides, in);
-	lg_settings_input_fill(&in->settings, args->app_role, args->app_role_name, in->ram_bytes);
+	lg_settings_input_fill(&in->settings, args->app_role, args->app_role_name, in->ram_bytes,
+						   args->lookback_s);
 }
 
 /* -------------------------------------------------------------- observations */

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sample.h"
+
 typedef enum LgSeverity
 {
 	LG_SEV_OK = 0,
@@ -108,6 +110,7 @@ typedef struct LgEffectiveTimeout
 	int32_t		sessions;		/* app sessions observed; 0 = none seen */
 	int64_t		min_ms;			/* over those sessions (0 = off) */
 	int64_t		max_ms;
+	uint8_t		sources;		/* where their values came from: LG_TSRC_* */
 	int64_t		default_ms;		/* what a new session gets without options */
 	LgSettingSource default_source;
 } LgEffectiveTimeout;
@@ -118,6 +121,7 @@ typedef enum LgTimeoutId
 	LG_TO_STATEMENT = 0,
 	LG_TO_IDLE_IN_TRANSACTION,
 	LG_TO_LOCK,
+	LG_TO_IDLE_SESSION,
 	LG_TO_COUNT
 } LgTimeoutId;
 
@@ -129,6 +133,7 @@ typedef struct LgSettingsInput
 	/* the application role (quoted), or NULL */
 	const char *app_role_sql;
 	LgEffectiveTimeout app[LG_TO_COUNT];
+	double		app_lookback_s; /* the lookback the sessions were seen in */
 
 	/*
 	 * Without an application role: login roles (not superusers), quoted and

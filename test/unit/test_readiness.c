@@ -324,11 +324,13 @@ test_settings_checks(void **state)
 	in.settings.app[LG_TO_STATEMENT].sessions = 36;
 	in.settings.app[LG_TO_STATEMENT].min_ms = 30000;
 	in.settings.app[LG_TO_STATEMENT].max_ms = 30000;
+	in.settings.app[LG_TO_STATEMENT].sources = LG_TSRC_CONNECT;
+	in.settings.app_lookback_s = 600;
 	lg_readiness_assess(&in, &r);
 	assert_int_equal(row_of(&r, "statement_timeout")->status, LG_CHECK_PASS);
 	assert_string_equal(row_of(&r, "statement_timeout")->fix, "");
 	assert_non_null(strstr(row_of(&r, "statement_timeout")->observed,
-						   "30 s on all 36 \"App\" sessions (set by the client"));
+						   "30 s on all 36 \"App\" sessions seen in the last 10 min (set at connect)"));
 
 	/* without a role: the server's value, and the overrides' resets */
 	in.app_role_sql = NULL;

@@ -399,8 +399,25 @@ test_statement_timeout_rule(void **state)
 	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
 	assert_int_equal(row.severity, LG_SEV_OK);
 	assert_string_equal(row.fix, "");
-	assert_string_equal(row.current, "30 s on all 36 app sessions (set by the client, at connect or with SET; a new session's default is off)");
+	assert_string_equal(row.current, "30 s on all 36 app sessions; a new session's default is off");
 	assert_string_equal(row.source, "observed on 36 sessions of role app");
+
+	/* with where they came from, over a lookback */
+	in.app[LG_TO_STATEMENT].sources = LG_TSRC_CONNECT;
+	in.app_lookback_s = 600;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_string_equal(row.current, "30 s on all 36 app sessions seen in the last 10 min (set at connect); a new session's default is off");
+	assert_string_equal(row.source, "observed on 36 sessions of role app seen in the last 10 min");
+
+	/* mixed sources */
+	in.app[LG_TO_STATEMENT].sources = LG_TSRC_CONNECT | LG_TSRC_SERVER;
+	in.app[LG_TO_STATEMENT].min_ms = 0;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.current, "off to 30 s over 36 app sessions seen in the last 10 min (set at connect, the server's value, on different sessions); a new session's default is off");
+	in.app[LG_TO_STATEMENT].sources = 0;
+	in.app[LG_TO_STATEMENT].min_ms = 30000;
+	in.app_lookback_s = 0;
 
 	/* some sessions run without: warn */
 	in.app[LG_TO_STATEMENT].min_ms = 0;
