@@ -582,7 +582,19 @@ describe_app_timeout(const LgSettingsInput *in, const LgEffectiveTimeout *t, LgS
 static int64_t
 app_timeout_ms(const LgEffectiveTimeout *t)
 {
-	return t->sessions > 0 ? t->min_ms : t->default_ms;
+	if (t->sessions <= 0)
+		return t->default_ms;
+
+	/*
+	 * Every value seen came from a default (none set at connect or with SET)
+	 * and a new session now gets a different one: the default was changed
+	 * since (the fix is in place), and the sessions seen pick it up when they
+	 * reconnect.
+	 */
+	if (t->min_ms != t->default_ms && t->sources != 0 &&
+		(t->sources & (LG_TSRC_CONNECT | LG_TSRC_SET)) == 0)
+		return t->default_ms;
+	return t->min_ms;
 }
 
 /*

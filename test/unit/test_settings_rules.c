@@ -409,6 +409,20 @@ test_statement_timeout_rule(void **state)
 	assert_string_equal(row.current, "30 s on all 36 app sessions seen in the last 10 min (set at connect); a new session's default is off");
 	assert_string_equal(row.source, "observed on 36 sessions of role app seen in the last 10 min");
 
+	/*
+	 * seen with off from the server's value, the role's default since fixed:
+	 * ok
+	 */
+	in.app[LG_TO_STATEMENT].sources = LG_TSRC_SERVER;
+	in.app[LG_TO_STATEMENT].min_ms = 0;
+	in.app[LG_TO_STATEMENT].max_ms = 0;
+	in.app[LG_TO_STATEMENT].default_ms = 20000;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_OK);
+	assert_non_null(strstr(row.current, "a new session's default is 20 s"));
+	in.app[LG_TO_STATEMENT].default_ms = 0;
+	in.app[LG_TO_STATEMENT].max_ms = 30000;
+
 	/* mixed sources */
 	in.app[LG_TO_STATEMENT].sources = LG_TSRC_CONNECT | LG_TSRC_SERVER;
 	in.app[LG_TO_STATEMENT].min_ms = 0;
