@@ -19,6 +19,7 @@ PGFILEDESC = "loadguard - connection readiness, failure counters and stuck-sessi
 OBJS = \
 	src/admin.o \
 	src/audit.o \
+	src/catscan.o \
 	src/connections.o \
 	src/connlog.o \
 	src/events.o \
@@ -62,7 +63,9 @@ OBJS = \
 	src/model/ring.o \
 	src/model/rolestats.o \
 	src/model/rollup.o \
-	src/model/settings_rules.o
+	src/model/settings_rules.o \
+	src/model/stats.o \
+	src/model/textfield.o
 DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
 # pg_regress suites (sql/, expected/), in order; `make installcheck` runs
 # them against a running server, then the cluster TAP tests in t/ through
@@ -127,7 +130,7 @@ deb:
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null && \
 		apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-			build-essential dpkg-dev debhelper postgresql-server-dev-all >/dev/null || exit 1; \
+			build-essential dpkg-dev debhelper postgresql-server-dev-all libkrb5-dev >/dev/null || exit 1; \
 	fi
 	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u PG_CONFIG dpkg-buildpackage -us -uc -b
 
@@ -138,8 +141,11 @@ dist:
 	git archive --format=zip --prefix=loadguard-$(LG_DIST_VERSION)/ -o $(DISTDIR)loadguard-$(LG_DIST_VERSION).zip HEAD
 	@echo "$(DISTDIR)loadguard-$(LG_DIST_VERSION).zip"
 
-# pg_bsd_indent with pgindent's options over the C sources (test/indent.sh)
+# pg_bsd_indent with pgindent's options over the C sources (test/indent.sh),
+# and the include boundaries: no header includes postgres.h, src/model/ no
+# server header (test/check_headers.pl, also in make test's checks tier)
 indent-check:
+	@perl test/check_headers.pl
 	@bash test/indent.sh check
 
 indent:

@@ -40,46 +40,6 @@
 #define lg_guc_extra_alloc(size) malloc(size)
 
 /*
- * The names a connection asked for in its startup packet (database, user,
- * application) and its client address, read through MyProcPort by the
- * hooks that attribute established and refused connections (connlog.c).
- * libpq/libpq-be.h, which defines struct Port, includes the GSSAPI headers
- * on servers built with GSSAPI (Debian's are), and those are not among our
- * build dependencies.  So this mirrors the leading fields of struct Port,
- * up to application_name: all of them precede the first conditionally
- * compiled field, so the layout depends only on the major version.
- * Checked against PostgreSQL 15's libpq-be.h; on other versions
- * LG_HAVE_PORT_PREFIX is undefined and those connections are attributed to
- * "(other)" until their layout is checked here.
- */
-#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000
-#include "libpq/pqcomm.h"
-#include "nodes/pg_list.h"
-
-typedef struct LgPortPrefix
-{
-	pgsocket	sock;
-	bool		noblock;
-	ProtocolVersion proto;
-	SockAddr	laddr;
-	SockAddr	raddr;
-	char	   *remote_host;
-	char	   *remote_hostname;
-	int			remote_hostname_resolv;
-	int			remote_hostname_errcode;
-	char	   *remote_port;
-	int			canAcceptConnections;	/* enum CAC_state */
-	char	   *database_name;
-	char	   *user_name;
-	char	   *cmdline_options;
-	List	   *guc_options;
-	char	   *application_name;
-} LgPortPrefix;
-
-#define LG_HAVE_PORT_PREFIX 1
-#endif
-
-/*
  * Number of PGPROC slots (ProcGlobal->allProcCount), known when shared
  * memory is requested: the per-backend timeout slots are indexed by
  * pgprocno.  Before PG15, _PG_init requests memory before MaxBackends is

@@ -34,23 +34,20 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "access/heapam.h"
 #include "access/htup_details.h"
-#include "access/table.h"
-#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
+#include "libpq/libpq-be.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
 #include "utils/timestamp.h"
 
-#include "compat.h"
+#include "catscan.h"
 #include "connections.h"
 #include "connlog.h"
 #include "events.h"
@@ -215,10 +212,8 @@ lg_connlog_established(void)
 	/* the GUC, as the sampler will see it in the session's status */
 	if (application_name)
 		strlcpy(slot->application, application_name, NAMEDATALEN);
-#ifdef LG_HAVE_PORT_PREFIX
 	if (MyProcPort)
-		lg_format_client_addr(&((const LgPortPrefix *) MyProcPort)->raddr, slot->client);
-#endif
+		lg_format_client_addr(&MyProcPort->raddr, slot->client);
 	publish_record(slot, pos);
 }
 
@@ -230,28 +225,20 @@ lg_connlog_refused(uint64 generation)
 
 	if (lg_connlog == NULL)
 		return;
-#ifdef LG_HAVE_PORT_PREFIX
 	if (MyProcPort != NULL)
 		slot = begin_record(LG_CONN_REFUSED, generation, &pos);
-#endif
 	if (slot == NULL)
 	{
 		pg_atomic_fetch_add_u64(&lg_connlog->overflow_refused, 1);
 		return;
 	}
-#ifdef LG_HAVE_PORT_PREFIX
-	{
-		const LgPortPrefix *port = (const LgPortPrefix *) MyProcPort;
-
-		if (port->user_name)
-			strlcpy(slot->role, port->user_name, NAMEDATALEN);
-		if (port->database_name)
-			strlcpy(slot->database, port->database_name, NAMEDATALEN);
-		if (port->application_name)
-			strlcpy(slot->application, port->application_name, NAMEDATALEN);
-		lg_format_client_addr(&port->raddr, slot->client);
-	}
-#endif
+	if (MyProcPort->user_name)
+		strlcpy(slot->role, MyProcPort->user_name, NAMEDATALEN);
+	if (MyProcPort->database_name)
+		strlcpy(slot->database, MyProcPort->database_name, NAMEDATALEN);
+	if (MyProcPort->application_name)
+		strlcpy(slot->application, MyProcPort->application_name, NAMEDATALEN);
+	lg_format_client_addr(&MyProcPort->raddr, slot->client);
 	publish_record(slot, pos);
 }
 
@@ -263,6 +250,31 @@ typedef struct LgOidName
 	NameData	name;
 } LgOidName;
 
+/* what read_names() collects, from which catalog */
+typedef struct LgNameScan
+{
+	Oid			relid;
+	LgArray		names;
+} LgNameScan;
+
+static void
+add_name(HeapTuple tup, TupleDesc desc, void *arg)
+{
+	LgNameScan *scan = (LgNameScan *) arg;
+	LgOidName  *item = lg_array_push(&scan->names);
+
+	if (scan->relid == AuthIdRelationId)
+	{
+		item->oid = ((Form_pg_authid) GETSTRUCT(tup))->oid;
+		item->name = ((Form_pg_authid) GETSTRUCT(tup))->rolname;
+	}
+	else
+	{
+		item->oid = ((Form_pg_database) GETSTRUCT(tup))->oid;
+		item->name = ((Form_pg_database) GETSTRUCT(tup))->datname;
+	}
+}
+
 /*
  * Every row's Oid and name of a shared catalog (pg_authid or pg_database),
  * by a heap scan: the worker has no database, so it cannot count on the
@@ -271,42 +283,13 @@ typedef struct LgOidName
 static int
 read_names(Oid relid, LgOidName **out)
 {
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tup;
-	int			n = 0;
-	int			cap = 64;
-	LgOidName  *items = palloc(sizeof(LgOidName) * cap);
+	LgNameScan	scan;
 
-	rel = table_open(relid, AccessShareLock);
-	scan = table_beginscan_catalog(rel, 0, NULL);
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
-	{
-		if (n == cap)
-		{
-			cap *= 2;
-			items = repalloc(items, sizeof(LgOidName) * cap);
-		}
-		if (relid == AuthIdRelationId)
-		{
-			Form_pg_authid form = (Form_pg_authid) GETSTRUCT(tup);
-
-			items[n].oid = form->oid;
-			items[n].name = form->rolname;
-		}
-		else
-		{
-			Form_pg_database form = (Form_pg_database) GETSTRUCT(tup);
-
-			items[n].oid = form->oid;
-			items[n].name = form->datname;
-		}
-		n++;
-	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
-	*out = items;
-	return n;
+	scan.relid = relid;
+	lg_array_init(&scan.names, sizeof(LgOidName), 64);
+	lg_catalog_scan(relid, add_name, &scan);
+	*out = scan.names.items;
+	return scan.names.n;
 }
 
 static Oid

@@ -12,8 +12,6 @@
 #ifndef LG_CONNLOG_H
 #define LG_CONNLOG_H
 
-#include "postgres.h"
-
 #include "datatype/timestamp.h"
 #include "storage/lwlock.h"
 

@@ -30,22 +30,29 @@ void		_PG_init(void);
 
 bool		lg_preloaded = false;
 
+/* sampling and what shared memory keeps */
 bool		lg_enabled = true;
 int			lg_sample_interval_ms = 1000;
 int			lg_history_size = 3600;
 int			lg_rollup_size = 10080;
 int			lg_audit_size = 1000;
+
+/* the pressure line, statements, readiness and loadguard.roles */
 int			lg_log_pressure = 90;
 bool		lg_track_statements = true;
 double		lg_connections_per_user = 1.0;
 int			lg_target_users = 0;
+int			lg_roles_lookback_s = 900;
+
+/* the stuck-session policy: what it does, and when */
 int			lg_terminate_mode = LG_TERMINATE_OFF;
 int			lg_idle_in_transaction_limit_ms = 0;
 int			lg_idle_blocker_limit_ms = 0;
 int			lg_active_query_limit_ms = 0;
 int			lg_cancel_grace_ms = 10000;
+
+/* ... and whom it leaves alone */
 int			lg_terminate_min_usage = 0;
-int			lg_roles_lookback_s = 900;
 bool		lg_terminate_superusers = false;
 const LgNameList *lg_exempt_roles = NULL;
 const LgNameList *lg_exempt_databases = NULL;
@@ -136,106 +143,141 @@ assign_exempt_applications(const char *newval, void *extra)
 	lg_exempt_applications = (const LgNameList *) extra;
 }
 
+/*
+ * The integer and name-list settings, defined from these tables in
+ * define_settings() (the others are one of a kind).  Short descriptions read
+ * like core's ("Sets ..."); what 0 means goes in the long one.
+ */
+typedef struct LgIntSetting
+{
+	const char *name;
+	const char *short_desc;
+	const char *long_desc;
+	int		   *value;
+	int			boot;
+	int			min;
+	int			max;
+	GucContext	context;
+	int			flags;
+} LgIntSetting;
+
+static const LgIntSetting int_settings[] = {
+	{"loadguard.sample_interval",
+		"Sets the interval between the worker's samples of sessions.",
+		NULL,
+	&lg_sample_interval_ms, 1000, 10, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS},
+	{"loadguard.history_size",
+		"Sets the number of samples kept in shared memory.",
+		"loadguard.history reaches back this many sample intervals.",
+	&lg_history_size, 3600, 60, 1000000, PGC_POSTMASTER, 0},
+	{"loadguard.rollup_size",
+		"Sets the number of one-minute rows kept in shared memory (loadguard.history_minutes).",
+		"The default, 10080, is 7 days.",
+	&lg_rollup_size, 10080, 60, 527040, PGC_POSTMASTER, 0},
+	{"loadguard.audit_size",
+		"Sets the number of policy actions kept in shared memory.",
+		NULL,
+	&lg_audit_size, 1000, 16, 100000, PGC_POSTMASTER, 0},
+	{"loadguard.log_pressure",
+		"Sets the connection usage percentage at or above which the worker logs a pressure line.",
+		"The line is logged at most once a minute; a refused connection also triggers it. "
+		"0 turns the line off.",
+	&lg_log_pressure, 90, 0, 100, PGC_SIGHUP, 0},
+	{"loadguard.target_users",
+		"Sets the number of concurrent users the loadguard.readiness view assesses.",
+		"0 means not set: the view then says how to set it.",
+	&lg_target_users, 0, 0, 10000000, PGC_USERSET, 0},
+	{"loadguard.idle_in_transaction_limit",
+		"Sets the time after which a session idle in transaction is stuck.",
+		"0 turns this rule off.",
+	&lg_idle_in_transaction_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
+	{"loadguard.idle_blocker_limit",
+		"Sets a shorter idle-in-transaction limit for sessions that block others.",
+		"0 turns this rule off.",
+	&lg_idle_blocker_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
+	{"loadguard.active_query_limit",
+		"Sets the running time after which a query is cancelled.",
+		"0 turns this rule off.",
+	&lg_active_query_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
+	{"loadguard.cancel_grace",
+		"Sets how long a cancelled query may keep running before its session is terminated.",
+		NULL,
+	&lg_cancel_grace_ms, 10000, 0, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS},
+	{"loadguard.terminate_min_usage",
+		"Sets the connection usage percentage below which the stuck-session policy does not act.",
+		"0 lets it act at any usage.",
+	&lg_terminate_min_usage, 0, 0, 100, PGC_SIGHUP, 0},
+	{"loadguard.roles_lookback",
+		"Sets how far back loadguard.roles looks for peaks, the p95 of busy connections and churn.",
+		NULL,
+	&lg_roles_lookback_s, 900, 1, 30 * SECS_PER_DAY, PGC_USERSET, GUC_UNIT_S},
+};
+
+/* The policy's exemption lists: SIGHUP name lists, parsed by check_name_list. */
+typedef struct LgNameListSetting
+{
+	const char *name;
+	const char *short_desc;
+	const char *long_desc;
+	char	  **string;
+	GucStringAssignHook assign;
+} LgNameListSetting;
+
+static const LgNameListSetting name_list_settings[] = {
+	{"loadguard.exempt_roles",
+		"Sets the roles whose sessions the stuck-session policy never touches.",
+		"A comma-separated list of role names.",
+	&exempt_roles_string, assign_exempt_roles},
+	{"loadguard.exempt_databases",
+		"Sets the databases whose sessions the stuck-session policy never touches.",
+		"A comma-separated list of database names.",
+	&exempt_databases_string, assign_exempt_databases},
+	{"loadguard.exempt_applications",
+		"Sets the application names whose sessions the stuck-session policy never touches.",
+		"A comma-separated list of application names.",
+	&exempt_applications_string, assign_exempt_applications},
+};
+
 static void
 define_settings(void)
 {
+	for (int i = 0; i < lengthof(int_settings); i++)
+	{
+		const LgIntSetting *g = &int_settings[i];
+
+		DefineCustomIntVariable(g->name, g->short_desc, g->long_desc, g->value,
+								g->boot, g->min, g->max, g->context, g->flags,
+								NULL, NULL, NULL);
+	}
+	for (int i = 0; i < lengthof(name_list_settings); i++)
+	{
+		const LgNameListSetting *g = &name_list_settings[i];
+
+		DefineCustomStringVariable(g->name, g->short_desc, g->long_desc,
+								   g->string, "", PGC_SIGHUP, GUC_LIST_INPUT,
+								   check_name_list, g->assign, NULL);
+	}
 	DefineCustomBoolVariable("loadguard.enabled",
 							 "Enables sampling, event counting and the stuck-session policy.",
 							 NULL, &lg_enabled, true,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.sample_interval",
-							"Sets the interval between the worker's samples of sessions.",
-							NULL, &lg_sample_interval_ms, 1000, 10, MS_PER_HOUR,
-							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.history_size",
-							"Sets the number of samples kept in shared memory.",
-							"loadguard.history reaches back this many sample intervals.",
-							&lg_history_size, 3600, 60, 1000000,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.rollup_size",
-							"Number of one-minute rows kept in shared memory (loadguard.history_minutes).",
-							"The default, 10080, is 7 days.",
-							&lg_rollup_size, 10080, 60, 527040,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.audit_size",
-							"Sets the number of policy actions kept in shared memory.",
-							NULL, &lg_audit_size, 1000, 16, 100000,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.log_pressure",
-							"Sets the connection usage percentage at or above which the worker logs a pressure line.",
-							"The line is logged at most once a minute; a refused connection also triggers it. "
-							"0 turns the line off.",
-							&lg_log_pressure, 90, 0, 100,
-							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("loadguard.track_statements",
 							 "Collects the durations of top-level statements in the latency histogram.",
 							 NULL, &lg_track_statements, true,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("loadguard.terminate_superusers",
+							 "Allows the stuck-session policy to act on superuser sessions.",
+							 NULL, &lg_terminate_superusers, false,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("loadguard.connections_per_user",
 							 "Sets the connections one application user needs, for readiness without a baseline.",
 							 NULL, &lg_connections_per_user, 1.0, 0.01, 1000.0,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.target_users",
-							"Sets the number of concurrent users the loadguard.readiness view assesses.",
-							"0 means not set: the view then says how to set it.",
-							&lg_target_users, 0, 0, 10000000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomEnumVariable("loadguard.terminate",
 							 "Sets what the stuck-session policy does.",
 							 "off does nothing, dry_run logs and records what it would do, on cancels queries and terminates sessions.",
 							 &lg_terminate_mode, LG_TERMINATE_OFF, terminate_options,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.idle_in_transaction_limit",
-							"Sets the time after which a session idle in transaction is stuck.",
-							"0 turns this rule off.",
-							&lg_idle_in_transaction_limit_ms, 0, 0, MS_PER_DAY,
-							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.idle_blocker_limit",
-							"Sets a shorter idle-in-transaction limit for sessions that block others.",
-							"0 turns this rule off.",
-							&lg_idle_blocker_limit_ms, 0, 0, MS_PER_DAY,
-							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.active_query_limit",
-							"Sets the running time after which a query is cancelled.",
-							"0 turns this rule off.",
-							&lg_active_query_limit_ms, 0, 0, MS_PER_DAY,
-							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.cancel_grace",
-							"Sets how long a cancelled query may keep running before its session is terminated.",
-							NULL, &lg_cancel_grace_ms, 10000, 0, MS_PER_HOUR,
-							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
-	DefineCustomIntVariable("loadguard.terminate_min_usage",
-							"Sets the connection usage percentage below which the stuck-session policy does not act.",
-							"0 lets it act at any usage.",
-							&lg_terminate_min_usage, 0, 0, 100,
-							PGC_SIGHUP, 0, NULL, NULL, NULL);
-	DefineCustomStringVariable("loadguard.exempt_roles",
-							   "Sets the roles whose sessions the stuck-session policy never touches.",
-							   "A comma-separated list of role names.",
-							   &exempt_roles_string, "",
-							   PGC_SIGHUP, GUC_LIST_INPUT,
-							   check_name_list, assign_exempt_roles, NULL);
-	DefineCustomStringVariable("loadguard.exempt_databases",
-							   "Sets the databases whose sessions the stuck-session policy never touches.",
-							   "A comma-separated list of database names.",
-							   &exempt_databases_string, "",
-							   PGC_SIGHUP, GUC_LIST_INPUT,
-							   check_name_list, assign_exempt_databases, NULL);
-	DefineCustomStringVariable("loadguard.exempt_applications",
-							   "Sets the application names whose sessions the stuck-session policy never touches.",
-							   "A comma-separated list of application names.",
-							   &exempt_applications_string, "",
-							   PGC_SIGHUP, GUC_LIST_INPUT,
-							   check_name_list, assign_exempt_applications, NULL);
-	DefineCustomBoolVariable("loadguard.terminate_superusers",
-							 "Allows the stuck-session policy to act on superuser sessions.",
-							 NULL, &lg_terminate_superusers, false,
-							 PGC_SIGHUP, 0, NULL, NULL, NULL);
-
-	DefineCustomIntVariable("loadguard.roles_lookback",
-							"How far back loadguard.roles looks for peaks, the p95 of busy connections and churn.",
-							NULL, &lg_roles_lookback_s, 900, 1, 30 * SECS_PER_DAY,
-							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("loadguard");
 }

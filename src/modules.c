@@ -21,28 +21,34 @@
 #include "timeouts.h"
 #include "worker.h"
 
+/*
+ * The three kinds of module, for a module whose callbacks are lg_<x>_*:
+ * shared memory only; persisted and reset; persisted and kept by reset()
+ * (history).
+ */
+#define SHMEM_ONLY(name, x) \
+	{name, 0, lg_##x##_shmem_size, lg_##x##_shmem_init, NULL, NULL, NULL}
+#define PERSISTED(name, tag, x) \
+	{name, tag, lg_##x##_shmem_size, lg_##x##_shmem_init, \
+	 lg_##x##_dump, lg_##x##_load, lg_##x##_reset}
+#define PERSISTED_KEPT_BY_RESET(name, tag, x) \
+	{name, tag, lg_##x##_shmem_size, lg_##x##_shmem_init, \
+	 lg_##x##_dump, lg_##x##_load, NULL}
+
 const LgModule lg_modules[] = {
-	/* name, persist tag, shmem size, shmem init, dump, load, reset */
-	{"worker", 0, lg_worker_shmem_size, lg_worker_shmem_init, NULL, NULL, NULL},
-	{"current", 1, lg_current_shmem_size, lg_current_shmem_init,
-	lg_current_dump, lg_current_load, lg_current_reset},
-	{"events", 2, lg_events_shmem_size, lg_events_shmem_init,
-	lg_events_dump, lg_events_load, lg_events_reset},
-	{"statements", 3, lg_statements_shmem_size, lg_statements_shmem_init,
-	lg_statements_dump, lg_statements_load, lg_statements_reset},
-	{"history", 4, lg_history_shmem_size, lg_history_shmem_init,
-	lg_history_dump, lg_history_load, NULL},
-	{"audit", 5, lg_audit_shmem_size, lg_audit_shmem_init,
-	lg_audit_dump, lg_audit_load, lg_audit_reset},
-	{"connections", 6, lg_names_shmem_size, lg_names_shmem_init,
-	lg_names_dump, lg_names_load, lg_names_reset},
-	{"live", 0, lg_live_shmem_size, lg_live_shmem_init, NULL, NULL, NULL},
-	/* the minute rollup is history: reset() keeps it */
-	{"minutes", 7, lg_minutes_shmem_size, lg_minutes_shmem_init,
-	lg_minutes_dump, lg_minutes_load, NULL},
+	SHMEM_ONLY("worker", worker),
+	PERSISTED("current", 1, current),
+	PERSISTED("events", 2, events),
+	PERSISTED("statements", 3, statements),
+	PERSISTED_KEPT_BY_RESET("history", 4, history),
+	PERSISTED("audit", 5, audit),
+	PERSISTED("connections", 6, names),
+	SHMEM_ONLY("live", live),
+	PERSISTED_KEPT_BY_RESET("minutes", 7, minutes),
+	/* the server's backend status array: no shared memory of ours */
 	{"sampler", 0, NULL, lg_sampler_shmem_init, NULL, NULL, NULL},
-	{"connlog", 0, lg_connlog_shmem_size, lg_connlog_shmem_init, NULL, NULL, NULL},
-	{"timeouts", 0, lg_timeouts_shmem_size, lg_timeouts_shmem_init, NULL, NULL, NULL},
+	SHMEM_ONLY("connlog", connlog),
+	SHMEM_ONLY("timeouts", timeouts),
 };
 
 const int	lg_nmodules = lengthof(lg_modules);

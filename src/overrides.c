@@ -8,71 +8,59 @@
  */
 #include "postgres.h"
 
-#include "access/heapam.h"
 #include "access/htup_details.h"
-#include "access/table.h"
-#include "access/tableam.h"
 #include "catalog/pg_db_role_setting.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/rel.h"
 
+#include "catscan.h"
 #include "overrides.h"
+
+/* one pg_db_role_setting row: its setconfig items, "name=value" each */
+static void
+add_overrides(HeapTuple tup, TupleDesc desc, void *arg)
+{
+	LgArray    *list = (LgArray *) arg;
+	Form_pg_db_role_setting form = (Form_pg_db_role_setting) GETSTRUCT(tup);
+	bool		isnull;
+	Datum		config;
+	Datum	   *elems;
+	int			nelems;
+
+	config = heap_getattr(tup, Anum_pg_db_role_setting_setconfig, desc, &isnull);
+	if (isnull)
+		return;
+	deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false,
+					  TYPALIGN_INT, &elems, NULL, &nelems);
+	for (int i = 0; i < nelems; i++)
+	{
+		char	   *item = TextDatumGetCString(elems[i]);
+		char	   *eq = strchr(item, '=');
+		LgOverride *o;
+
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		o = lg_array_push(list);
+		o->role = form->setrole;
+		o->database = form->setdatabase;
+		o->name = item;
+		o->value = eq + 1;
+	}
+}
 
 int
 lg_overrides_read(LgOverride **overrides)
 {
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tup;
-	int			n = 0;
-	int			cap = 16;
-	LgOverride *out = palloc(sizeof(LgOverride) * cap);
+	LgArray		list;
 
-	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
-	scan = table_beginscan_catalog(rel, 0, NULL);
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
-	{
-		Form_pg_db_role_setting form = (Form_pg_db_role_setting) GETSTRUCT(tup);
-		bool		isnull;
-		Datum		config;
-		Datum	   *elems;
-		int			nelems;
-
-		config = heap_getattr(tup, Anum_pg_db_role_setting_setconfig,
-							  RelationGetDescr(rel), &isnull);
-		if (isnull)
-			continue;
-		deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false,
-						  TYPALIGN_INT, &elems, NULL, &nelems);
-		for (int i = 0; i < nelems; i++)
-		{
-			char	   *item = TextDatumGetCString(elems[i]);
-			char	   *eq = strchr(item, '=');
-
-			if (eq == NULL)
-				continue;
-			*eq = '\0';
-			if (n == cap)
-			{
-				cap *= 2;
-				out = repalloc(out, sizeof(LgOverride) * cap);
-			}
-			out[n].role = form->setrole;
-			out[n].database = form->setdatabase;
-			out[n].name = item;
-			out[n].value = eq + 1;
-			n++;
-		}
-	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
-
-	*overrides = out;
-	return n;
+	lg_array_init(&list, sizeof(LgOverride), 16);
+	lg_catalog_scan(DbRoleSettingRelationId, add_overrides, &list);
+	*overrides = list.items;
+	return list.n;
 }
 
 bool

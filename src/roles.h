@@ -19,8 +19,6 @@
 #ifndef LG_ROLES_H
 #define LG_ROLES_H
 
-#include "postgres.h"
-
 #include "datatype/timestamp.h"
 
 #include "rolestats.h"

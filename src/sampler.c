@@ -101,10 +101,7 @@ lg_sampler_shmem_init(LWLock *lock)
 static int
 pid_wait_cmp(const void *a, const void *b)
 {
-	int			x = ((const LgPidWait *) a)->pid;
-	int			y = ((const LgPidWait *) b)->pid;
-
-	return (x > y) - (x < y);
+	return lg_cmp_int64(((const LgPidWait *) a)->pid, ((const LgPidWait *) b)->pid);
 }
 
 /*
@@ -201,6 +198,21 @@ lg_format_client_addr(const SockAddr *addr, char *out)
 }
 
 /*
+ * A status slot's role, database and four timestamps into dst (an LgSession
+ * or an LgTickSlot: the same field names), inside a read of the slot's
+ * change counter.
+ */
+#define LG_COPY_SLOT_IDS(dst, be) \
+	do { \
+		(dst)->roleid = (be)->st_userid; \
+		(dst)->dbid = (be)->st_databaseid; \
+		(dst)->backend_start = (be)->st_proc_start_timestamp; \
+		(dst)->state_start = (be)->st_state_start_timestamp; \
+		(dst)->xact_start = (be)->st_xact_start_timestamp; \
+		(dst)->query_start = (be)->st_activity_start_timestamp; \
+	} while (0)
+
+/*
  * Read one status slot consistently into *s.  Returns false for an unused
  * slot.  Names are left empty; the query only with with_query.
  */
@@ -221,12 +233,7 @@ lg_read_slot(volatile PgBackendStatus *be, LgSession *s, bool with_query)
 		if (s->pid != 0)
 		{
 			s->is_client_backend = (be->st_backendType == B_BACKEND);
-			s->roleid = be->st_userid;
-			s->dbid = be->st_databaseid;
-			s->backend_start = be->st_proc_start_timestamp;
-			s->state_start = be->st_state_start_timestamp;
-			s->xact_start = be->st_xact_start_timestamp;
-			s->query_start = be->st_activity_start_timestamp;
+			LG_COPY_SLOT_IDS(s, be);
 			st_state = be->st_state;
 			memcpy(&clientaddr, (const void *) &be->st_clientaddr, sizeof(SockAddr));
 			lg_copy_volatile_str(s->application_name, be->st_appname,
@@ -409,10 +416,7 @@ lg_tick_trim_dictionaries(LgTickState *ts)
 static int
 int_cmp(const void *a, const void *b)
 {
-	int			x = *(const int *) a;
-	int			y = *(const int *) b;
-
-	return (x > y) - (x < y);
+	return lg_cmp_int64(*(const int *) a, *(const int *) b);
 }
 
 /*
@@ -463,13 +467,8 @@ lg_read_tick_slot(volatile PgBackendStatus *be, LgTickSlot *r, const LgSlotMemo 
 		client = r->pid != 0 && be->st_backendType == B_BACKEND;
 		if (client)
 		{
-			r->roleid = be->st_userid;
-			r->dbid = be->st_databaseid;
+			LG_COPY_SLOT_IDS(r, be);
 			r->state = be->st_state;
-			r->backend_start = be->st_proc_start_timestamp;
-			r->state_start = be->st_state_start_timestamp;
-			r->xact_start = be->st_xact_start_timestamp;
-			r->query_start = be->st_activity_start_timestamp;
 			/* st_appname is always NAMEDATALEN bytes; torn copies are retried */
 			memcpy(r->appname, (const char *) be->st_appname, NAMEDATALEN);
 			r->have_addr = memo->pid != r->pid || memo->backend_start != r->backend_start ||
@@ -800,10 +799,7 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 static int
 session_pid_cmp(const void *a, const void *b)
 {
-	int			x = ((const LgSession *) a)->pid;
-	int			y = ((const LgSession *) b)->pid;
-
-	return (x > y) - (x < y);
+	return lg_cmp_int64(((const LgSession *) a)->pid, ((const LgSession *) b)->pid);
 }
 
 static void

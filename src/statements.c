@@ -204,26 +204,55 @@ lg_top_call_failed(QueryDesc *queryDesc)
 	}
 }
 
+/* The next ExecutorRun, ExecutorFinish and ProcessUtility in the chain. */
 static void
-lg_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-			   bool execute_once)
+next_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+				 bool execute_once)
 {
-	if (lg_in_top || !lg_tracking())
-	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
-		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
-		return;
-	}
+	if (prev_ExecutorRun)
+		prev_ExecutorRun(queryDesc, direction, count, execute_once);
+	else
+		standard_ExecutorRun(queryDesc, direction, count, execute_once);
+}
 
+static void
+next_ExecutorFinish(QueryDesc *queryDesc)
+{
+	if (prev_ExecutorFinish)
+		prev_ExecutorFinish(queryDesc);
+	else
+		standard_ExecutorFinish(queryDesc);
+}
+
+static void
+next_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+					ProcessUtilityContext context, ParamListInfo params,
+					QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
+/*
+ * A top-level executor call, timed: the next ExecutorRun (run) or
+ * ExecutorFinish (!run; direction, count and execute_once unused) inside
+ * PG_TRY, so that an error ends the statement's timing.
+ */
+static void
+lg_top_call(QueryDesc *queryDesc, bool run, ScanDirection direction,
+			uint64 count, bool execute_once)
+{
 	lg_top_call_begin(queryDesc);
 	PG_TRY();
 	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		if (run)
+			next_ExecutorRun(queryDesc, direction, count, execute_once);
 		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+			next_ExecutorFinish(queryDesc);
 	}
 	PG_CATCH();
 	{
@@ -232,6 +261,16 @@ lg_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	}
 	PG_END_TRY();
 	lg_top_call_end(queryDesc);
+}
+
+static void
+lg_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+			   bool execute_once)
+{
+	if (lg_in_top || !lg_tracking())
+		next_ExecutorRun(queryDesc, direction, count, execute_once);
+	else
+		lg_top_call(queryDesc, true, direction, count, execute_once);
 }
 
 static void
@@ -245,29 +284,9 @@ lg_ExecutorFinish(QueryDesc *queryDesc)
 	 */
 	if (lg_in_top || !lg_tracking() ||
 		(queryDesc->operation == CMD_SELECT && !queryDesc->plannedstmt->hasModifyingCTE))
-	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-		return;
-	}
-
-	lg_top_call_begin(queryDesc);
-	PG_TRY();
-	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-	}
-	PG_CATCH();
-	{
-		lg_top_call_failed(queryDesc);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	lg_top_call_end(queryDesc);
+		next_ExecutorFinish(queryDesc);
+	else
+		lg_top_call(queryDesc, false, ForwardScanDirection, 0, false);
 }
 
 static void
@@ -306,12 +325,8 @@ lg_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree
 
 	if (lg_in_top || ActivePortal == NULL || !lg_tracking())
 	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
+		next_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
 		lg_timeouts_check();
 		return;
 	}
@@ -322,12 +337,8 @@ lg_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree
 	INSTR_TIME_SET_CURRENT(lg_call_start);
 	PG_TRY();
 	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
+		next_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
 	}
 	PG_CATCH();
 	{

@@ -14,8 +14,6 @@
 #ifndef LG_TIMEOUTS_H
 #define LG_TIMEOUTS_H
 
-#include "postgres.h"
-
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 

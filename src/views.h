@@ -36,6 +36,16 @@ extern void lg_readiness_for_users(int32 users, Oid app_role, const char *app_ro
 								   LgReadinessInput *in, LgReadinessResult *result);
 
 /*
+ * The two exported entry points of a view function whose columns changed in
+ * 1.1 (api_version.h): fn returns 1.0's columns, fn_1_1 1.1's, both through
+ * internal(fcinfo, version).  Each still needs its PG_FUNCTION_INFO_V1.
+ */
+#define LG_VIEW_ENTRY_POINTS(fn, internal) \
+	Datum fn(PG_FUNCTION_ARGS) { return internal(fcinfo, LG_API_1_0); } \
+	Datum fn##_1_1(PG_FUNCTION_ARGS) { return internal(fcinfo, LG_API_1_1); } \
+	extern int	no_such_variable
+
+/*
  * Raises an error unless tupdesc, the row type the calling function was
  * declared with, has the columns of API version api; returns their number.
  */
@@ -60,6 +70,19 @@ lg_interval_datum(double seconds)
  * idle_in_transaction_aborted, waiting_on_lock.  Returns the columns filled.
  */
 #define LG_SAMPLE_COUNT_COLS 10
+
+/* Those columns in a view's LgViewColumn table; ts is the first's name. */
+#define LG_SAMPLE_COUNT_COLUMNS(ts) \
+	{ts, LG_API_1_0}, \
+	{"max_connections", LG_API_1_0}, \
+	{"usable_connections", LG_API_1_0}, \
+	{"client_connections", LG_API_1_0}, \
+	{"usage_pct", LG_API_1_0}, \
+	{"active", LG_API_1_0}, \
+	{"idle", LG_API_1_0}, \
+	{"idle_in_transaction", LG_API_1_0}, \
+	{"idle_in_transaction_aborted", LG_API_1_0}, \
+	{"waiting_on_lock", LG_API_1_0}
 
 static inline int
 lg_sample_count_datums(const LgSample *s, Datum *values)

@@ -16,6 +16,7 @@
 
 #include "access/htup_details.h"
 #include "access/xlog.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -30,6 +31,7 @@
 #include "utils/guc.h"
 #include "utils/varlena.h"
 
+#include "catscan.h"
 #include "history.h"
 #include "loadguard.h"
 #include "overrides.h"
@@ -42,24 +44,6 @@
 
 PG_FUNCTION_INFO_V1(lg_config_check_1_1);
 
-static const char *const setting_names[LG_SET_COUNT] = {
-	"max_connections",
-	"superuser_reserved_connections",
-	"shared_buffers",
-	"work_mem",
-	"maintenance_work_mem",
-	"effective_cache_size",
-	"idle_in_transaction_session_timeout",
-	"idle_session_timeout",
-	"lock_timeout",
-	"max_locks_per_transaction",
-	"statement_timeout",
-	"log_min_messages",
-	"autovacuum_work_mem",
-	"autovacuum_max_workers",
-	"max_parallel_workers_per_gather",
-};
-
 /* the timeouts judged for the application role, by LgTimeoutId */
 static const LgSettingId timeout_settings[LG_TO_COUNT] = {
 	LG_SET_STATEMENT_TIMEOUT,
@@ -70,6 +54,13 @@ static const LgSettingId timeout_settings[LG_TO_COUNT] = {
 
 /* ... and their kind in a sample's LgRoleTimeouts (LgTimeouts' order) */
 static const int timeout_kinds[LG_TO_COUNT] = {0, 1, 3, 2};
+
+/*
+ * Where lg_settings_input_fill() puts the input's strings: the caller's
+ * context.  SPI_execute returns in SPI's procedure context, which
+ * SPI_finish frees, so the reader switches back here after its query.
+ */
+static MemoryContext input_cxt = NULL;
 
 /*
  * Catalog queries run with search_path pinned to pg_catalog, as the SQL
@@ -99,13 +90,6 @@ level_hides_errors(const char *level)
 		pg_strcasecmp(level, "panic") == 0;
 }
 
-/*
- * Where lg_settings_input_fill() puts the input's strings: the caller's
- * context.  SPI_execute returns in SPI's procedure context, which
- * SPI_finish frees, so each reader switches back here after each query.
- */
-static MemoryContext input_cxt = NULL;
-
 static const char *
 current_database_sql(void)
 {
@@ -124,7 +108,7 @@ read_pg_settings(LgSettingsInput *in)
 	int			ret;
 
 	for (int i = 0; i < LG_SET_COUNT; i++)
-		names[i] = CStringGetTextDatum(setting_names[i]);
+		names[i] = CStringGetTextDatum(lg_setting_name(i));
 	args[0] = PointerGetDatum(construct_array(names, LG_SET_COUNT, TEXTOID, -1, false, TYPALIGN_INT));
 
 	ret = SPI_execute_with_args(
@@ -149,7 +133,7 @@ read_pg_settings(LgSettingsInput *in)
 			char	   *setting;
 			char	   *source;
 
-			if (name == NULL || strcmp(name, setting_names[i]) != 0)
+			if (name == NULL || strcmp(name, lg_setting_name(i)) != 0)
 				continue;
 			v->text = SPI_getvalue(tup, desc, 2);
 			setting = SPI_getvalue(tup, desc, 3);
@@ -172,11 +156,8 @@ read_pg_settings(LgSettingsInput *in)
  * role-in-database, role, then database default, over the server's value.
  */
 static void
-read_app_defaults(LgSettingsInput *in, Oid app_role)
+read_app_defaults(LgSettingsInput *in, Oid app_role, const LgOverride *overrides, int n)
 {
-	Oid			argtypes[2] = {OIDOID, OIDOID};
-	Datum		args[2];
-	int			ret;
 	int			rank[LG_TO_COUNT] = {0};
 
 	for (int t = 0; t < LG_TO_COUNT; t++)
@@ -187,30 +168,21 @@ read_app_defaults(LgSettingsInput *in, Oid app_role)
 		in->app[t].default_source = v->source;
 	}
 
-	args[0] = ObjectIdGetDatum(app_role);
-	args[1] = ObjectIdGetDatum(MyDatabaseId);
-	ret = SPI_execute_with_args(
-								"SELECT split_part(c, '=', 1), substr(c, strpos(c, '=') + 1),"
-								"       s.setrole <> 0, s.setdatabase <> 0"
-								"  FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
-								" WHERE (s.setrole = $1 AND s.setdatabase IN (0, $2))"
-								"    OR (s.setrole = 0 AND s.setdatabase = $2)",
-								2, argtypes, args, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
-	MemoryContextSwitchTo(input_cxt);
-
-	for (uint64 r = 0; r < SPI_processed; r++)
+	/* the role's own (in any or this database) and this database's */
+	for (int r = 0; r < n; r++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *name = SPI_getvalue(tup, desc, 1);
-		char	   *value = SPI_getvalue(tup, desc, 2);
-		bool		is_role = strcmp(SPI_getvalue(tup, desc, 3), "t") == 0;
-		bool		is_db = strcmp(SPI_getvalue(tup, desc, 4), "t") == 0;
+		const char *name = overrides[r].name;
+		const char *value = overrides[r].value;
+		bool		is_role = OidIsValid(overrides[r].role);
+		bool		is_db = OidIsValid(overrides[r].database);
+		int			this_rank;
 
+		if (!((overrides[r].role == app_role &&
+			   (!is_db || overrides[r].database == MyDatabaseId)) ||
+			  (!is_role && overrides[r].database == MyDatabaseId)))
+			continue;
 		/* precedence: role in database 3, role 2, database 1 */
-		int			this_rank = is_role ? (is_db ? 3 : 2) : 1;
+		this_rank = is_role ? (is_db ? 3 : 2) : 1;
 
 		for (int t = 0; t < LG_TO_COUNT; t++)
 		{
@@ -218,7 +190,7 @@ read_app_defaults(LgSettingsInput *in, Oid app_role)
 			int			parsed;
 
 			if (name == NULL || value == NULL ||
-				strcmp(name, setting_names[timeout_settings[t]]) != 0 ||
+				strcmp(name, lg_setting_name(timeout_settings[t])) != 0 ||
 				this_rank < rank[t] ||
 				!parse_int(value, &parsed, GUC_UNIT_MS, NULL))
 				continue;
@@ -239,36 +211,80 @@ read_app_defaults(LgSettingsInput *in, Oid app_role)
 	}
 }
 
-/* login roles (not superusers) without a statement_timeout of their own */
-static void
-read_roles_without_timeout(LgSettingsInput *in)
+/* does this role have a setting of its own (in any database)? */
+static bool
+role_sets(const LgOverride *overrides, int n, Oid role, const char *name)
 {
-	int			ret;
-
-	ret = SPI_execute(
-					  "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(r.rolname), ',' ORDER BY r.rolname)"
-					  "         FILTER (WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting d,"
-					  "                                         pg_catalog.unnest(d.setconfig) c"
-					  "                                   WHERE d.setrole = r.oid AND c LIKE 'statement_timeout=%')),"
-					  "       count(*) > 0"
-					  "  FROM pg_catalog.pg_roles r"
-					  " WHERE r.rolcanlogin AND NOT r.rolsuper AND r.rolname !~ '^pg_'",
-					  true, 0);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "SPI_execute failed: %d", ret);
-	MemoryContextSwitchTo(input_cxt);
-	in->roles_without_statement_timeout = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	in->login_roles = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), "t") == 0;
+	for (int i = 0; i < n; i++)
+		if (overrides[i].role == role && strcmp(overrides[i].name, name) == 0)
+			return true;
+	return false;
 }
 
-/* fix statements in the order ORDER BY would give them */
+/* what read_roles_without_timeout() gathers from pg_authid */
+typedef struct LgLoginRoleScan
+{
+	const LgOverride *overrides;
+	int			noverrides;
+	bool		any;			/* any login role at all */
+	LgArray		without;		/* their names (char *) */
+} LgLoginRoleScan;
+
+static void
+add_login_role(HeapTuple tup, TupleDesc desc, void *arg)
+{
+	LgLoginRoleScan *scan = (LgLoginRoleScan *) arg;
+	Form_pg_authid form = (Form_pg_authid) GETSTRUCT(tup);
+
+	if (!form->rolcanlogin || form->rolsuper ||
+		strncmp(NameStr(form->rolname), "pg_", 3) == 0)
+		return;
+	scan->any = true;
+	if (!role_sets(scan->overrides, scan->noverrides, form->oid, "statement_timeout"))
+		*(char **) lg_array_push(&scan->without) = pstrdup(NameStr(form->rolname));
+}
+
+/* role names in name order (the C collation of type name) */
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/*
+ * Login roles (not superusers, not pg_*) without a statement_timeout of
+ * their own, in name order, quoted and comma-separated; NULL when none.
+ */
+static void
+read_roles_without_timeout(LgSettingsInput *in, const LgOverride *overrides, int n)
+{
+	LgLoginRoleScan scan = {overrides, n, false};
+	char	  **names;
+	StringInfoData buf;
+
+	lg_array_init(&scan.without, sizeof(char *), 16);
+	lg_catalog_scan(AuthIdRelationId, add_login_role, &scan);
+	names = scan.without.items;
+	qsort(names, scan.without.n, sizeof(char *), name_cmp);
+	initStringInfo(&buf);
+	for (int i = 0; i < scan.without.n; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? "," : "", quote_identifier(names[i]));
+	in->roles_without_statement_timeout = buf.len > 0 ? buf.data : NULL;
+	in->login_roles = scan.any;
+}
+
+/* two texts in the order ORDER BY would give them */
+static int
+collated_cmp(const char *x, const char *y)
+{
+	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
+}
+
+/* fix statements, in that order */
 static int
 statement_cmp(const void *a, const void *b)
 {
-	const char *x = *(const char *const *) a;
-	const char *y = *(const char *const *) b;
-
-	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
+	return collated_cmp(*(const char *const *) a, *(const char *const *) b);
 }
 
 /*
@@ -277,10 +293,8 @@ statement_cmp(const void *a, const void *b)
  * ALL, and no failure on a role dropped meanwhile).
  */
 static void
-read_log_min_messages_resets(LgSettingsInput *in)
+read_log_min_messages_resets(LgSettingsInput *in, const LgOverride *overrides, int n)
 {
-	LgOverride *overrides;
-	int			n = lg_overrides_read(&overrides);
 	char	  **stmts = palloc(sizeof(char *) * Max(n, 1));
 	int			nstmts = 0;
 	StringInfoData buf;
@@ -512,20 +526,27 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	LgServerStart *start;
 	MemoryContext callercxt = CurrentMemoryContext;
 	MemoryContext spicxt;
+	LgOverride *overrides;
+	int			noverrides;
 
 	memset(in, 0, sizeof(*in));
 	in->ram_bytes = ram_bytes;
 	if (app_role_name)
 		in->app_role_sql = quote_identifier(app_role_name);
 
+	/*
+	 * pg_db_role_setting and pg_authid first, by heap scans (overrides.c,
+	 * catscan.c), in the caller's memory context
+	 */
+	noverrides = lg_overrides_read(&overrides);
+	read_roles_without_timeout(in, overrides, noverrides);
+
 	nestlevel = lg_pin_search_path();
 	SPI_connect();
 
 	/*
 	 * SPI_finish frees SPI's procedure context, where SPI_getvalue and palloc
-	 * would put the input's strings: allocate them in the caller's (each
-	 * reader switches back to input_cxt after its query, which leaves SPI's
-	 * context current).
+	 * would put the input's strings: allocate them in the caller's.
 	 */
 	input_cxt = callercxt;
 	spicxt = MemoryContextSwitchTo(callercxt);
@@ -533,14 +554,14 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	start = read_server_start();
 	for (int i = 0; i < LG_SET_COUNT; i++)
 		in->v[i].source.start = start;
-	read_roles_without_timeout(in);
-	if (OidIsValid(app_role))
-		read_app_defaults(in, app_role);
 	MemoryContextSwitchTo(spicxt);
 	input_cxt = NULL;
 	SPI_finish();
 	lg_unpin_search_path(nestlevel);
-	read_log_min_messages_resets(in);
+
+	if (OidIsValid(app_role))
+		read_app_defaults(in, app_role, overrides, noverrides);
+	read_log_min_messages_resets(in, overrides, noverrides);
 
 	if (OidIsValid(app_role))
 		read_app_sessions(in, app_role, lookback_s);
@@ -572,52 +593,49 @@ put_row(ReturnSetInfo *rsinfo, const LgSettingRow *row)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-/* the role and database overrides of one setting, one row each */
-static void
-put_overrides(ReturnSetInfo *rsinfo, const char *name)
+/* override rows in the order of their targets ("ALTER ROLE r ...") */
+static int
+row_source_cmp(const void *a, const void *b)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
-	int			ret;
-	int			nestlevel;
+	return collated_cmp(((const LgSettingRow *) a)->source,
+						((const LgSettingRow *) b)->source);
+}
 
-	args[0] = CStringGetTextDatum(name);
-	nestlevel = lg_pin_search_path();
-	SPI_connect();
-	ret = SPI_execute_with_args(
-								"SELECT substr(c, strpos(c, '=') + 1), s.setrole <> 0, s.setdatabase <> 0,"
-								"       pg_catalog.quote_ident(r.rolname), pg_catalog.quote_ident(d.datname),"
-								"       CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0"
-								"              THEN format('ALTER ROLE %I IN DATABASE %I', r.rolname, d.datname)"
-								"            WHEN s.setrole <> 0 THEN format('ALTER ROLE %I', r.rolname)"
-								"            ELSE format('ALTER DATABASE %I', d.datname) END AS target"
-								"  FROM pg_catalog.pg_db_role_setting s"
-								"  LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole"
-								"  LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase,"
-								"       pg_catalog.unnest(s.setconfig) c"
-								" WHERE split_part(c, '=', 1) = $1"
-								" ORDER BY target",
-								1, argtypes, args, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
-	for (uint64 r = 0; r < SPI_processed; r++)
+/*
+ * The role and database overrides of one setting, one row each.  ALTER ROLE
+ * ALL's shows as role ALL; one whose role or database was dropped meanwhile
+ * is left out.
+ */
+static void
+put_overrides(ReturnSetInfo *rsinfo, const char *name,
+			  const LgOverride *overrides, int n)
+{
+	LgSettingRow *rows = palloc(sizeof(LgSettingRow) * Max(n, 1));
+	int			nrows = 0;
+
+	for (int i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		is_role = strcmp(SPI_getvalue(tup, desc, 2), "t") == 0;
-		bool		is_db = strcmp(SPI_getvalue(tup, desc, 3), "t") == 0;
+		LgOverrideScope scope;
+		char	   *role;
+		char	   *db;
+		char	   *reset;
 		LgSettingSource src;
-		LgSettingRow row;
 
+		if (strcmp(overrides[i].name, name) != 0 ||
+			!lg_override_describe(&overrides[i], &scope, &role, &db, &reset))
+			continue;
 		memset(&src, 0, sizeof(src));
-		src.kind = is_role ? (is_db ? LG_SRC_DATABASE_ROLE : LG_SRC_ROLE) : LG_SRC_DATABASE;
-		src.role_sql = SPI_getvalue(tup, desc, 4);
-		src.database_sql = SPI_getvalue(tup, desc, 5);
-		lg_setting_override_rule(name, SPI_getvalue(tup, desc, 1), &src, &row);
-		put_row(rsinfo, &row);
+		src.kind = scope == LG_OVERRIDE_ROLE_IN_DATABASE ? LG_SRC_DATABASE_ROLE :
+			scope == LG_OVERRIDE_DATABASE ? LG_SRC_DATABASE : LG_SRC_ROLE;
+		src.role_sql = scope == LG_OVERRIDE_ALL_ROLES ? "ALL" :
+			role ? quote_identifier(role) : NULL;
+		src.database_sql = db ? quote_identifier(db) : NULL;
+		lg_setting_override_rule(name, overrides[i].value, &src, &rows[nrows++]);
 	}
-	SPI_finish();
-	lg_unpin_search_path(nestlevel);
+	qsort(rows, nrows, sizeof(LgSettingRow), row_source_cmp);
+	for (int i = 0; i < nrows; i++)
+		put_row(rsinfo, &rows[i]);
+	pfree(rows);
 }
 
 Datum
@@ -628,6 +646,8 @@ lg_config_check_1_1(PG_FUNCTION_ARGS)
 	Oid			app_role = InvalidOid;
 	const char *app_role_name = NULL;
 	LgSettingRow row;
+	LgOverride *overrides;
+	int			noverrides;
 
 	lg_require_shmem();
 	if (!PG_ARGISNULL(0))
@@ -658,13 +678,14 @@ lg_config_check_1_1(PG_FUNCTION_ARGS)
 		lg_readiness_settings_target(rin, result, &in);
 	}
 
+	noverrides = lg_overrides_read(&overrides);
 	InitMaterializedSRF(fcinfo, 0);
 	for (int id = 0; id < LG_SET_ROW_COUNT; id++)
 	{
 		lg_setting_rule(&in, (LgSettingId) id, &row);
 		put_row(rsinfo, &row);
 		if (id == LG_SET_STATEMENT_TIMEOUT || id == LG_SET_LOG_MIN_MESSAGES)
-			put_overrides(rsinfo, setting_names[id]);
+			put_overrides(rsinfo, lg_setting_name(id), overrides, noverrides);
 	}
 	return (Datum) 0;
 }

@@ -150,15 +150,5 @@ lg_connections_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	return (Datum) 0;
 }
 
-/* the 1.0 entry point, 1.0's columns */
-Datum
-lg_connections(PG_FUNCTION_ARGS)
-{
-	return lg_connections_internal(fcinfo, LG_API_1_0);
-}
-
-Datum
-lg_connections_1_1(PG_FUNCTION_ARGS)
-{
-	return lg_connections_internal(fcinfo, LG_API_1_1);
-}
+/* lg_connections (1.0's columns) and lg_connections_1_1 */
+LG_VIEW_ENTRY_POINTS(lg_connections, lg_connections_internal);

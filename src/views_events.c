@@ -140,15 +140,5 @@ lg_events_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	return (Datum) 0;
 }
 
-/* the 1.0 entry point, 1.0's columns and windows */
-Datum
-lg_events_view(PG_FUNCTION_ARGS)
-{
-	return lg_events_internal(fcinfo, LG_API_1_0);
-}
-
-Datum
-lg_events_view_1_1(PG_FUNCTION_ARGS)
-{
-	return lg_events_internal(fcinfo, LG_API_1_1);
-}
+/* lg_events_view (1.0's columns) and lg_events_view_1_1 */
+LG_VIEW_ENTRY_POINTS(lg_events_view, lg_events_internal);

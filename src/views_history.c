@@ -24,16 +24,7 @@ PG_FUNCTION_INFO_V1(lg_history_1_1);
  * version here), then history_tail_columns.
  */
 static const LgViewColumn history_head_columns[] = {
-	{"ts", LG_API_1_0},
-	{"max_connections", LG_API_1_0},
-	{"usable_connections", LG_API_1_0},
-	{"client_connections", LG_API_1_0},
-	{"usage_pct", LG_API_1_0},
-	{"active", LG_API_1_0},
-	{"idle", LG_API_1_0},
-	{"idle_in_transaction", LG_API_1_0},
-	{"idle_in_transaction_aborted", LG_API_1_0},
-	{"waiting_on_lock", LG_API_1_0},
+	LG_SAMPLE_COUNT_COLUMNS("ts"),
 	{"oldest_idle_in_transaction_s", LG_API_1_0},
 	{"longest_running_query_s", LG_API_1_0},
 	{"longest_transaction_s", LG_API_1_0},
@@ -120,18 +111,8 @@ lg_history_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	return (Datum) 0;
 }
 
-/* the 1.0 entry point, 1.0's columns */
-Datum
-lg_history(PG_FUNCTION_ARGS)
-{
-	return lg_history_internal(fcinfo, LG_API_1_0);
-}
-
-Datum
-lg_history_1_1(PG_FUNCTION_ARGS)
-{
-	return lg_history_internal(fcinfo, LG_API_1_1);
-}
+/* lg_history (1.0's columns) and lg_history_1_1 */
+LG_VIEW_ENTRY_POINTS(lg_history, lg_history_internal);
 
 /*
  * loadguard.history_minutes and loadguard.history_range share one column

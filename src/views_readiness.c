@@ -550,17 +550,8 @@ readiness_summary_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	PG_RETURN_DATUM(summary_row(fcinfo, api, &args, &in, result));
 }
 
-Datum
-lg_readiness_summary(PG_FUNCTION_ARGS)
-{
-	return readiness_summary_internal(fcinfo, LG_API_1_0);
-}
-
-Datum
-lg_readiness_summary_1_1(PG_FUNCTION_ARGS)
-{
-	return readiness_summary_internal(fcinfo, LG_API_1_1);
-}
+/* lg_readiness_summary (1.0's columns) and lg_readiness_summary_1_1 */
+LG_VIEW_ENTRY_POINTS(lg_readiness_summary, readiness_summary_internal);
 
 /* the loadguard.readiness view: readiness_summary(loadguard.target_users) */
 static Datum
@@ -582,14 +573,5 @@ readiness_target_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	PG_RETURN_DATUM(summary_row(fcinfo, api, &args, &in, result));
 }
 
-Datum
-lg_readiness_target(PG_FUNCTION_ARGS)
-{
-	return readiness_target_internal(fcinfo, LG_API_1_0);
-}
-
-Datum
-lg_readiness_target_1_1(PG_FUNCTION_ARGS)
-{
-	return readiness_target_internal(fcinfo, LG_API_1_1);
-}
+/* lg_readiness_target (1.0's columns) and lg_readiness_target_1_1 */
+LG_VIEW_ENTRY_POINTS(lg_readiness_target, readiness_target_internal);

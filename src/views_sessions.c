@@ -213,15 +213,5 @@ lg_sessions_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	return (Datum) 0;
 }
 
-/* the 1.0 entry point, 1.0's columns */
-Datum
-lg_sessions(PG_FUNCTION_ARGS)
-{
-	return lg_sessions_internal(fcinfo, LG_API_1_0);
-}
-
-Datum
-lg_sessions_1_1(PG_FUNCTION_ARGS)
-{
-	return lg_sessions_internal(fcinfo, LG_API_1_1);
-}
+/* lg_sessions (1.0's columns) and lg_sessions_1_1 */
+LG_VIEW_ENTRY_POINTS(lg_sessions, lg_sessions_internal);

@@ -23,16 +23,7 @@ PG_FUNCTION_INFO_V1(lg_status_1_1);
 
 /* loadguard.get_status()'s columns, in order, by the version that added them */
 static const LgViewColumn status_columns[] = {
-	{"sampled_at", LG_API_1_0},
-	{"max_connections", LG_API_1_0},
-	{"usable_connections", LG_API_1_0},
-	{"client_connections", LG_API_1_0},
-	{"usage_pct", LG_API_1_0},
-	{"active", LG_API_1_0},
-	{"idle", LG_API_1_0},
-	{"idle_in_transaction", LG_API_1_0},
-	{"idle_in_transaction_aborted", LG_API_1_0},
-	{"waiting_on_lock", LG_API_1_0},
+	LG_SAMPLE_COUNT_COLUMNS("sampled_at"),
 	{"oldest_idle_in_transaction", LG_API_1_0},
 	{"longest_running_query", LG_API_1_0},
 	{"longest_transaction", LG_API_1_0},
@@ -152,15 +143,5 @@ lg_status_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
-/* the 1.0 entry point, 1.0's columns */
-Datum
-lg_status(PG_FUNCTION_ARGS)
-{
-	return lg_status_internal(fcinfo, LG_API_1_0);
-}
-
-Datum
-lg_status_1_1(PG_FUNCTION_ARGS)
-{
-	return lg_status_internal(fcinfo, LG_API_1_1);
-}
+/* lg_status (1.0's columns) and lg_status_1_1 */
+LG_VIEW_ENTRY_POINTS(lg_status, lg_status_internal);

@@ -33,8 +33,6 @@
 #ifndef LG_VISIBILITY_H
 #define LG_VISIBILITY_H
 
-#include "postgres.h"
-
 /* what pg_stat_activity shows instead of a hidden query */
 #define LG_INSUFFICIENT_PRIVILEGE	"<insufficient privilege>"
 

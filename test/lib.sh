@@ -2,8 +2,9 @@
 # package installation, and throwaway clusters run as a non-root user with a
 # private socket directory and port.  Source it; it defines functions only.
 
+# libkrb5-dev: the GSSAPI headers that the server's libpq/libpq-be.h includes (connlog.c);
 # pgbouncer: t/041 proves the pooler fix; prometheus-postgres-exporter: t/090 scrapes it
-LG_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-contrib libcmocka-dev libipc-run-perl check-postgres build-essential valgrind pgbouncer prometheus-postgres-exporter"
+LG_PACKAGES="postgresql-15 postgresql-server-dev-15 libkrb5-dev postgresql-contrib libcmocka-dev libipc-run-perl check-postgres build-essential valgrind pgbouncer prometheus-postgres-exporter"
 
 lg_say() { printf '\n==> %s\n' "$*"; }
 

@@ -8,6 +8,8 @@
 
 _Static_assert(LG_V1_0_EVENT_COUNT <= LG_EVENT_COUNT,
 			   "event kinds are only ever added");
+_Static_assert(sizeof(LgSampleV1_0) == 280 && sizeof(LgNameTableV1_0) == 3176,
+			   "the 1.0 layouts are frozen: they describe files already written");
 
 void
 lg_sample_from_v1_0(const LgSampleV1_0 *in, LgSample *out)

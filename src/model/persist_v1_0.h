@@ -6,6 +6,14 @@
  *
  * Plain C (no server headers), unit-tested by test/unit/test_persist_format.c.
  * Never edit these structs: they describe files already written.
+ *
+ * LgSampleV1_0 repeats fields of LgSample (sample.h) on purpose.  They are
+ * two different things that happen to start alike: LgSample is today's
+ * layout and changes with every release (bumping LG_SHMEM_VERSION), this
+ * one is the 1.0 file format and never changes.  Declaring the common
+ * fields once (a shared macro or sub-struct) would let an edit of LgSample
+ * silently change how 1.0 files are read; the sizes are pinned below and
+ * in test_persist_format.c.
  */
 #ifndef LG_PERSIST_V1_0_H
 #define LG_PERSIST_V1_0_H

@@ -24,6 +24,7 @@
 
 #include "readiness.h"
 #include "sample.h"
+#include "textfield.h"
 
 #define KB	((int64_t) 1024)
 #define MB	(KB * 1024)
@@ -110,38 +111,9 @@ lg_format_bytes(char *buf, int buflen, int64_t bytes)
 		snprintf(buf, buflen, "%lld kB", (long long) (bytes / KB));
 }
 
-#if defined(__GNUC__) && !defined(__clang__)
-#define LG_PRINTF_ATTR __attribute__((format(gnu_printf, 2, 3)))
-#else
-#define LG_PRINTF_ATTR __attribute__((format(printf, 2, 3)))
-#endif
-
-static void set_text(char *field, const char *fmt,...) LG_PRINTF_ATTR;
-static void append_text(char *field, const char *fmt,...) LG_PRINTF_ATTR;
-
-/* printf into a fixed row field; truncation is harmless, never overflow */
-static void
-set_text(char *field, const char *fmt,...)
-{
-	va_list		ap;
-
-	va_start(ap, fmt);
-	vsnprintf(field, LG_CHECK_TEXT_LEN, fmt, ap);
-	va_end(ap);
-}
-
-static void
-append_text(char *field, const char *fmt,...)
-{
-	size_t		len = strlen(field);
-	va_list		ap;
-
-	if (len + 1 >= LG_CHECK_TEXT_LEN)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(field + len, LG_CHECK_TEXT_LEN - len, fmt, ap);
-	va_end(ap);
-}
+/* printf into a fixed row field (textfield.h) */
+#define set_text(field, ...) lg_text_set((field), LG_CHECK_TEXT_LEN, __VA_ARGS__)
+#define append_text(field, ...) lg_text_append((field), LG_CHECK_TEXT_LEN, __VA_ARGS__)
 
 static bool
 have_baseline(const LgReadinessInput *in)

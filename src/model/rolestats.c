@@ -1,72 +1,16 @@
 /*
  * rolestats.c — per-role figures over a lookback of samples, and the
- * percentile and median they use.  Plain C: see rolestats.h.
+ * percentile and median they use (stats.c).  Plain C: see rolestats.h.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rolestats.h"
 
 static int
-cmp_i32(const void *a, const void *b)
-{
-	int32_t		x = *(const int32_t *) a;
-	int32_t		y = *(const int32_t *) b;
-
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t		x = *(const int64_t *) a;
-	int64_t		y = *(const int64_t *) b;
-
-	return (x > y) - (x < y);
-}
-
-static int
 cmp_u32(const void *a, const void *b)
 {
-	uint32_t	x = *(const uint32_t *) a;
-	uint32_t	y = *(const uint32_t *) b;
-
-	return (x > y) - (x < y);
-}
-
-int32_t
-lg_percentile_i32(int32_t *values, int n, double p)
-{
-	int			rank;
-
-	if (n <= 0)
-		return 0;
-	qsort(values, (size_t) n, sizeof(int32_t), cmp_i32);
-
-	/*
-	 * nearest rank: ceil(p/100 * n), 1-based; the epsilon absorbs 0.95*20 =
-	 * 19.000000000000004
-	 */
-	rank = (int) ceil(p / 100.0 * n - 1e-9);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return values[rank - 1];
-}
-
-int64_t
-lg_median_i64(int64_t *values, int n)
-{
-	if (n <= 0)
-		return 0;
-	qsort(values, (size_t) n, sizeof(int64_t), cmp_i64);
-	if (n % 2 == 1)
-		return values[n / 2];
-	/* halve before adding: no overflow near INT64_MAX */
-	return values[n / 2 - 1] / 2 + values[n / 2] / 2 +
-		(values[n / 2 - 1] % 2 + values[n / 2] % 2) / 2;
+	return lg_cmp_int64(*(const uint32_t *) a, *(const uint32_t *) b);
 }
 
 /* The role's entry in s, or NULL; *known tells whether its counts are known. */
@@ -123,7 +67,7 @@ lg_role_lookback(const LgSample *samples, int n, uint32_t roleid,
 	{
 		out->mean_connections = (double) sum_connections / out->samples;
 		out->mean_busy = (double) sum_busy / out->samples;
-		out->p95_busy = lg_percentile_i32(scratch, out->samples, 95.0);
+		out->p95_busy = lg_percentile_int32(scratch, out->samples, 0.95);
 	}
 }
 

@@ -14,6 +14,7 @@
 
 #include "sample.h"
 #include "session.h"
+#include "stats.h"
 
 /* One role over a lookback. */
 typedef struct LgRoleLookback
@@ -36,19 +37,6 @@ typedef struct LgRoleLookback
 	int64_t		ended;			/* sessions that ended */
 	int64_t		short_lived;	/* of those, lived less than LG_SHORT_LIVED_US */
 } LgRoleLookback;
-
-/*
- * Nearest-rank percentile (0 < p <= 100) of n values: the smallest value
- * with at least p % of the values at or below it.  Sorts values in place.
- * 0 when n is 0.
- */
-extern int32_t lg_percentile_i32(int32_t *values, int n, double p);
-
-/*
- * Median of n values (the mean of the two middle ones when n is even,
- * rounded down).  Sorts values in place.  0 when n is 0.
- */
-extern int64_t lg_median_i64(int64_t *values, int n);
 
 /*
  * The figures of one role over samples[0..n).  scratch must hold n values.

@@ -1,7 +1,6 @@
 /*
  * rollup.c — building one-minute rows from samples.  Plain C: see rollup.h.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,28 +192,4 @@ lg_minute_merge(LgMinute *dst, const LgMinute *src)
 	KEEP_MAX(dst->latency_p95_ms, src->latency_p95_ms);
 	KEEP_MAX(dst->latency_p99_ms, src->latency_p99_ms);
 	dst->policy_actions += src->policy_actions;
-}
-
-static int
-lg_cmp_int32(const void *a, const void *b)
-{
-	int32_t		x = *(const int32_t *) a;
-	int32_t		y = *(const int32_t *) b;
-
-	return (x > y) - (x < y);
-}
-
-int32_t
-lg_percentile_int32(int32_t *values, uint32_t n, double q)
-{
-	double		rank;
-	uint32_t	k;
-
-	if (n == 0)
-		return 0;
-	qsort(values, n, sizeof(int32_t), lg_cmp_int32);
-	/* nearest rank: ceil(q·n), 1-based; the epsilon keeps 0.95·20 at 19 */
-	rank = ceil(q * n - 1e-9);
-	k = rank < 1 ? 1 : (rank > n ? n : (uint32_t) rank);
-	return values[k - 1];
 }

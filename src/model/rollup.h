@@ -21,6 +21,7 @@
 
 #include "histogram.h"
 #include "sample.h"
+#include "stats.h"
 
 #define LG_ROLLUP_MINUTE_US		(60 * 1000000LL)
 
@@ -114,12 +115,5 @@ extern int64_t lg_bucket_start(int64_t ts, int64_t width);
  * the caller's; dst->samples = 0 means dst is empty.
  */
 extern void lg_minute_merge(LgMinute *dst, const LgMinute *src);
-
-/*
- * The q-quantile (0 < q <= 1) of n values by the nearest-rank method: the
- * smallest value with at least q·n values at or below it.  Sorts values in
- * place.  0 for n = 0.
- */
-extern int32_t lg_percentile_int32(int32_t *values, uint32_t n, double q);
 
 #endif							/* LG_ROLLUP_H */

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "settings_rules.h"
+#include "textfield.h"
 
 #define KB	((int64_t) 1024)
 #define MB	(KB * 1024)
@@ -35,37 +36,9 @@
 #define LG_MIN_RESERVED					3
 #define LG_MIN_LOCKS					64
 
-#if defined(__GNUC__) && !defined(__clang__)
-#define LG_PRINTF_ATTR __attribute__((format(gnu_printf, 2, 3)))
-#else
-#define LG_PRINTF_ATTR __attribute__((format(printf, 2, 3)))
-#endif
-
-static void set_text(char *field, const char *fmt,...) LG_PRINTF_ATTR;
-static void append_text(char *field, const char *fmt,...) LG_PRINTF_ATTR;
-
-static void
-set_text(char *field, const char *fmt,...)
-{
-	va_list		ap;
-
-	va_start(ap, fmt);
-	vsnprintf(field, LG_RULE_TEXT_LEN, fmt, ap);
-	va_end(ap);
-}
-
-static void
-append_text(char *field, const char *fmt,...)
-{
-	size_t		len = strlen(field);
-	va_list		ap;
-
-	if (len + 1 >= LG_RULE_TEXT_LEN)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(field + len, LG_RULE_TEXT_LEN - len, fmt, ap);
-	va_end(ap);
-}
+/* printf into a fixed row field (textfield.h) */
+#define set_text(field, ...) lg_text_set((field), LG_RULE_TEXT_LEN, __VA_ARGS__)
+#define append_text(field, ...) lg_text_append((field), LG_RULE_TEXT_LEN, __VA_ARGS__)
 
 const char *
 lg_severity_name(LgSeverity severity)
@@ -277,6 +250,12 @@ static const char *const setting_names[LG_SET_COUNT] = {
 	"autovacuum_max_workers",
 	"max_parallel_workers_per_gather",
 };
+
+const char *
+lg_setting_name(LgSettingId id)
+{
+	return setting_names[id];
+}
 
 /* the row's common part: name, current value, where it comes from */
 static const LgSettingValue *

@@ -89,6 +89,9 @@ typedef enum LgSettingId
 	LG_SET_COUNT
 } LgSettingId;
 
+/* the setting's name in pg_settings */
+extern const char *lg_setting_name(LgSettingId id);
+
 /* settings config_check() has a row for, in its order */
 #define LG_SET_ROW_COUNT (LG_SET_LOG_MIN_MESSAGES + 1)
 

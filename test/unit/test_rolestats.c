@@ -1,6 +1,6 @@
 /*
  * test_rolestats.c — cmocka tests for the per-role lookback figures, the
- * nearest-rank percentile and the median (src/rolestats.c).
+ * nearest-rank percentile and the median (src/model/stats.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,14 +23,14 @@ test_percentile_nearest_rank(void **state)
 	/* 18 idle samples and 2 busy ones: p95 of 20 is the 19th smallest */
 	for (int i = 0; i < 20; i++)
 		v20[i] = i < 18 ? 0 : 2;
-	assert_int_equal(lg_percentile_i32(v20, 20, 95.0), 2);
+	assert_int_equal(lg_percentile_int32(v20, 20, 0.95), 2);
 	for (int i = 0; i < 20; i++)
 		v20[i] = i < 19 ? 0 : 9;
-	assert_int_equal(lg_percentile_i32(v20, 20, 95.0), 0);
-	assert_int_equal(lg_percentile_i32(v1, 1, 95.0), 7);
-	assert_int_equal(lg_percentile_i32(v3, 3, 50.0), 3);
-	assert_int_equal(lg_percentile_i32(v3, 3, 100.0), 5);
-	assert_int_equal(lg_percentile_i32(v3, 0, 95.0), 0);
+	assert_int_equal(lg_percentile_int32(v20, 20, 0.95), 0);
+	assert_int_equal(lg_percentile_int32(v1, 1, 0.95), 7);
+	assert_int_equal(lg_percentile_int32(v3, 3, 0.5), 3);
+	assert_int_equal(lg_percentile_int32(v3, 3, 1.0), 5);
+	assert_int_equal(lg_percentile_int32(v3, 0, 0.95), 0);
 }
 
 static void
