@@ -17,6 +17,9 @@
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 
+#include "datatype/timestamp.h"
+
+#include "sample.h"
 #include "session.h"
 
 /* what this backend last published; statement_timeout_ms = -1: nothing yet */
@@ -43,6 +46,15 @@ extern void lg_timeouts_invalidate(void);
  * is pid and has published; false otherwise.
  */
 extern bool lg_timeouts_read(int procno, int pid, LgTimeouts *out);
+
+/*
+ * The worker, each tick, after the sample's roles are known: add every live
+ * client backend's published timeouts to its role's entry in the sample
+ * (roles not among the sample's are skipped).  A session is new in a tick
+ * when the worker did not see it in the previous tick (it remembers the pid
+ * of each slot), so a lookback counts each session once.
+ */
+extern void lg_timeouts_tally(LgSample *sample);
 
 extern Size lg_timeouts_shmem_size(void);
 extern void lg_timeouts_shmem_init(LWLock *lock);

@@ -51,6 +51,7 @@
 #include "sampler.h"
 #include "statements.h"
 #include "terminate.h"
+#include "timeouts.h"
 #include "worker.h"
 
 #define LG_WORKER_RESTART_SECONDS	2
@@ -142,6 +143,7 @@ lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 	pgstat_clear_snapshot();
 
 	lg_sampler_collect(&sample, now);
+	lg_timeouts_tally(&sample);
 	/* take the peak once: Max() evaluates its arguments twice */
 	peak = lg_live_take_peak();
 	sample.peak_connections = Max(peak, sample.client_connections);

@@ -156,6 +156,82 @@ test_busy_states(void **state)
 	assert_true(lg_session_is_busy(LG_STATE_UNKNOWN, true));
 }
 
+static void
+add_session(LgRoleTimeouts *t, int32_t statement_ms, uint8_t source, bool is_new)
+{
+	int32_t		values[LG_TIMEOUT_KINDS] = {statement_ms, 0, 0, 0};
+	uint8_t		sources[LG_TIMEOUT_KINDS] = {source, LG_TSRC_SERVER, LG_TSRC_SERVER, LG_TSRC_SERVER};
+
+	lg_role_timeouts_add(t, values, sources, is_new);
+}
+
+/* one tick: min, max, sources and new sessions of a role */
+static void
+test_role_timeouts_add(void **state)
+{
+	LgRoleTimeouts t;
+
+	(void) state;
+	memset(&t, 0, sizeof(t));
+	add_session(&t, 30000, LG_TSRC_CONNECT, true);
+	add_session(&t, 30000, LG_TSRC_CONNECT, false);
+	add_session(&t, 5000, LG_TSRC_SET, true);
+	assert_int_equal(t.sessions, 3);
+	assert_int_equal(t.new_sessions, 2);
+	assert_int_equal(t.min_ms[0], 5000);
+	assert_int_equal(t.max_ms[0], 30000);
+	assert_int_equal(t.sources[0], LG_TSRC_CONNECT | LG_TSRC_SET);
+	assert_int_equal(t.sources[1], LG_TSRC_SERVER);
+	assert_int_equal(t.min_ms[1], 0);
+}
+
+/*
+ * Over a lookback: sessions gone since still count, each once (the first
+ * sample's sessions plus those new in each later one); min and max over all.
+ */
+static void
+test_role_timeouts_lookback(void **state)
+{
+	LgSample	samples[4];
+	LgTimeoutsSeen seen;
+
+	(void) state;
+	memset(samples, 0, sizeof(samples));
+	for (int i = 0; i < 4; i++)
+	{
+		samples[i].nroles = 1;
+		samples[i].roles[0].roleid = 42;
+		samples[i].roles_complete = true;
+	}
+	/* 5 sessions with 30 s at connect, for two samples, then gone */
+	for (int i = 0; i < 2; i++)
+		for (int s = 0; s < 5; s++)
+			add_session(&samples[i].roles[0].timeouts, 30000, LG_TSRC_CONNECT, i == 0);
+	/* nothing in the third; the fourth has one new session without */
+	add_session(&samples[3].roles[0].timeouts, 0, LG_TSRC_SERVER, true);
+
+	lg_role_timeouts_lookback(samples, 3, 42, &seen);
+	assert_int_equal(seen.sessions, 5);
+	assert_int_equal(seen.peak_sessions, 5);
+	assert_int_equal(seen.min_ms[0], 30000);
+	assert_int_equal(seen.max_ms[0], 30000);
+	assert_int_equal(seen.sources[0], LG_TSRC_CONNECT);
+
+	lg_role_timeouts_lookback(samples, 4, 42, &seen);
+	assert_int_equal(seen.sessions, 6);
+	assert_int_equal(seen.min_ms[0], 0);
+	assert_int_equal(seen.max_ms[0], 30000);
+	assert_int_equal(seen.sources[0], LG_TSRC_CONNECT | LG_TSRC_SERVER);
+
+	/* a window that starts at the second sample: its 5 sessions count */
+	lg_role_timeouts_lookback(samples + 1, 2, 42, &seen);
+	assert_int_equal(seen.sessions, 5);
+
+	/* another role: nothing seen */
+	lg_role_timeouts_lookback(samples, 4, 7, &seen);
+	assert_int_equal(seen.sessions, 0);
+}
+
 int
 main(void)
 {
@@ -166,6 +242,8 @@ main(void)
 		cmocka_unit_test(test_lookback_known_and_unknown_samples),
 		cmocka_unit_test(test_roles_in_samples),
 		cmocka_unit_test(test_busy_states),
+		cmocka_unit_test(test_role_timeouts_add),
+		cmocka_unit_test(test_role_timeouts_lookback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
