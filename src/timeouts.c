@@ -188,11 +188,16 @@ copy_slot(LgTimeoutSlot *slot, LgTimeoutSlot *copy)
 }
 
 void
-lg_timeouts_tally(LgSample *sample)
+lg_timeouts_tally(const LgSample *sample, LgTimeoutMinute *tally)
 {
 	/* the worker's own memory: the pid it saw in each slot last tick */
 	static int32 *seen_pids = NULL;
 
+	memset(tally, 0, sizeof(*tally));
+	tally->ts = sample->ts;
+	tally->nroles = Min(sample->nroles, LG_SAMPLE_ROLES);
+	for (int r = 0; r < tally->nroles; r++)
+		tally->roles[r].roleid = sample->roles[r].roleid;
 	if (lg_timeouts == NULL)
 		return;
 	if (seen_pids == NULL)
@@ -224,11 +229,11 @@ lg_timeouts_tally(LgSample *sample)
 		values[1] = copy.values.idle_in_transaction_session_timeout_ms;
 		values[2] = copy.values.idle_session_timeout_ms;
 		values[3] = copy.values.lock_timeout_ms;
-		for (int r = 0; r < sample->nroles && r < LG_SAMPLE_ROLES; r++)
+		for (int r = 0; r < tally->nroles; r++)
 		{
-			if (sample->roles[r].roleid == copy.roleid)
+			if (tally->roles[r].roleid == copy.roleid)
 			{
-				lg_role_timeouts_add(&sample->roles[r].timeouts, values, copy.sources, is_new);
+				lg_role_timeouts_add(&tally->roles[r].t, values, copy.sources, is_new);
 				break;
 			}
 		}

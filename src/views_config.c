@@ -4,11 +4,12 @@
  *
  * lg_settings_input_fill() reads every setting the rules need with its
  * pg_settings.source, the application role's own defaults from
- * pg_db_role_setting (and, where the history has them, the values its
- * sessions ran with), the login roles without a statement_timeout and the
+ * pg_db_role_setting (and, where the per-minute timeouts ring has them,
+ * the values its sessions ran with), the login roles without a statement_timeout and the
  * log_min_messages overrides.  The rules themselves are settings_rules.c's;
  * this file only turns catalogs into their input and rows into tuples.
- * Reads catalogs through SPI; touches no shared memory.
+ * Reads catalogs through SPI; of shared memory, only a copy of the
+ * timeout minutes (timeout_minutes.h, under that module's lock).
  */
 #include "postgres.h"
 
@@ -32,13 +33,13 @@
 #include "utils/varlena.h"
 
 #include "catscan.h"
-#include "history.h"
 #include "loadguard.h"
 #include "overrides.h"
 #include "readiness.h"
 #include "roles.h"
 #include "rolestats.h"
 #include "settings_rules.h"
+#include "timeout_minutes.h"
 #include "views.h"
 #include "visibility.h"
 
@@ -52,7 +53,7 @@ static const LgSettingId timeout_settings[LG_TO_COUNT] = {
 	LG_SET_IDLE_SESSION_TIMEOUT,
 };
 
-/* ... and their kind in a sample's LgRoleTimeouts (LgTimeouts' order) */
+/* ... and their kind in an LgRoleTimeouts (LgTimeouts' order) */
 static const int timeout_kinds[LG_TO_COUNT] = {0, 1, 3, 2};
 
 /*
@@ -479,7 +480,9 @@ read_server_start(void)
 /*
  * The timeouts the application role's sessions ran with over the lookback,
  * as the worker recorded them each tick from what they published (issue 16;
- * timeouts.c): sessions gone since count as much as those connected now.
+ * timeouts.c) into the per-minute ring (timeout_minutes.h): sessions gone
+ * since count as much as those connected now.  The minutes that overlap
+ * the lookback are read, so it reaches back up to a minute further.
  * Only when the caller may see that role's sessions, as pg_stat_activity
  * would show them.  None seen: the rules fall back to the default a new
  * session gets (role, database, server).
@@ -488,10 +491,9 @@ static void
 read_app_sessions(LgSettingsInput *in, Oid app_role, double lookback_s)
 {
 	LgReader	reader;
-	LgSample   *samples = NULL;
+	LgTimeoutMinute *minutes = NULL;
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz since = 0;
-	TimestampTz oldest_ts;
 	LgTimeoutsSeen seen;
 	int			n;
 
@@ -501,10 +503,10 @@ read_app_sessions(LgSettingsInput *in, Oid app_role, double lookback_s)
 		return;
 	if (lookback_s * USECS_PER_SEC < (double) now)
 		since = now - (TimestampTz) (lookback_s * USECS_PER_SEC);
-	n = lg_history_copy(&samples, since, &oldest_ts);
-	lg_role_timeouts_lookback(samples, n, app_role, &seen);
-	if (samples)
-		pfree(samples);
+	n = lg_tominutes_read(since, &minutes);
+	lg_tominutes_lookback(minutes, n, app_role, &seen);
+	if (minutes)
+		pfree(minutes);
 	if (seen.sessions <= 0)
 		return;
 	for (int t = 0; t < LG_TO_COUNT; t++)

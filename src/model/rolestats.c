@@ -113,37 +113,3 @@ lg_role_timeouts_add(LgRoleTimeouts *agg, const int32_t values[LG_TIMEOUT_KINDS]
 		agg->sources[k] |= sources[k];
 	}
 }
-
-void
-lg_role_timeouts_lookback(const LgSample *samples, int n, uint32_t roleid, LgTimeoutsSeen *out)
-{
-	bool		any = false;
-
-	memset(out, 0, sizeof(*out));
-	for (int i = 0; i < n; i++)
-	{
-		bool		known;
-		const LgRoleCount *r = role_in_sample(&samples[i], roleid, &known);
-		const LgRoleTimeouts *t;
-
-		if (r == NULL || r->timeouts.sessions <= 0)
-			continue;
-		t = &r->timeouts;
-		for (int k = 0; k < LG_TIMEOUT_KINDS; k++)
-		{
-			if (!any || t->min_ms[k] < out->min_ms[k])
-				out->min_ms[k] = t->min_ms[k];
-			if (!any || t->max_ms[k] > out->max_ms[k])
-				out->max_ms[k] = t->max_ms[k];
-			out->sources[k] |= t->sources[k];
-		}
-		/* the window's first sample: every session is new to the lookback */
-		out->sessions += i == 0 ? t->sessions : t->new_sessions;
-		any = true;
-		if (t->sessions > out->peak_sessions)
-			out->peak_sessions = t->sessions;
-	}
-	/* sessions all seen before the window but none counted: at least the peak */
-	if (out->sessions < out->peak_sessions)
-		out->sessions = out->peak_sessions;
-}

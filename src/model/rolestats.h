@@ -48,27 +48,11 @@ extern void lg_role_lookback(const LgSample *samples, int n, uint32_t roleid,
 /*
  * Add one session's published timeouts (values in LgTimeouts' order, with
  * their LG_TSRC_* sources) to a role's figures for one sample; is_new: it
- * started since the previous sample.
+ * started since the previous sample.  The tick's tallies go to their
+ * own per-minute ring (tominutes.h), not into the samples.
  */
 extern void lg_role_timeouts_add(LgRoleTimeouts *agg, const int32_t values[LG_TIMEOUT_KINDS],
 								 const uint8_t sources[LG_TIMEOUT_KINDS], bool is_new);
-
-/* One role's timeouts over a lookback. */
-typedef struct LgTimeoutsSeen
-{
-	int32_t		sessions;		/* distinct sessions seen (0: none) */
-	int32_t		peak_sessions;	/* the most in one sample */
-	int32_t		min_ms[LG_TIMEOUT_KINDS];
-	int32_t		max_ms[LG_TIMEOUT_KINDS];
-	uint8_t		sources[LG_TIMEOUT_KINDS];	/* LG_TSRC_* seen */
-} LgTimeoutsSeen;
-
-/*
- * The timeouts roleid's sessions ran with over samples[0..n): the sessions
- * of the first sample, plus those that started in each later one.
- */
-extern void lg_role_timeouts_lookback(const LgSample *samples, int n, uint32_t roleid,
-									  LgTimeoutsSeen *out);
 
 /*
  * The distinct roles named in samples[0..n), into roleids (room for max);

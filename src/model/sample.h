@@ -20,7 +20,7 @@
 #define LG_SAMPLE_ROLES 8
 
 /*
- * The timeouts a role's sessions ran with in one sample, over those that
+ * The timeouts a role's sessions ran with in one tick, over those that
  * had published theirs (timeouts.c), by kind in LgTimeouts' order:
  * statement, idle in transaction, idle session, lock.  sources: a bitmask
  * of LG_TSRC_* per kind, where the values came from.  new_sessions: of the
@@ -61,7 +61,6 @@ typedef struct LgRoleCount
 	int32_t		refused;
 	int32_t		ended;
 	int32_t		short_lived;
-	LgRoleTimeouts timeouts;	/* zero when none of its sessions published */
 } LgRoleCount;
 
 /* A session that ended younger than this (backend start to exit) is short-lived. */

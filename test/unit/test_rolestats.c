@@ -185,53 +185,6 @@ test_role_timeouts_add(void **state)
 	assert_int_equal(t.min_ms[1], 0);
 }
 
-/*
- * Over a lookback: sessions gone since still count, each once (the first
- * sample's sessions plus those new in each later one); min and max over all.
- */
-static void
-test_role_timeouts_lookback(void **state)
-{
-	LgSample	samples[4];
-	LgTimeoutsSeen seen;
-
-	(void) state;
-	memset(samples, 0, sizeof(samples));
-	for (int i = 0; i < 4; i++)
-	{
-		samples[i].nroles = 1;
-		samples[i].roles[0].roleid = 42;
-		samples[i].roles_complete = true;
-	}
-	/* 5 sessions with 30 s at connect, for two samples, then gone */
-	for (int i = 0; i < 2; i++)
-		for (int s = 0; s < 5; s++)
-			add_session(&samples[i].roles[0].timeouts, 30000, LG_TSRC_CONNECT, i == 0);
-	/* nothing in the third; the fourth has one new session without */
-	add_session(&samples[3].roles[0].timeouts, 0, LG_TSRC_SERVER, true);
-
-	lg_role_timeouts_lookback(samples, 3, 42, &seen);
-	assert_int_equal(seen.sessions, 5);
-	assert_int_equal(seen.peak_sessions, 5);
-	assert_int_equal(seen.min_ms[0], 30000);
-	assert_int_equal(seen.max_ms[0], 30000);
-	assert_int_equal(seen.sources[0], LG_TSRC_CONNECT);
-
-	lg_role_timeouts_lookback(samples, 4, 42, &seen);
-	assert_int_equal(seen.sessions, 6);
-	assert_int_equal(seen.min_ms[0], 0);
-	assert_int_equal(seen.max_ms[0], 30000);
-	assert_int_equal(seen.sources[0], LG_TSRC_CONNECT | LG_TSRC_SERVER);
-
-	/* a window that starts at the second sample: its 5 sessions count */
-	lg_role_timeouts_lookback(samples + 1, 2, 42, &seen);
-	assert_int_equal(seen.sessions, 5);
-
-	/* another role: nothing seen */
-	lg_role_timeouts_lookback(samples, 4, 7, &seen);
-	assert_int_equal(seen.sessions, 0);
-}
-
 int
 main(void)
 {
@@ -243,7 +196,6 @@ main(void)
 		cmocka_unit_test(test_roles_in_samples),
 		cmocka_unit_test(test_busy_states),
 		cmocka_unit_test(test_role_timeouts_add),
-		cmocka_unit_test(test_role_timeouts_lookback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
