@@ -63,6 +63,7 @@ OBJS = \
 	src/model/readiness.o \
 	src/model/ring.o \
 	src/model/rolepack.o \
+	src/model/roleslots.o \
 	src/model/rolestats.o \
 	src/model/rollup.o \
 	src/model/settings_rules.o \

@@ -55,6 +55,7 @@
 
 #include "connlog.h"
 #include "events.h"
+#include "live.h"
 #include "loadguard.h"
 #include "overrides.h"
 #include "timeouts.h"
@@ -259,8 +260,9 @@ lg_client_authentication(struct Port *port, int status)
 /*
  * The first transaction of a client backend commits: startup is complete,
  * with the server, database, role and connection-option settings all
- * applied and the session user and database known.  Log the connection as
- * established (connlog.c) and publish its effective timeouts (timeouts.c).
+ * applied and the session user and database known.  Count it under its
+ * role (live.c), log it as established (connlog.c) and publish its
+ * effective timeouts (timeouts.c).
  * A callback cannot unregister itself while the list is walked: the first
  * statement does it (lg_events_forget_startup).
  */
@@ -270,6 +272,7 @@ lg_startup_commit(XactEvent event, void *arg)
 	if (event != XACT_EVENT_COMMIT || startup_done || !IsInitProcessingMode())
 		return;
 	startup_done = true;
+	lg_live_role_started();
 	if (lg_events == NULL || !lg_enabled)
 		return;
 	lg_connlog_established();

@@ -17,12 +17,24 @@
  * other backend gone.  Only a process whose flag says it counted itself
  * ever decrements, so the counter cannot drift below the truth.
  *
- * Note about locking: none.  The hook and the exit callback run on every
- * connection's path, so they use two atomics only: `current` (fetch-add /
- * fetch-sub) and `peak`, raised by compare-and-swap to every value
- * `current` reaches.  The worker, once per tick, exchanges `peak` for zero
- * and raises it again to `current` read after the exchange, so each
- * interval's peak also covers the connections open when it started.
+ * Per role: the role is known once the startup transaction commits
+ * (events.c calls lg_live_role_started there, where connlog.c logs the
+ * connection as established).  The backend counts itself in its role's
+ * slot of a fixed table (roleslots_ops.h: one 64-bit word per slot packs
+ * the role Oid and its count) and the same exit callback uncounts it.  A
+ * role that finds all LG_ROLE_SLOTS slots taken by other roles is not
+ * counted: its per-role peak is then the sampled count.  The worker takes
+ * every slot's peak each tick (lg_live_take_role_peaks) and frees the
+ * slots of roles idle for a whole interval when few are free.
+ *
+ * Note about locking: none.  The hook, the startup commit and the exit
+ * callback run on every connection's path, so they use atomics only:
+ * `current` (fetch-add / fetch-sub) and `peak`, raised by compare-and-swap
+ * to every value `current` reaches; per role, one compare-and-swap on the
+ * slot's word and one raise of its peak.  The worker, once per tick,
+ * exchanges each peak for zero and raises it again to the count read after
+ * the exchange, so each interval's peak also covers the connections open
+ * when it started.
  */
 #include "postgres.h"
 
@@ -34,6 +46,17 @@
 
 #include "live.h"
 
+/* the per-role slot procedures, over PostgreSQL's atomics */
+#define LG_RS_U64				pg_atomic_uint64
+#define LG_RS_U32				pg_atomic_uint32
+#define LG_RS_READ64(p)			pg_atomic_read_u64(p)
+#define LG_RS_WRITE64(p, v)		pg_atomic_write_u64((p), (v))
+#define LG_RS_CAS64(p, e, v)	pg_atomic_compare_exchange_u64((p), (e), (v))
+#define LG_RS_READ32(p)			pg_atomic_read_u32(p)
+#define LG_RS_CAS32(p, e, v)	pg_atomic_compare_exchange_u32((p), (e), (v))
+#define LG_RS_XCHG32(p, v)		pg_atomic_exchange_u32((p), (v))
+#include "roleslots_ops.h"
+
 /* see events.c: libpq/auth.h needs the GSSAPI headers, so declare the hook */
 struct Port;
 typedef void (*lg_live_auth_hook_type) (struct Port *port, int status);
@@ -44,6 +67,7 @@ typedef struct LgLiveShared
 	pg_atomic_uint32 current;	/* client backends between authentication and
 								 * exit */
 	pg_atomic_uint32 peak;		/* highest `current` since the worker took it */
+	LgRoleSlots roles;			/* per role: counts and peaks */
 } LgLiveShared;
 
 static LgLiveShared *lg_live = NULL;
@@ -51,6 +75,10 @@ static lg_live_auth_hook_type prev_ClientAuthentication_hook = NULL;
 
 /* this backend counted itself in `current` and has not uncounted yet */
 static bool live_counted = false;
+
+/* the role slot this backend counted itself in (-1: none), and its role */
+static int	live_role_slot = -1;
+static Oid	live_role = InvalidOid;
 
 Size
 lg_live_shmem_size(void)
@@ -69,6 +97,12 @@ lg_live_shmem_init(LWLock *lock)
 	{
 		pg_atomic_init_u32(&lg_live->current, 0);
 		pg_atomic_init_u32(&lg_live->peak, 0);
+		pg_atomic_init_u32(&lg_live->roles.used, 0);
+		for (int i = 0; i < LG_ROLE_SLOTS; i++)
+		{
+			pg_atomic_init_u64(&lg_live->roles.words[i], 0);
+			pg_atomic_init_u32(&lg_live->roles.peaks[i], 0);
+		}
 	}
 }
 
@@ -86,6 +120,11 @@ live_raise_peak(uint32 value)
 static void
 lg_live_exit(int code, Datum arg)
 {
+	if (live_role_slot >= 0)
+	{
+		(void) lg_rs_release(&lg_live->roles, live_role_slot, live_role);
+		live_role_slot = -1;
+	}
 	if (!live_counted)
 		return;
 	live_counted = false;
@@ -113,6 +152,25 @@ lg_live_authentication(struct Port *port, int status)
 	live_raise_peak(pg_atomic_add_fetch_u32(&lg_live->current, 1));
 }
 
+/*
+ * The startup transaction committed: the session user is known.  Only a
+ * backend counted at authentication (whose exit callback is registered)
+ * counts itself per role, once.
+ */
+void
+lg_live_role_started(void)
+{
+	Oid			role;
+
+	if (!live_counted || live_role_slot >= 0)
+		return;
+	role = GetSessionUserId();
+	if (!OidIsValid(role))
+		return;
+	live_role = role;
+	live_role_slot = lg_rs_acquire(&lg_live->roles, role);
+}
+
 void
 lg_live_install_hooks(void)
 {
@@ -136,4 +194,12 @@ int32
 lg_live_current(void)
 {
 	return lg_live ? (int32) pg_atomic_read_u32(&lg_live->current) : 0;
+}
+
+int
+lg_live_take_role_peaks(LgRolePeak *out)
+{
+	if (lg_live == NULL)
+		return 0;
+	return lg_role_peaks_merge(out, lg_rs_take(&lg_live->roles, out));
 }

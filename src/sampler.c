@@ -56,6 +56,7 @@
 #include "connlog.h"
 #include "keydict.h"
 #include "events.h"
+#include "live.h"
 #include "loadguard.h"
 #include "names.h"
 #include "rolestats.h"
@@ -546,7 +547,7 @@ role_churn(const LgRoleCount *r)
 	return r->established + r->refused + r->ended;
 }
 
-/* most connections first, then most churn, then by Oid */
+/* most connections first, then highest peak, then most churn, then by Oid */
 static int
 role_by_size(const void *a, const void *b)
 {
@@ -555,6 +556,8 @@ role_by_size(const void *a, const void *b)
 
 	if (x->connections != y->connections)
 		return x->connections > y->connections ? -1 : 1;
+	if (x->peak_connections != y->peak_connections)
+		return x->peak_connections > y->peak_connections ? -1 : 1;
 	if (role_churn(x) != role_churn(y))
 		return role_churn(x) > role_churn(y) ? -1 : 1;
 	return (x->roleid > y->roleid) - (x->roleid < y->roleid);
@@ -583,10 +586,13 @@ lg_fill_roles(LgSample *sample, LgRoleCount *roles, int n)
 			r->refused += roles[i].refused;
 			r->ended += roles[i].ended;
 			r->short_lived += roles[i].short_lived;
+			r->peak_connections = Max(r->peak_connections, roles[i].peak_connections);
 		}
 		else
 			roles[distinct++] = roles[i];
 	}
+	for (int i = 0; i < distinct; i++)
+		roles[i].peak_connections = Max(roles[i].peak_connections, roles[i].connections);
 	qsort(roles, distinct, sizeof(LgRoleCount), role_by_size);
 
 	sample->nroles = 0;
@@ -609,20 +615,21 @@ lg_fill_roles(LgSample *sample, LgRoleCount *roles, int n)
 
 /*
  * Turn this tick's per-id counts into the per-name tallies (largest first)
- * and the role list (with the connection log's per-role churn), and zero
- * the counts for the next tick.
+ * and the role list (with the connection log's per-role churn and the exact
+ * per-role peaks of live.c), and zero the counts for the next tick.
  */
 static void
 lg_tick_finish_tallies(LgTickState *ts, LgSample *sample, int ntallies[LG_DIM_COUNT],
-					   const LgRoleChurn *churn, int nchurn)
+					   const LgRoleChurn *churn, int nchurn,
+					   const LgRolePeak *peaks, int npeaks)
 {
 	int32		most = 0;
 	int			nroles = ts->dims[LG_DIM_ROLE].ntouched;
 
 	/* churned roles may be more than the slots: grow once, keep the room */
-	if (nroles + nchurn > ts->roles_size)
+	if (nroles + nchurn + npeaks > ts->roles_size)
 	{
-		ts->roles_size = nroles + nchurn + 64;
+		ts->roles_size = nroles + nchurn + npeaks + 64;
 		ts->roles = repalloc(ts->roles, sizeof(LgRoleCount) * ts->roles_size);
 	}
 
@@ -666,6 +673,14 @@ lg_tick_finish_tallies(LgTickState *ts, LgSample *sample, int ntallies[LG_DIM_CO
 		r->ended = churn[i].ended;
 		r->short_lived = churn[i].short_lived;
 	}
+	for (int i = 0; i < npeaks; i++)
+	{
+		LgRoleCount *r = &ts->roles[nroles++];
+
+		memset(r, 0, sizeof(LgRoleCount));
+		r->roleid = peaks[i].roleid;
+		r->peak_connections = peaks[i].peak;
+	}
 	lg_fill_roles(sample, ts->roles, nroles);
 	ts->last_distinct = most;
 }
@@ -679,6 +694,8 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	int			nwaiters;
 	LgRoleChurn *churn;
 	int			nchurn;
+	LgRolePeak	peaks[LG_ROLE_SLOTS];
+	int			npeaks;
 	LgNameCounts counts;
 	TimestampTz oldest_iit = 0;
 	TimestampTz oldest_query = 0;
@@ -790,7 +807,9 @@ lg_sampler_collect(LgSample *sample, TimestampTz now)
 	if (sample->usable_connections > 0)
 		sample->usage_pct = 100.0 * sample->client_connections / sample->usable_connections;
 
-	lg_tick_finish_tallies(ts, sample, ntallies, churn, nchurn);
+	/* after the session loop: nothing more for it to keep in registers */
+	npeaks = lg_live_take_role_peaks(peaks);
+	lg_tick_finish_tallies(ts, sample, ntallies, churn, nchurn, peaks, npeaks);
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 		tallies[d] = ts->dims[d].distinct;
 	lg_connections_update(tallies, ntallies, &counts, now);

@@ -1,10 +1,12 @@
 # 014_peaks.pl — exact connection peaks between ticks (live.c): a burst of
 # connections that opens and closes between two ticks shows in the next
-# history row's peak_connections although no tick sampled it; and the live
-# counter behind it does not drift: after 1,000 short connections, sessions
-# terminated by signal, logins that fail, connections refused before and
-# after authentication, and a crash restart, the peak of a quiet interval
-# equals the number of open client sessions.
+# history row's peak_connections although no tick sampled it, and a burst
+# of one role's connections in that role's peak (loadguard.roles,
+# peak_connections); and the live counters behind them do not drift: after
+# 1,000 short connections, sessions terminated by signal, logins that fail,
+# connections refused before and after authentication, and a crash
+# restart, the peak of a quiet interval equals the number of open client
+# sessions, and a role with none open has no peak.
 #
 # Timing: nothing sleeps a fixed time.  The test synchronises on tick
 # boundaries by polling loadguard.status.last_tick_at and loadguard.history
@@ -82,19 +84,23 @@ my $client_count_sql =
 # waits for all of them at a barrier, then each sleeps 50 ms and
 # disconnects) right after a tick, until one fits between two ticks: no
 # tick sampled it.  Returns the highest peak_connections of the rows
-# covering it, or undef after five attempts.
+# covering it, or undef after five attempts; in list context also the tick
+# after which the burst ran.  $size and $user: another size, as that role.
 my $burst_size = 10;
 my $bursts = 0;
 sub burst_peak
 {
+	my ($size, $user) = @_;
+	$size //= $burst_size;
+	my $as = defined $user ? "-U $user " : '';
 	for my $attempt (1 .. 5)
 	{
 		$bursts++;
 		# start right after a tick: the next one is about a second away
 		my $t0 = $obs->query_safe('SELECT last_tick_at FROM loadguard.status');
 		my $tick = next_tick_after($t0);
-		$node->pgbench("--no-vacuum -c $burst_size -j $burst_size -t 1",
-			0, [qr{}], [qr{}], "burst of $burst_size connections ($bursts)",
+		$node->pgbench("--no-vacuum $as-c $size -j $size -t 1",
+			0, [qr{}], [qr{}], "burst of $size connections ($bursts)",
 			{ "burst$bursts.sql" => "SELECT pg_sleep(0.05);\n" });
 		my $end = $obs->query_safe('SELECT clock_timestamp()');
 		# the rows of the ticks during the pgbench run and the first one
@@ -103,7 +109,7 @@ sub burst_peak
 		my @rows = (@$during, $next);
 		my ($sampled) = sort { $b <=> $a } map { $_->[1] } @rows;
 		my ($peak) = sort { $b <=> $a } map { $_->[2] } @rows;
-		if ($sampled >= $burst_size)
+		if ($sampled >= $size)
 		{
 			diag("burst $bursts: a tick sampled it ($sampled connections); retrying");
 			next;
@@ -112,7 +118,7 @@ sub burst_peak
 		# closing at the tick) show it; the others only the observer
 		my @high = grep { $_->[2] > $sampled } @rows;
 		cmp_ok(scalar(@high), '<=', 2, "burst $bursts shows in the row after it (and at most the next)");
-		return $peak;
+		return wantarray ? ($peak, $tick) : $peak;
 	}
 	return undef;
 }
@@ -122,6 +128,45 @@ my $peak = burst_peak();
 ok(defined $peak, 'a burst fitted between two ticks within five attempts');
 cmp_ok($peak // 0, '>=', $burst_size + $own,
 	"a burst no tick sampled: peak_connections " . ($peak // 'none') . " >= $burst_size + $own");
+
+# --- a burst of one role between two ticks shows in that role's peak ---
+
+# The role's peak_connections over the samples after $since (loadguard.roles
+# with the lookback starting just after that tick), 0 when it has none.
+sub role_peak_after
+{
+	my ($role, $since) = @_;
+	return $obs->query_safe(
+		"SELECT coalesce(max(peak_connections), 0) FROM loadguard.get_roles(
+		   clock_timestamp() - ('$since'::timestamptz + interval '1 ms'))
+		  WHERE role = '$role'");
+}
+
+$obs->query_safe('CREATE ROLE burst LOGIN');
+my ($role_total, $role_tick) = burst_peak(8, 'burst');
+ok(defined $role_total, 'a burst of role burst fitted between two ticks');
+# no tick sampled 8 client connections, so none sampled 8 of burst's
+is(role_peak_after('burst', $role_tick), 8,
+	'8 connections of role burst opened and closed between two ticks: its peak_connections is 8');
+
+# A role with nothing open has no peak in a quiet interval: two ticks after
+# now, the second interval's rows.  A count that leaked would show there.
+sub role_quiet_peak_is
+{
+	my ($role, $what) = @_;
+	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+	my $last;
+	while (time() < $deadline)
+	{
+		my $t1 = next_tick_after($obs->query_safe('SELECT clock_timestamp()'));
+		next_tick_after($t1);
+		$last = role_peak_after($role, $t1);
+		last if $last == 0;
+	}
+	is($last, 0, "no drift for role $role after $what: no peak in a quiet interval");
+}
+
+role_quiet_peak_is('burst', 'its burst');
 
 # --- no drift ---
 
@@ -148,16 +193,18 @@ sub quiet_peak_is
 
 quiet_peak_is($obs->query_safe($client_count_sql), 'the bursts');
 
-# 1,000 short connections
-$node->pgbench('--no-vacuum -C -c 4 -j 2 -t 250', 0, [qr{}], [qr{^$}],
+# 1,000 short connections, of role burst
+$node->pgbench('--no-vacuum -U burst -C -c 4 -j 2 -t 250', 0, [qr{}], [qr{^$}],
 	'1,000 short connections', { 'select1.sql' => "SELECT 1;\n" });
 quiet_peak_is($obs->query_safe($client_count_sql), '1,000 short connections');
+role_quiet_peak_is('burst', '1,000 short connections');
 
-# terminated by signal (SIGTERM through pg_terminate_backend)
+# terminated by signal (SIGTERM through pg_terminate_backend), of role burst
 my @victims;
 for my $i (1 .. 3)
 {
-	my $s = $node->background_psql('postgres', on_error_stop => 0);
+	my $s = $node->background_psql('postgres', on_error_stop => 0,
+		extra_params => [ '-U', 'burst' ]);
 	push @victims, [ $s, $s->query_safe('SELECT pg_backend_pid()') ];
 }
 $obs->query_safe("SELECT pg_terminate_backend($_->[1])") for @victims;
@@ -167,6 +214,7 @@ ok( obs_wait(
 	'three sessions terminated by SIGTERM');
 eval { $_->[0]->quit } for @victims;
 quiet_peak_is($obs->query_safe($client_count_sql), 'sessions terminated by signal');
+role_quiet_peak_is('burst', 'sessions terminated by signal');
 
 # FATAL during authentication (wrong password), and FATAL after it: a
 # database that does not exist, a role at its connection limit, a role
@@ -199,6 +247,9 @@ for my $i (1 .. 5)
 	isnt($ret, 0, 'role that does not exist refused') if $i == 1;
 }
 quiet_peak_is($obs->query_safe($client_count_sql), 'failed logins and refusals after authentication');
+# never counted per role: the login failed, or startup never committed
+role_quiet_peak_is('lg_pw', 'a FATAL during authentication');
+role_quiet_peak_is('lg_limited', 'a FATAL at its connection limit');
 
 # refused before a slot: every slot taken, then "too many clients already"
 my $hold_sql = $node->basedir . '/hold.sql';
@@ -234,6 +285,10 @@ my $open = $obs->query_safe($client_count_sql);
 $peak = burst_peak();
 is($peak, $burst_size + $open, "after all of the above, a burst of $burst_size shows exactly "
 	  . ($burst_size + $open) . " connections");
+# and per role: a count lost on the way would show a smaller peak
+($role_total, $role_tick) = burst_peak(8, 'burst');
+is(role_peak_after('burst', $role_tick), 8,
+	'after all of the above, a burst of 8 of role burst shows exactly 8');
 
 # a crash restart (a backend killed by SIGKILL) starts the counter from zero
 my $victim = $node->background_psql('postgres', on_error_stop => 0);

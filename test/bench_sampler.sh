@@ -54,10 +54,26 @@ make -s >/tmp/lg-bench-build.log 2>&1 && make -s install >>/tmp/lg-bench-build.l
 	exit 1
 }
 
+# pg_wait_sampling from Debian (root installs it when missing); a private
+# copy of the server tree (PG_CONFIG elsewhere) gets the package's files.
+PKGLIB=$("${PG_CONFIG:-pg_config}" --pkglibdir)
+SHAREEXT=$("${PG_CONFIG:-pg_config}" --sharedir)/extension
+if [ ! -f "$PKGLIB/pg_wait_sampling.so" ] && [ "$(id -u)" = 0 ]; then
+	if ! dpkg-query -W -f='${Status}' postgresql-15-pg-wait-sampling 2>/dev/null | grep -q 'install ok installed'; then
+		lg_say "installing postgresql-15-pg-wait-sampling"
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+			--no-install-recommends postgresql-15-pg-wait-sampling >/dev/null
+	fi
+	if [ -f /usr/lib/postgresql/15/lib/pg_wait_sampling.so ] && [ "$PKGLIB" != /usr/lib/postgresql/15/lib ]; then
+		cp /usr/lib/postgresql/15/lib/pg_wait_sampling.so "$PKGLIB/" &&
+			cp /usr/share/postgresql/15/extension/pg_wait_sampling* "$SHAREEXT/"
+	fi
+fi
+
 trap 'stop_sessions; lg_cluster_stop' EXIT
 BIN=$(lg_pg_bindir)
 PRELOAD=loadguard
-if [ -f "$("${PG_CONFIG:-pg_config}" --pkglibdir)/pg_wait_sampling.so" ]; then
+if [ -f "$PKGLIB/pg_wait_sampling.so" ]; then
 	PRELOAD=loadguard,pg_wait_sampling
 else
 	echo "pg_wait_sampling is not installed for this server (Debian: postgresql-15-pg-wait-sampling): its collector is not compared"

@@ -76,18 +76,21 @@ fi
 
 # ---- the connection path: what live.c adds to every connection
 # The postmaster runs under callgrind (children traced), collecting only
-# inside live.c's authentication hook and exit callback; CONN connections
-# each run SELECT 1.  Each backend writes its own profile; their totals,
-# minus the chained hooks called from inside ours, over CONN connections.
+# inside live.c's authentication hook, its per-role count at the startup
+# commit and its exit callback; CONN connections each run SELECT 1.  Each
+# backend writes its own profile; their totals, minus the chained hooks
+# called from inside ours, over CONN connections.  loadguard.enabled stays
+# on: the per-role count runs from the startup-commit callback it enables.
 CONN=${LG_BENCH_CONN:-20}
 lg_say "instructions per connection on the connection path (callgrind, $CONN connections)"
 mkdir -p "$LG_TMP/cg"
 [ "$(id -u)" = 0 ] && chown postgres: "$LG_TMP/cg"
 lg_as_owner valgrind --tool=callgrind --trace-children=yes \
 	--toggle-collect=lg_live_authentication --toggle-collect=lg_live_exit \
+	--toggle-collect=lg_live_role_started \
 	--callgrind-out-file="$LG_TMP/cg/cg.%p" \
 	"$BINDIR/postgres" -D "$LG_PGDATA" -c shared_preload_libraries=loadguard \
-	-c max_connections=20 -c loadguard.enabled=off >"$LG_TMP/cg.log" 2>&1 &
+	-c max_connections=20 >"$LG_TMP/cg.log" 2>&1 &
 for _ in $(seq 1 600); do
 	"$BINDIR/pg_isready" -q -h "$PGHOST" -p "$PGPORT" && break
 	sleep 0.5
@@ -95,9 +98,18 @@ done
 for _ in $(seq 1 "$CONN"); do "$BINDIR/psql" -X -q -c 'SELECT 1' >/dev/null; done
 lg_as_owner "$BINDIR/pg_ctl" -D "$LG_PGDATA" -m fast -w -t 300 stop >/dev/null
 wait
-# self cost of live.c's functions and of before_shmem_exit (registering the
-# callback) in every profile; the chained hooks called from ours are not counted
+# self cost of live.c's functions (the slot procedures are inlined into
+# them), of before_shmem_exit (registering the callback) and of
+# GetSessionUserId (the role) in every profile; the chained hooks called
+# from ours are not counted.  Per role: lg_live_role_started alone (its
+# share of the exit callback, one compare-and-swap, is in the total).
 for f in "$LG_TMP"/cg/cg.*; do
-	callgrind_annotate --inclusive=no "$f" 2>/dev/null | awk '/live\.c:|:before_shmem_exit / { gsub(",", "", $1); s += $1 } END { print s + 0 }'
-done | awk -v n="$CONN" '{ s += $1 } END { printf "%.0f\n", s / n }' |
-	lg_bench_record conn.live.instr "instructions per connection (authentication + exit)"
+	callgrind_annotate --inclusive=no "$f" 2>/dev/null | awk '
+		/live\.c:|:before_shmem_exit |:GetSessionUserId / { gsub(",", "", $1); s += $1 }
+		/live\.c:lg_live_role_started |:GetSessionUserId / { gsub(",", "", $1); r += $1 }
+		END { print s + 0, r + 0 }'
+done >"$LG_TMP/conn.instr"
+awk -v n="$CONN" '{ s += $1 } END { printf "%.0f\n", s / n }' "$LG_TMP/conn.instr" |
+	lg_bench_record conn.live.instr "instructions per connection (authentication, per-role count, exit)"
+awk -v n="$CONN" '{ s += $2 } END { printf "%.0f\n", s / n }' "$LG_TMP/conn.instr" |
+	lg_bench_record conn.live_role.instr "of which the per-role count at the startup commit"

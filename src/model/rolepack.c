@@ -21,6 +21,14 @@ _Static_assert(sizeof(LgSample) - offsetof(LgSample, roles_complete) <= sizeof(i
 			   "roles_complete is LgSample's last field: every field before nroles is stored");
 _Static_assert(LG_SAMPLE_ROLES < 16, "nroles fits in the header's 4 bits");
 
+/*
+ * Every LgRoleCount field is one 32-bit varint: a field added to the
+ * struct must be added to encode/decode and LG_ROLEPACK_FIELDS, or its
+ * value would be lost once the sample is in the ring.
+ */
+_Static_assert(sizeof(LgRoleCount) == LG_ROLEPACK_FIELDS * sizeof(int32_t),
+			   "rolepack.c does not pack every field of LgRoleCount");
+
 #define HEADER_COMPLETE 0x10
 #define HEADER_OTHERS	0x20
 
@@ -95,6 +103,7 @@ lg_roles_encode(const LgSample *s, uint8_t *out)
 		p = put_varint(p, (uint32_t) r->refused);
 		p = put_varint(p, (uint32_t) r->ended);
 		p = put_varint(p, (uint32_t) r->short_lived);
+		p = put_varint(p, (uint32_t) r->peak_connections);
 	}
 	return (size_t) (p - out);
 }
@@ -104,7 +113,7 @@ lg_roles_decode(const uint8_t *in, size_t len, LgSample *s)
 {
 	const uint8_t *p = in;
 	const uint8_t *end = in + len;
-	uint32_t	v[8];
+	uint32_t	v[LG_ROLEPACK_FIELDS];
 	int			nroles;
 
 	memset(s->roles, 0, sizeof(s->roles));
@@ -133,7 +142,7 @@ lg_roles_decode(const uint8_t *in, size_t len, LgSample *s)
 	{
 		LgRoleCount *r = &s->roles[i];
 
-		for (int k = 0; k < 8; k++)
+		for (int k = 0; k < LG_ROLEPACK_FIELDS; k++)
 		{
 			if (!get_varint(&p, end, &v[k]))
 				goto bad;
@@ -146,6 +155,7 @@ lg_roles_decode(const uint8_t *in, size_t len, LgSample *s)
 		r->refused = (int32_t) v[5];
 		r->ended = (int32_t) v[6];
 		r->short_lived = (int32_t) v[7];
+		r->peak_connections = (int32_t) v[8];
 	}
 	if (p != end)
 		goto bad;

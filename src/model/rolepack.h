@@ -36,7 +36,9 @@
 #define LG_SAMPLE_CORE_SIZE offsetof(LgSample, nroles)
 
 /* a uint32 takes at most 5 bytes as a varint */
-#define LG_ROLEPACK_MAX	(1 + 3 * 5 + LG_SAMPLE_ROLES * 8 * 5)
+/* varints per role: every LgRoleCount field */
+#define LG_ROLEPACK_FIELDS 9
+#define LG_ROLEPACK_MAX	(1 + 3 * 5 + LG_SAMPLE_ROLES * LG_ROLEPACK_FIELDS * 5)
 
 /* One ring slot: the figures, then where its roles are in the pool. */
 typedef struct LgStoredSample

@@ -52,8 +52,11 @@ lg_role_lookback(const LgSample *samples, int n, uint32_t roleid,
 			continue;
 		}
 		scratch[out->samples++] = r->busy;
+		/* the exact peak between ticks; samples from 1.0 have only the count */
 		if (r->connections > out->peak_connections)
 			out->peak_connections = r->connections;
+		if (r->peak_connections > out->peak_connections)
+			out->peak_connections = r->peak_connections;
 		if (r->busy > out->peak_busy)
 			out->peak_busy = r->busy;
 		sum_connections += r->connections;

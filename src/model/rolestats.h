@@ -26,7 +26,8 @@ typedef struct LgRoleLookback
 	 * top roles, or the sample lists every role (so it had none).
 	 */
 	int32_t		samples;
-	int32_t		peak_connections;
+	int32_t		peak_connections;	/* most open at once (peak_connections of
+									 * the samples) */
 	int32_t		peak_busy;
 	int32_t		p95_busy;		/* nearest rank over the known samples */
 	double		mean_connections;

@@ -49,7 +49,10 @@ typedef struct LgRoleTimeouts
  * established, refused, ended and short_lived count what happened since the
  * previous sample (see connlog.h: connections established and refused,
  * sessions that ended, and those of them that lived less than
- * LG_SHORT_LIVED_US).
+ * LG_SHORT_LIVED_US); peak_connections is the most of the role's client
+ * connections open at once since the previous sample, counted where they
+ * start and end (live.c), never below connections (0 in samples restored
+ * from 1.0).
  */
 typedef struct LgRoleCount
 {
@@ -61,6 +64,7 @@ typedef struct LgRoleCount
 	int32_t		refused;
 	int32_t		ended;
 	int32_t		short_lived;
+	int32_t		peak_connections;
 } LgRoleCount;
 
 /* A session that ended younger than this (backend start to exit) is short-lived. */

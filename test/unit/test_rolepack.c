@@ -41,6 +41,7 @@ make_sample(LgSample *s, int64_t ts, int nroles, bool complete, int seed)
 		r->refused = seed % 2;
 		r->ended = i * 2;
 		r->short_lived = i;
+		r->peak_connections = 10 - i + seed;
 	}
 	s->roles_complete = complete;
 	if (!complete)
@@ -111,8 +112,8 @@ test_sizes(void **state)
 	make_sample(&s, 1, 0, true, 0);
 	assert_int_equal(lg_roles_encode(&s, buf), 0);
 	make_sample(&s, 1, 1, true, 0);
-	/* header, roleid 16384 (3 bytes), seven one-byte counts */
-	assert_int_equal(lg_roles_encode(&s, buf), 1 + 3 + 7);
+	/* header, roleid 16384 (3 bytes), eight one-byte counts */
+	assert_int_equal(lg_roles_encode(&s, buf), 1 + 3 + 8);
 }
 
 /* extreme and negative values round-trip too (5-byte varints) */
@@ -136,6 +137,7 @@ test_extremes(void **state)
 		in.roles[i].refused = -7;
 		in.roles[i].ended = INT32_MAX;
 		in.roles[i].short_lived = INT32_MAX;
+		in.roles[i].peak_connections = INT32_MIN;
 	}
 	in.other_roles_connections = INT32_MAX;
 	in.other_roles_active = -1;
