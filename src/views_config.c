@@ -504,7 +504,7 @@ read_app_sessions(LgSettingsInput *in, Oid app_role, double lookback_s)
 	if (lookback_s * USECS_PER_SEC < (double) now)
 		since = now - (TimestampTz) (lookback_s * USECS_PER_SEC);
 	n = lg_tominutes_read(since, &minutes);
-	lg_tominutes_lookback(minutes, n, app_role, &seen);
+	lg_tominutes_lookback(minutes, n, app_role, since, &seen);
 	if (minutes)
 		pfree(minutes);
 	if (seen.sessions <= 0)

@@ -61,6 +61,7 @@ lg_tominute_merge(LgTimeoutMinute *minute, const LgTimeoutMinute *tick)
 			dst->peak_sessions = src->t.sessions;
 			dst->unused = 0;
 			dst->t = src->t;
+			dst->last_ts = tick->ts;
 			continue;
 		}
 		/* the sessions already counted this minute are not new again */
@@ -76,6 +77,8 @@ lg_tominute_merge(LgTimeoutMinute *minute, const LgTimeoutMinute *tick)
 		}
 		if (src->t.sessions > dst->peak_sessions)
 			dst->peak_sessions = src->t.sessions;
+		if (tick->ts > dst->last_ts)
+			dst->last_ts = tick->ts;
 	}
 }
 
@@ -120,7 +123,7 @@ lg_tominutes_copy(const LgRing *ring, const LgTimeoutMinute *entries,
 
 void
 lg_tominutes_lookback(const LgTimeoutMinute *minutes, int n, uint32_t roleid,
-					  LgTimeoutsSeen *out)
+					  int64_t since, LgTimeoutsSeen *out)
 {
 	bool		any = false;
 
@@ -133,7 +136,7 @@ lg_tominutes_lookback(const LgTimeoutMinute *minutes, int n, uint32_t roleid,
 		for (int r = 0; r < minutes[i].nroles && r < LG_SAMPLE_ROLES; r++)
 			if (minutes[i].roles[r].roleid == roleid)
 				e = &minutes[i].roles[r];
-		if (e == NULL || e->t.sessions <= 0)
+		if (e == NULL || e->t.sessions <= 0 || e->last_ts < since)
 			continue;
 		t = &e->t;
 		for (int k = 0; k < LG_TIMEOUT_KINDS; k++)
@@ -144,8 +147,8 @@ lg_tominutes_lookback(const LgTimeoutMinute *minutes, int n, uint32_t roleid,
 				out->max_ms[k] = t->max_ms[k];
 			out->sources[k] |= t->sources[k];
 		}
-		/* the lookback's first minute: every session is new to it */
-		out->sessions += i == 0 ? t->sessions : t->new_sessions;
+		/* the first minute counted: every session is new to the lookback */
+		out->sessions += !any ? t->sessions : t->new_sessions;
 		any = true;
 		if (e->peak_sessions > out->peak_sessions)
 			out->peak_sessions = e->peak_sessions;

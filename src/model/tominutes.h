@@ -31,6 +31,12 @@ typedef struct LgRoleTimeoutsEntry
 	int16_t		peak_sessions;	/* the most in one tick of the minute */
 	int16_t		unused;
 	LgRoleTimeouts t;
+
+	/*
+	 * the last tick of the minute in which the role had a session, so that a
+	 * lookback that starts after it skips the role's sessions
+	 */
+	int64_t		last_ts;
 } LgRoleTimeoutsEntry;
 
 /*
@@ -89,10 +95,12 @@ typedef struct LgTimeoutsSeen
 
 /*
  * The timeouts roleid's sessions ran with over minutes[0..n) (oldest
- * first): the sessions of the first minute, plus those new in each later
- * one.
+ * first), since `since`: the sessions of the first minute, plus those new in
+ * each later one.  A minute whose last tick with a session of the role is
+ * before since is skipped, so sessions that left before the lookback do not
+ * count even when their minute overlaps it.
  */
 extern void lg_tominutes_lookback(const LgTimeoutMinute *minutes, int n, uint32_t roleid,
-								  LgTimeoutsSeen *out);
+								  int64_t since, LgTimeoutsSeen *out);
 
 #endif							/* LG_TOMINUTES_H */

@@ -221,14 +221,14 @@ test_lookback(void **state)
 
 	n = lg_tominutes_copy(&ring, entries, 0, out);
 	assert_int_equal(n, 4);
-	lg_tominutes_lookback(out, 3, 42, &seen);
+	lg_tominutes_lookback(out, 3, 42, 0, &seen);
 	assert_int_equal(seen.sessions, 5);
 	assert_int_equal(seen.peak_sessions, 5);
 	assert_int_equal(seen.min_ms[0], 30000);
 	assert_int_equal(seen.max_ms[0], 30000);
 	assert_int_equal(seen.sources[0], LG_TSRC_CONNECT);
 
-	lg_tominutes_lookback(out, 4, 42, &seen);
+	lg_tominutes_lookback(out, 4, 42, 0, &seen);
 	assert_int_equal(seen.sessions, 6);
 	assert_int_equal(seen.min_ms[0], 0);
 	assert_int_equal(seen.max_ms[0], 30000);
@@ -237,20 +237,37 @@ test_lookback(void **state)
 	/* a lookback that starts in the second minute: its 5 sessions count */
 	n = lg_tominutes_copy(&ring, entries, MIN_US + 30 * SEC_US, out);
 	assert_int_equal(n, 3);
-	lg_tominutes_lookback(out, 2, 42, &seen);
+	lg_tominutes_lookback(out, 2, 42, MIN_US + 30 * SEC_US, &seen);
 	assert_int_equal(seen.sessions, 5);
 
-	/* a lookback inside the fourth minute only: the one session */
-	n = lg_tominutes_copy(&ring, entries, 3 * MIN_US + SEC_US, out);
-	lg_tominutes_lookback(out, n, 42, &seen);
+	/*
+	 * a lookback from 1:50: the second minute overlaps it, but its sessions
+	 * were last seen at 1:40 and have left: only the fourth minute's session
+	 */
+	n = lg_tominutes_copy(&ring, entries, MIN_US + 50 * SEC_US, out);
+	assert_int_equal(n, 3);
+	assert_true(out[0].roles[0].last_ts == MIN_US + 40 * SEC_US);
+	lg_tominutes_lookback(out, n, 42, MIN_US + 50 * SEC_US, &seen);
+	assert_int_equal(seen.sessions, 1);
+	assert_int_equal(seen.min_ms[0], 0);
+	assert_int_equal(seen.max_ms[0], 0);
+
+	/* a lookback from the fourth minute's tick: the one session */
+	n = lg_tominutes_copy(&ring, entries, 3 * MIN_US, out);
+	lg_tominutes_lookback(out, n, 42, 3 * MIN_US, &seen);
 	assert_int_equal(seen.sessions, 1);
 	assert_int_equal(seen.max_ms[0], 0);
+	/* ... and from a second later: it was last seen before, none */
+	n = lg_tominutes_copy(&ring, entries, 3 * MIN_US + SEC_US, out);
+	assert_int_equal(n, 1);
+	lg_tominutes_lookback(out, n, 42, 3 * MIN_US + SEC_US, &seen);
+	assert_int_equal(seen.sessions, 0);
 
 	/* another role: nothing seen */
 	n = lg_tominutes_copy(&ring, entries, 0, out);
-	lg_tominutes_lookback(out, n, 7, &seen);
+	lg_tominutes_lookback(out, n, 7, 0, &seen);
 	assert_int_equal(seen.sessions, 0);
-	lg_tominutes_lookback(NULL, 0, 42, &seen);
+	lg_tominutes_lookback(NULL, 0, 42, 0, &seen);
 	assert_int_equal(seen.sessions, 0);
 }
 
