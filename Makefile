@@ -36,6 +36,7 @@ OBJS = \
 	src/shmem.o \
 	src/statements.o \
 	src/terminate.o \
+	src/timeout_minutes.o \
 	src/timeouts.o \
 	src/views_api.o \
 	src/views_config.o \
@@ -68,7 +69,8 @@ OBJS = \
 	src/model/rollup.o \
 	src/model/settings_rules.o \
 	src/model/stats.o \
-	src/model/textfield.o
+	src/model/textfield.o \
+	src/model/tominutes.o
 DATA = loadguard--1.0.sql loadguard--1.0--1.1.sql
 # pg_regress suites (sql/, expected/), in order; `make installcheck` runs
 # them against a running server, then the cluster TAP tests in t/ through

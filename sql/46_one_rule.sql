@@ -52,6 +52,34 @@ SELECT (SELECT fix FROM loadguard.readiness(10) WHERE check_name = 'log_min_mess
          WHERE setting = 'log_min_messages') AS same_fixes;
 ALTER ROLE regress_lg_app RESET ALL;
 
+-- max_connections: config_check sizes it as readiness(target_users, NULL,
+-- '15 minutes', app_role) does (the same users, role, F and reserved slots,
+-- one rule in settings_rules.c), and the connections check's fix begins with
+-- config_check's statement
+CREATE FUNCTION regress_lg_compare_max(app name)
+RETURNS TABLE (readiness_status text, config_severity text, same_verdict boolean, same_fix boolean)
+LANGUAGE sql AS $$
+  SELECT r.status, c.severity,
+         (r.status, c.severity) IN (('fail', 'high'), ('warn', 'warn'), ('pass', 'ok')),
+         CASE WHEN c.fix_sql IS NULL THEN r.fix IS NULL OR r.status = 'pass'
+              ELSE starts_with(r.fix, c.fix_sql) END
+    FROM loadguard.readiness(current_setting('loadguard.target_users')::int, NULL, '15 minutes', app) r,
+         loadguard.config_check(app) c
+   WHERE r.check_name = 'connections' AND c.setting = 'max_connections'
+$$;
+SET loadguard.target_users = 38;
+SELECT * FROM regress_lg_compare_max(NULL);
+SELECT recommended FROM loadguard.config_check() WHERE setting = 'max_connections';
+-- with an application role the other connections (this one) are fixed
+-- overhead for both: the same number, not F = 0 for config_check
+SELECT * FROM regress_lg_compare_max('regress_lg_app');
+SELECT recommended::int > 51 AS counts_fixed FROM loadguard.config_check('regress_lg_app')
+ WHERE setting = 'max_connections';
+SET loadguard.target_users = 20;
+SELECT * FROM regress_lg_compare_max('regress_lg_app');
+RESET loadguard.target_users;
+DROP FUNCTION regress_lg_compare_max(name);
+
 DROP FUNCTION regress_lg_compare(name);
 DROP ROLE regress_lg_app;
 DROP EXTENSION loadguard;

@@ -18,6 +18,7 @@
 #include "loadguard.h"
 #include "sampler.h"
 #include "statements.h"
+#include "timeout_minutes.h"
 #include "timeouts.h"
 #include "worker.h"
 
@@ -49,6 +50,8 @@ const LgModule lg_modules[] = {
 	{"sampler", 0, NULL, lg_sampler_shmem_init, NULL, NULL, NULL},
 	SHMEM_ONLY("connlog", connlog),
 	SHMEM_ONLY("timeouts", timeouts),
+	/* in memory only: see timeout_minutes.h */
+	SHMEM_ONLY("timeout_minutes", tominutes),
 };
 
 const int	lg_nmodules = lengthof(lg_modules);

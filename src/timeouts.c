@@ -21,17 +21,23 @@
 #include "port/atomics.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "utils/guc_tables.h"
+#include "utils/memutils.h"
 
 #include "compat.h"
 #include "events.h"
 #include "loadguard.h"
+#include "rolestats.h"
 #include "timeouts.h"
 
 typedef struct LgTimeoutSlot
 {
 	pg_atomic_uint32 changecount;
 	int32		pid;			/* 0: never published */
+	Oid			roleid;			/* session user of a client backend, else
+								 * InvalidOid */
 	LgTimeouts	values;
+	uint8		sources[LG_TIMEOUT_KINDS];	/* LG_TSRC_* of each value */
 } LgTimeoutSlot;
 
 typedef struct LgTimeoutsShared
@@ -76,6 +82,56 @@ lg_timeouts_invalidate(void)
 	lg_timeouts_published.statement_timeout_ms = -1;
 }
 
+/* the four settings in LgTimeouts' order, found once per backend */
+static const char *const timeout_gucs[LG_TIMEOUT_KINDS] = {
+	"statement_timeout", "idle_in_transaction_session_timeout",
+	"idle_session_timeout", "lock_timeout",
+};
+static struct config_generic *timeout_records[LG_TIMEOUT_KINDS];
+static bool timeout_records_found = false;
+
+/* where each value comes from, as LG_TSRC_* (GucSource of the setting) */
+static void
+timeout_sources(uint8 *sources)
+{
+	if (!timeout_records_found)
+	{
+		struct config_generic **vars = get_guc_variables();
+		int			n = GetNumConfigOptions();
+
+		/* built-in settings: their records never move */
+		for (int i = 0; i < n; i++)
+			for (int k = 0; k < LG_TIMEOUT_KINDS; k++)
+				if (strcmp(vars[i]->name, timeout_gucs[k]) == 0)
+					timeout_records[k] = vars[i];
+		timeout_records_found = true;
+	}
+	for (int k = 0; k < LG_TIMEOUT_KINDS; k++)
+	{
+		GucSource	src = timeout_records[k] ? timeout_records[k]->source : PGC_S_DEFAULT;
+
+		switch (src)
+		{
+			case PGC_S_DATABASE:
+			case PGC_S_USER:
+			case PGC_S_DATABASE_USER:
+				sources[k] = LG_TSRC_DEFAULT;
+				break;
+			case PGC_S_CLIENT:
+				sources[k] = LG_TSRC_CONNECT;
+				break;
+			case PGC_S_SESSION:
+			case PGC_S_INTERACTIVE:
+			case PGC_S_TEST:
+				sources[k] = LG_TSRC_SET;
+				break;
+			default:
+				sources[k] = LG_TSRC_SERVER;
+				break;
+		}
+	}
+}
+
 void
 lg_timeouts_publish(void)
 {
@@ -101,8 +157,87 @@ lg_timeouts_publish(void)
 	/* odd while writing; the atomic increments are full barriers */
 	pg_atomic_fetch_add_u32(&slot->changecount, 1);
 	slot->pid = MyProcPid;
+	slot->roleid = MyBackendType == B_BACKEND ? GetSessionUserId() : InvalidOid;
 	slot->values = lg_timeouts_published;
+	timeout_sources(slot->sources);
 	pg_atomic_fetch_add_u32(&slot->changecount, 1);
+}
+
+/*
+ * A consistent copy of one slot (the changecount protocol); false when the
+ * writer kept it busy for every try.
+ */
+static bool
+copy_slot(LgTimeoutSlot *slot, LgTimeoutSlot *copy)
+{
+	for (int tries = 0; tries < 1000; tries++)
+	{
+		uint32		before = pg_atomic_read_u32(&slot->changecount);
+		uint32		after;
+
+		pg_read_barrier();
+		memcpy((char *) copy + sizeof(pg_atomic_uint32),
+			   (const char *) slot + sizeof(pg_atomic_uint32),
+			   sizeof(LgTimeoutSlot) - sizeof(pg_atomic_uint32));
+		pg_read_barrier();
+		after = pg_atomic_read_u32(&slot->changecount);
+		if (before == after && (before & 1) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+lg_timeouts_tally(const LgSample *sample, LgTimeoutMinute *tally)
+{
+	/* the worker's own memory: the pid it saw in each slot last tick */
+	static int32 *seen_pids = NULL;
+
+	memset(tally, 0, sizeof(*tally));
+	tally->ts = sample->ts;
+	tally->nroles = Min(sample->nroles, LG_SAMPLE_ROLES);
+	for (int r = 0; r < tally->nroles; r++)
+		tally->roles[r].roleid = sample->roles[r].roleid;
+	if (lg_timeouts == NULL)
+		return;
+	if (seen_pids == NULL)
+		seen_pids = MemoryContextAllocZero(TopMemoryContext,
+										   sizeof(int32) * Max(lg_timeouts->nslots, 1));
+	for (int procno = 0; procno < lg_timeouts->nslots && procno < (int) ProcGlobal->allProcCount; procno++)
+	{
+		LgTimeoutSlot *slot = &lg_timeouts->slots[procno];
+		LgTimeoutSlot copy;
+		int32		values[LG_TIMEOUT_KINDS];
+		bool		is_new;
+
+		/* never published, or not a client backend: two reads */
+		if (slot->pid == 0 || !OidIsValid(slot->roleid))
+		{
+			seen_pids[procno] = 0;
+			continue;
+		}
+		if (!copy_slot(slot, &copy) || copy.pid == 0 || !OidIsValid(copy.roleid) ||
+			copy.pid != ((volatile PGPROC *) &ProcGlobal->allProcs[procno])->pid)
+		{
+			seen_pids[procno] = 0;
+			continue;			/* left by a backend that has exited */
+		}
+		/* new to this tick: not the session this slot held last tick */
+		is_new = seen_pids[procno] != copy.pid;
+		seen_pids[procno] = copy.pid;
+		values[0] = copy.values.statement_timeout_ms;
+		values[1] = copy.values.idle_in_transaction_session_timeout_ms;
+		values[2] = copy.values.idle_session_timeout_ms;
+		values[3] = copy.values.lock_timeout_ms;
+		for (int r = 0; r < tally->nroles; r++)
+		{
+			if (tally->roles[r].roleid == copy.roleid)
+			{
+				lg_role_timeouts_add(&tally->roles[r].t, values, copy.sources, is_new);
+				break;
+			}
+		}
+	}
 }
 
 bool

@@ -17,7 +17,11 @@
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 
+#include "datatype/timestamp.h"
+
+#include "sample.h"
 #include "session.h"
+#include "tominutes.h"
 
 /* what this backend last published; statement_timeout_ms = -1: nothing yet */
 extern LgTimeouts lg_timeouts_published;
@@ -43,6 +47,16 @@ extern void lg_timeouts_invalidate(void);
  * is pid and has published; false otherwise.
  */
 extern bool lg_timeouts_read(int procno, int pid, LgTimeouts *out);
+
+/*
+ * The worker, each tick, after the sample's roles are known: tally every
+ * live client backend's published timeouts by role into *tally, for the
+ * sample's roles (others are skipped); the worker merges the tally into
+ * the per-minute ring (timeout_minutes.h), not into the sample.  A session is new in a tick
+ * when the worker did not see it in the previous tick (it remembers the pid
+ * of each slot), so a lookback counts each session once.
+ */
+extern void lg_timeouts_tally(const LgSample *sample, LgTimeoutMinute *tally);
 
 extern Size lg_timeouts_shmem_size(void);
 extern void lg_timeouts_shmem_init(LWLock *lock);

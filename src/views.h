@@ -22,14 +22,18 @@ extern void lg_unpin_search_path(int nestlevel);
 
 /* views_config.c: every setting the rules judge, shared by readiness() */
 extern void lg_settings_input_fill(LgSettingsInput *in, Oid app_role,
-								   const char *app_role_name, int64 ram_bytes);
+								   const char *app_role_name, int64 ram_bytes,
+								   double lookback_s);
 
 /* views_readiness.c: this machine's RAM (cgroup limit applied) */
 extern int64 lg_machine_ram_bytes(void);
 
-/* views_readiness.c: the model for U users, no baseline, default lookback */
-extern void lg_readiness_for_users(int32 users, LgReadinessInput *in,
-								   LgReadinessResult *result);
+/*
+ * views_readiness.c: the model for U users, no baseline, default lookback,
+ * as readiness(users, NULL, '15 minutes', app_role) runs it
+ */
+extern void lg_readiness_for_users(int32 users, Oid app_role, const char *app_role_name,
+								   LgReadinessInput *in, LgReadinessResult *result);
 
 /*
  * The two exported entry points of a view function whose columns changed in

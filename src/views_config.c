@@ -4,11 +4,12 @@
  *
  * lg_settings_input_fill() reads every setting the rules need with its
  * pg_settings.source, the application role's own defaults from
- * pg_db_role_setting (and, where the history has them, the values its
- * sessions ran with), the login roles without a statement_timeout and the
+ * pg_db_role_setting (and, where the per-minute timeouts ring has them,
+ * the values its sessions ran with), the login roles without a statement_timeout and the
  * log_min_messages overrides.  The rules themselves are settings_rules.c's;
  * this file only turns catalogs into their input and rows into tuples.
- * Reads catalogs through SPI; touches no shared memory.
+ * Reads catalogs through SPI; of shared memory, only a copy of the
+ * timeout minutes (timeout_minutes.h, under that module's lock).
  */
 #include "postgres.h"
 
@@ -36,7 +37,9 @@
 #include "overrides.h"
 #include "readiness.h"
 #include "roles.h"
+#include "rolestats.h"
 #include "settings_rules.h"
+#include "timeout_minutes.h"
 #include "views.h"
 #include "visibility.h"
 
@@ -47,7 +50,18 @@ static const LgSettingId timeout_settings[LG_TO_COUNT] = {
 	LG_SET_STATEMENT_TIMEOUT,
 	LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
 	LG_SET_LOCK_TIMEOUT,
+	LG_SET_IDLE_SESSION_TIMEOUT,
 };
+
+/* ... and their kind in an LgRoleTimeouts (LgTimeouts' order) */
+static const int timeout_kinds[LG_TO_COUNT] = {0, 1, 3, 2};
+
+/*
+ * Where lg_settings_input_fill() puts the input's strings: the caller's
+ * context.  SPI_execute returns in SPI's procedure context, which
+ * SPI_finish frees, so the reader switches back here after its query.
+ */
+static MemoryContext input_cxt = NULL;
 
 /*
  * Catalog queries run with search_path pinned to pg_catalog, as the SQL
@@ -106,6 +120,7 @@ read_pg_settings(LgSettingsInput *in)
 								1, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	MemoryContextSwitchTo(input_cxt);
 
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -463,44 +478,51 @@ read_server_start(void)
 
 
 /*
- * The timeouts the application role's sessions run with now, as they
- * published them (issue 16): only over the sessions whose state the caller
- * may see, as pg_stat_activity would show them.  None seen: the rows say
- * "default for role ...; none of its sessions observed".
+ * The timeouts the application role's sessions ran with over the lookback,
+ * as the worker recorded them each tick from what they published (issue 16;
+ * timeouts.c) into the per-minute ring (timeout_minutes.h): sessions gone
+ * since count as much as those connected now.  The minutes that overlap
+ * the lookback are read, so it reaches back up to a minute further.
+ * Only when the caller may see that role's sessions, as pg_stat_activity
+ * would show them.  None seen: the rules fall back to the default a new
+ * session gets (role, database, server).
  */
 static void
-read_app_sessions(LgSettingsInput *in, Oid app_role)
+read_app_sessions(LgSettingsInput *in, Oid app_role, double lookback_s)
 {
-	LgRoleObservation *obs = NULL;
 	LgReader	reader;
-	TimestampTz oldest_ts;
+	LgTimeoutMinute *minutes = NULL;
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz since = 0;
+	LgTimeoutsSeen seen;
 	int			n;
 
+	in->app_lookback_s = lookback_s;
 	lg_reader_init(&reader);
-	n = lg_roles_observe(GetCurrentTimestamp(), &reader, &obs, &oldest_ts);
-	for (int i = 0; i < n; i++)
+	if (!lg_reader_sees_session(&reader, app_role))
+		return;
+	if (lookback_s * USECS_PER_SEC < (double) now)
+		since = now - (TimestampTz) (lookback_s * USECS_PER_SEC);
+	n = lg_tominutes_read(since, &minutes);
+	lg_tominutes_lookback(minutes, n, app_role, since, &seen);
+	if (minutes)
+		pfree(minutes);
+	if (seen.sessions <= 0)
+		return;
+	for (int t = 0; t < LG_TO_COUNT; t++)
 	{
-		const LgRoleObservation *o = &obs[i];
+		int			k = timeout_kinds[t];
 
-		if (o->roleid != app_role || o->ntimeouts <= 0)
-			continue;
-		in->app[LG_TO_STATEMENT].sessions = o->ntimeouts;
-		in->app[LG_TO_STATEMENT].min_ms = o->min_timeouts.statement_timeout_ms;
-		in->app[LG_TO_STATEMENT].max_ms = o->max_timeouts.statement_timeout_ms;
-		in->app[LG_TO_IDLE_IN_TRANSACTION].sessions = o->ntimeouts;
-		in->app[LG_TO_IDLE_IN_TRANSACTION].min_ms = o->min_timeouts.idle_in_transaction_session_timeout_ms;
-		in->app[LG_TO_IDLE_IN_TRANSACTION].max_ms = o->max_timeouts.idle_in_transaction_session_timeout_ms;
-		in->app[LG_TO_LOCK].sessions = o->ntimeouts;
-		in->app[LG_TO_LOCK].min_ms = o->min_timeouts.lock_timeout_ms;
-		in->app[LG_TO_LOCK].max_ms = o->max_timeouts.lock_timeout_ms;
+		in->app[t].sessions = seen.sessions;
+		in->app[t].min_ms = seen.min_ms[k];
+		in->app[t].max_ms = seen.max_ms[k];
+		in->app[t].sources = seen.sources[k];
 	}
-	if (obs)
-		pfree(obs);
 }
 
 void
 lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_name,
-					   int64 ram_bytes)
+					   int64 ram_bytes, double lookback_s)
 {
 	int			nestlevel;
 	LgServerStart *start;
@@ -528,12 +550,14 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	 * SPI_finish frees SPI's procedure context, where SPI_getvalue and palloc
 	 * would put the input's strings: allocate them in the caller's.
 	 */
+	input_cxt = callercxt;
 	spicxt = MemoryContextSwitchTo(callercxt);
 	read_pg_settings(in);
 	start = read_server_start();
 	for (int i = 0; i < LG_SET_COUNT; i++)
 		in->v[i].source.start = start;
 	MemoryContextSwitchTo(spicxt);
+	input_cxt = NULL;
 	SPI_finish();
 	lg_unpin_search_path(nestlevel);
 
@@ -542,7 +566,7 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	read_log_min_messages_resets(in, overrides, noverrides);
 
 	if (OidIsValid(app_role))
-		read_app_sessions(in, app_role);
+		read_app_sessions(in, app_role, lookback_s);
 }
 
 /* ------------------------------------------------------------ config_check */
@@ -638,20 +662,22 @@ lg_config_check_1_1(PG_FUNCTION_ARGS)
 					 errmsg("app_role \"%s\" does not exist", app_role_name)));
 	}
 
-	lg_settings_input_fill(&in, app_role, app_role_name, lg_machine_ram_bytes());
+	/* the app role's sessions over readiness' default lookback */
+	lg_settings_input_fill(&in, app_role, app_role_name, lg_machine_ram_bytes(),
+						   15 * SECS_PER_MINUTE);
 
-	/* max_connections is sized by the readiness model for target_users */
+	/*
+	 * max_connections is sized by the readiness model for target_users, with
+	 * the same role as readiness(target_users, NULL, '15 minutes', app_role):
+	 * its other connections are fixed overhead in both.
+	 */
 	if (lg_target_users > 0)
 	{
-		LgReadinessInput rin;
+		LgReadinessInput *rin = palloc(sizeof(LgReadinessInput));
 		LgReadinessResult *result = palloc(sizeof(LgReadinessResult));
 
-		lg_readiness_for_users(lg_target_users, &rin, result);
-		in.target_users = lg_target_users;
-		in.target_connections_status = result->rows[LG_CHK_CONNECTIONS].status;
-		in.target_max_connections = (int32) ((5 * result->demand + 3) / 4 +
-											 (rin.max_connections - rin.usable_connections));
-		in.target_lower_bound = result->connections_per_user_lower_bound;
+		lg_readiness_for_users(lg_target_users, app_role, app_role_name, rin, result);
+		lg_readiness_settings_target(rin, result, &in);
 	}
 
 	noverrides = lg_overrides_read(&overrides);

@@ -220,7 +220,8 @@ read_settings(const ReadinessArgs *args, LgReadinessInput *in)
 	in->connections_per_user = lg_connections_per_user;
 	noverrides = lg_overrides_read(&overrides);
 	apply_role_settings(args, overrides, noverrides, in);
-	lg_settings_input_fill(&in->settings, args->app_role, args->app_role_name, in->ram_bytes);
+	lg_settings_input_fill(&in->settings, args->app_role, args->app_role_name, in->ram_bytes,
+						   args->lookback_s);
 }
 
 /* -------------------------------------------------------------- observations */
@@ -414,13 +415,16 @@ assess(const ReadinessArgs *args, LgReadinessInput *in, LgReadinessResult *resul
 }
 
 void
-lg_readiness_for_users(int32 users, LgReadinessInput *in, LgReadinessResult *result)
+lg_readiness_for_users(int32 users, Oid app_role, const char *app_role_name,
+					   LgReadinessInput *in, LgReadinessResult *result)
 {
 	ReadinessArgs args;
 
 	memset(&args, 0, sizeof(args));
 	args.users = users;
 	args.lookback_s = 15 * SECS_PER_MINUTE;
+	args.app_role = app_role;
+	args.app_role_name = app_role_name;
 	assess(&args, in, result);
 }
 

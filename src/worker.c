@@ -51,6 +51,8 @@
 #include "sampler.h"
 #include "statements.h"
 #include "terminate.h"
+#include "timeout_minutes.h"
+#include "timeouts.h"
 #include "worker.h"
 
 #define LG_WORKER_RESTART_SECONDS	2
@@ -133,6 +135,7 @@ lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 {
 	MemoryContext oldcontext = MemoryContextSwitchTo(tick_context);
 	LgSample	sample;
+	LgTimeoutMinute timeouts;
 	int32		peak;
 
 	memset(&sample, 0, sizeof(sample));
@@ -142,6 +145,8 @@ lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 	pgstat_clear_snapshot();
 
 	lg_sampler_collect(&sample, now);
+	lg_timeouts_tally(&sample, &timeouts);
+	lg_tominutes_record(&timeouts);
 	/* take the peak once: Max() evaluates its arguments twice */
 	peak = lg_live_take_peak();
 	sample.peak_connections = Max(peak, sample.client_connections);

@@ -1,8 +1,10 @@
 # 042_readiness_timeouts.pl — timeouts judged as the application's sessions
-# run them: every app session connected with -c statement_timeout=30000 (as
-# Django's OPTIONS do) while the role has no default → readiness and
-# config_check see 30 s on those sessions and do not warn; one session
-# without it → both warn, with the same fix.
+# ran them over the lookback: every app session connected with
+# -c statement_timeout=30000 (as Django's OPTIONS do) while the role has no
+# default → readiness and config_check see 30 s on those sessions and do not
+# warn, also once they have disconnected; one session without it (mixed
+# values) → both warn, with the same fix; no session in the lookback → the
+# role's default, said so.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -40,13 +42,28 @@ ok(lg_wait_for($node,
 	'no statement_timeout warning when every app session runs with 30 s');
 like(check("SELECT observed FROM loadguard.readiness(10, NULL, '15 minutes', 'app')
 		     WHERE check_name = 'statement_timeout'"),
-	qr/^30 s on all 5 app sessions \(set by the client/,
+	qr/^30 s on all 5 app sessions seen in the last 15 min \(set at connect\)/,
 	'observed says what the sessions ran with, and who set it');
+
+# the sessions are gone before readiness is called: judged over the
+# lookback, not from the sessions connected now
+$_->quit for @app;
+ok(lg_wait_for($node,
+		"SELECT count(*) = 0 FROM pg_stat_activity WHERE usename = 'app'", 'app sessions gone'),
+	'every app session has disconnected');
+is(check("SELECT status FROM loadguard.readiness(10, NULL, '15 minutes', 'app')
+		   WHERE check_name = 'statement_timeout'"),
+	'pass', 'still no statement_timeout warning: the sessions ran with 30 s in the lookback');
+like(check("SELECT observed FROM loadguard.readiness(10, NULL, '15 minutes', 'app')
+		     WHERE check_name = 'statement_timeout'"),
+	qr/^30 s on all 5 app sessions seen in the last 15 min \(set at connect\)/,
+	'observed counts the sessions seen in the lookback');
 is(check("SELECT severity || ' ' || source FROM loadguard.config_check('app')
 		   WHERE setting = 'statement_timeout'"),
-	'ok observed on 5 sessions of role app', 'config_check agrees, from the same observation');
+	'ok observed on 5 sessions of role app seen in the last 15 min',
+	'config_check agrees, from the same observation');
 
-# one session without it: both warn, with one fix
+# mixed: one session without it joins: both warn, with one fix
 my $plain = $node->background_psql('postgres', extra_params => [ '-U', 'app' ]);
 $plain->query_safe('SELECT 1');
 ok(lg_wait_for($node,
@@ -55,7 +72,8 @@ ok(lg_wait_for($node,
 	'a session without a timeout makes it warn');
 like(check("SELECT observed FROM loadguard.readiness(10, NULL, '15 minutes', 'app')
 		     WHERE check_name = 'statement_timeout'"),
-	qr/^off to 30 s over 6 app sessions/, 'observed shows the range');
+	qr/^off to 30 s over 6 app sessions seen in the last 15 min \(set at connect, the server's value, on different sessions\)/,
+	'observed shows the range and both sources');
 is(check("SELECT r.fix = c.fix_sql
 		    FROM loadguard.readiness(10, NULL, '15 minutes', 'app') r,
 		         loadguard.config_check('app') c
@@ -65,6 +83,13 @@ is(check("SELECT fix FROM loadguard.readiness(10, NULL, '15 minutes', 'app')
 		   WHERE check_name = 'statement_timeout'"),
 	"ALTER ROLE app SET statement_timeout = '30s';", 'the fix is the role default');
 
-$_->quit for @app, $plain;
+# no app session in a short lookback: the role's default, said so
+$plain->quit;
+ok(lg_wait_for($node,
+		"SELECT observed LIKE 'off (default for role app; none of its sessions seen in the last 2 s)%'
+		   FROM loadguard.readiness(10, NULL, '2 seconds', 'app')
+		  WHERE check_name = 'statement_timeout'", 'fallback to the default'),
+	'without an app session in the lookback, the default a new session gets');
+
 $node->stop;
 done_testing();

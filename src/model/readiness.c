@@ -436,22 +436,17 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 	}
 	else
 	{
-		int64_t		reserved = (int64_t) in->max_connections - usable;
-		int64_t		new_max = (5 * d + 3) / 4 + reserved;
-		int64_t		new_mem;
+		int64_t		new_max = out->max_connections_needed;
+		int64_t		new_mem = lg_readiness_memory(in, new_max);
 		char		membuf[32];
 		char		rambuf[32];
 
-		/* measured while refused, D is too low: at least one slot more */
-		if (out->connections_per_user_lower_bound && new_max <= in->max_connections)
-			new_max = in->max_connections + 1;
-		new_mem = lg_readiness_memory(in, new_max);
 		lg_format_bytes(membuf, sizeof(membuf), new_mem);
 		lg_format_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
-		if (memory_fails(in, new_mem) || cpu_warns(in))
+		if (out->pool_instead > 0)
 		{
 			set_text(row->fix, "Put a connection pooler in front: PgBouncer with pool_mode = transaction and default_pool_size = %lld; ",
-					 (long long) pooler_size(in));
+					 (long long) out->pool_instead);
 			if (memory_fails(in, new_mem))
 				append_text(row->fix, "max_connections = %lld would need %s worst-case memory (%d%% of %s RAM).",
 							(long long) new_max, membuf, pct_of_ram(in, new_mem), rambuf);
@@ -462,30 +457,41 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 		}
 		else
 		{
-			char		lit[32];
-			char		stmt[LG_RULE_TEXT_LEN];
-			char		action[LG_RULE_TEXT_LEN];
+			LgSettingsInput settings = in->settings;
+			LgSettingRow rule;
 			const LgServerStart *start = in->settings.v[LG_SET_MAX_CONNECTIONS].source.start;
 
-			snprintf(lit, sizeof(lit), "%lld", (long long) new_max);
-			lg_setting_fix("max_connections", lit, &in->settings.v[LG_SET_MAX_CONNECTIONS].source,
-						   true, stmt, action);
-			if (stmt[0] != '\0')
-				set_text(row->fix, "%s then restart the server.", stmt);
+			/* config_check's rule for max_connections, on this very run */
+			lg_readiness_settings_target(in, out, &settings);
+			lg_setting_rule(&settings, LG_SET_MAX_CONNECTIONS, &rule);
+			if (rule.fix[0] != '\0')
+				set_text(row->fix, "%s then restart the server.", rule.fix);
 			else
-				set_text(row->fix, "%s", action);
+				set_text(row->fix, "%s", rule.action);
 			append_text(row->fix, " Worst-case memory at %lld connections: %s (%d%% of %s RAM).",
 						(long long) new_max, membuf, pct_of_ram(in, new_mem), rambuf);
 			if (start && start->standby)
 				append_text(row->fix, " This node is a hot standby: its max_connections must stay at least the primary's (recovery pauses otherwise), so raise the primary's no further than the standbys', restarting the standbys first.");
 			else
 				append_text(row->fix, " Raise max_connections on hot standbys first: a standby needs at least the primary's value.");
-			row->restart_required = true;
+			row->restart_required = rule.restart_required;
 		}
 		if (out->connections_per_user_lower_bound)
 			append_text(row->fix, " %lld is a lower bound: connections per user was measured while connections were refused, so the real need is higher; measure again with room to spare.",
 						(long long) new_max);
 	}
+}
+
+void
+lg_readiness_settings_target(const LgReadinessInput *in, const LgReadinessResult *out,
+							 LgSettingsInput *settings)
+{
+	settings->target_users = in->users > INT32_MAX ? INT32_MAX : (int32_t) in->users;
+	settings->target_connections_status = out->nrows > LG_CHK_CONNECTIONS ?
+		(int) out->rows[LG_CHK_CONNECTIONS].status : (int) LG_CHECK_PASS;
+	settings->target_max_connections = out->max_connections_needed;
+	settings->target_lower_bound = out->connections_per_user_lower_bound;
+	settings->target_pool_size = out->pool_instead;
 }
 
 /* connection_pattern: which demand grows with users, and the fix for it */
@@ -916,6 +922,13 @@ lg_readiness_assess(const LgReadinessInput *in, LgReadinessResult *out)
 		out->pool_size = pooler_size(in);
 	out->demand = lg_readiness_demand(in, in->users);
 	out->memory_bytes = lg_readiness_memory(in, out->demand);
+	out->max_connections_needed = lg_max_connections_needed(out->demand, in->max_connections,
+															in->usable_connections,
+															out->connections_per_user_lower_bound);
+	if (out->pattern == LG_PATTERN_PERSISTENT_IDLE || out->pattern == LG_PATTERN_PER_REQUEST)
+		out->pool_instead = out->pool_size;
+	else if (memory_fails(in, lg_readiness_memory(in, out->max_connections_needed)) || cpu_warns(in))
+		out->pool_instead = pooler_size(in);
 
 	check_connections(in, out);
 	check_pattern(in, out, out->rows[0].status);

@@ -192,6 +192,15 @@ typedef struct LgReadinessResult
 								 * none */
 	bool		refused_at_baseline;	/* refusals while B users ran */
 
+	/*
+	 * The connections check's remedy: max_connections that makes D pass
+	 * (lg_max_connections_needed), unless a pooler of pool_instead server
+	 * connections is the fix (pattern mostly idle or per request, or memory
+	 * or CPU cannot follow that many slots); 0 when raising is the fix.
+	 */
+	int32_t		max_connections_needed;
+	int64_t		pool_instead;
+
 	/* the summary */
 	int64_t		users;
 	int			score;
@@ -202,6 +211,15 @@ typedef struct LgReadinessResult
 } LgReadinessResult;
 
 extern void lg_readiness_assess(const LgReadinessInput *in, LgReadinessResult *out);
+
+/*
+ * The max_connections part of a settings input (target_*) from a readiness
+ * run: config_check() sizes max_connections with the run readiness() makes
+ * for the same users, so both give one answer through settings_rules.c.
+ */
+extern void lg_readiness_settings_target(const LgReadinessInput *in,
+										 const LgReadinessResult *out,
+										 LgSettingsInput *settings);
 
 /* D for a given U, under the input's c and F (exposed for the tests) */
 extern int64_t lg_readiness_demand(const LgReadinessInput *in, int64_t users);

@@ -97,3 +97,24 @@ lg_roles_in_samples(const LgSample *samples, int n, uint32_t *roleids, int max)
 	qsort(roleids, (size_t) count, sizeof(uint32_t), cmp_u32);
 	return count;
 }
+
+void
+lg_role_timeouts_add(LgRoleTimeouts *agg, const int32_t values[LG_TIMEOUT_KINDS],
+					 const uint8_t sources[LG_TIMEOUT_KINDS], bool is_new)
+{
+	bool		first = agg->sessions == 0;
+
+	if (agg->sessions == INT16_MAX)
+		return;
+	agg->sessions++;
+	if (is_new)
+		agg->new_sessions++;
+	for (int k = 0; k < LG_TIMEOUT_KINDS; k++)
+	{
+		if (first || values[k] < agg->min_ms[k])
+			agg->min_ms[k] = values[k];
+		if (first || values[k] > agg->max_ms[k])
+			agg->max_ms[k] = values[k];
+		agg->sources[k] |= sources[k];
+	}
+}

@@ -50,6 +50,15 @@ extern void lg_role_lookback(const LgSample *samples, int n, uint32_t roleid,
 							 int32_t *scratch, LgRoleLookback *out);
 
 /*
+ * Add one session's published timeouts (values in LgTimeouts' order, with
+ * their LG_TSRC_* sources) to a role's figures for one sample; is_new: it
+ * started since the previous sample.  The tick's tallies go to their
+ * own per-minute ring (tominutes.h), not into the samples.
+ */
+extern void lg_role_timeouts_add(LgRoleTimeouts *agg, const int32_t values[LG_TIMEOUT_KINDS],
+								 const uint8_t sources[LG_TIMEOUT_KINDS], bool is_new);
+
+/*
  * The distinct roles named in samples[0..n), into roleids (room for max);
  * returns how many (at most max).
  */

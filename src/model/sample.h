@@ -21,6 +21,31 @@
 #define LG_SAMPLE_ROLES 8
 
 /*
+ * The timeouts a role's sessions ran with in one tick, over those that
+ * had published theirs (timeouts.c), by kind in LgTimeouts' order:
+ * statement, idle in transaction, idle session, lock.  sources: a bitmask
+ * of LG_TSRC_* per kind, where the values came from.  new_sessions: of the
+ * sessions, those that started since the previous sample, so that the
+ * sessions seen over a lookback are counted once each.
+ */
+#define LG_TIMEOUT_KINDS	4
+
+#define LG_TSRC_SERVER		0x01	/* server-wide: file, command line,
+									 * built-in */
+#define LG_TSRC_DEFAULT		0x02	/* ALTER ROLE / ALTER DATABASE default */
+#define LG_TSRC_CONNECT		0x04	/* connection options (-c, PGOPTIONS) */
+#define LG_TSRC_SET			0x08	/* SET in the session */
+
+typedef struct LgRoleTimeouts
+{
+	int16_t		sessions;
+	int16_t		new_sessions;
+	uint8_t		sources[LG_TIMEOUT_KINDS];
+	int32_t		min_ms[LG_TIMEOUT_KINDS];
+	int32_t		max_ms[LG_TIMEOUT_KINDS];
+} LgRoleTimeouts;
+
+/*
  * One role in one sample.  connections, active and busy are counts now;
  * established, refused, ended and short_lived count what happened since the
  * previous sample (see connlog.h: connections established and refused,

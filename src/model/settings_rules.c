@@ -298,6 +298,18 @@ worst_case_memory(const LgSettingsInput *in)
 		in->v[LG_SET_AUTOVACUUM_MAX_WORKERS].value * avwm;
 }
 
+int32_t
+lg_max_connections_needed(int64_t demand, int32_t max_connections, int32_t usable_connections,
+						  bool lower_bound)
+{
+	int64_t		needed = (5 * demand + 3) / 4 + ((int64_t) max_connections - usable_connections);
+
+	/* measured while refused, the demand is too low: at least one slot more */
+	if (lower_bound && needed <= max_connections)
+		needed = (int64_t) max_connections + 1;
+	return needed > INT32_MAX ? INT32_MAX : (int32_t) needed;
+}
+
 static void
 rule_max_connections(const LgSettingsInput *in, LgSettingRow *row)
 {
@@ -317,6 +329,13 @@ rule_max_connections(const LgSettingsInput *in, LgSettingRow *row)
 			row->severity = LG_SEV_OK;
 			set_text(row->reason, "Holds %d users (loadguard.target_users) within 80%% of the usable slots.",
 					 in->target_users);
+		}
+		else if (in->target_pool_size > 0)
+		{
+			/* readiness() found that more slots cannot work: one answer */
+			row->severity = in->target_connections_status == 2 /* fail */ ? LG_SEV_HIGH : LG_SEV_WARN;
+			set_text(row->reason, "%d users (loadguard.target_users) do not fit in the usable slots, and more slots is not the fix here (the connections are mostly idle or opened per request, or the memory or CPU cannot follow %d slots): put a transaction-mode pooler in front (PgBouncer, default_pool_size = %lld); loadguard.readiness shows why and sizes it.",
+					 in->target_users, in->target_max_connections, (long long) in->target_pool_size);
 		}
 		else
 		{
@@ -483,25 +502,57 @@ describe_app_timeout(const LgSettingsInput *in, const LgEffectiveTimeout *t, LgS
 	char		minbuf[32];
 	char		maxbuf[32];
 	char		defbuf[32];
+	char		window[64] = "";
 
 	lg_format_ms(minbuf, sizeof(minbuf), t->min_ms);
 	lg_format_ms(maxbuf, sizeof(maxbuf), t->max_ms);
 	lg_format_ms(defbuf, sizeof(defbuf), t->default_ms);
+	if (in->app_lookback_s > 0)
+	{
+		char		lookback[32];
+
+		lg_format_ms(lookback, sizeof(lookback), (int64_t) (in->app_lookback_s * 1000));
+		snprintf(window, sizeof(window), " seen in the last %s", lookback);
+	}
 	if (t->sessions > 0)
 	{
+		static const struct
+		{
+			uint8_t		bit;
+			const char *words;
+		}			sources[] = {
+			{LG_TSRC_CONNECT, "set at connect"},
+			{LG_TSRC_SET, "set with SET"},
+			{LG_TSRC_DEFAULT, "the role's or database's default"},
+			{LG_TSRC_SERVER, "the server's value"},
+		};
+		int			nsources = 0;
+
 		if (t->min_ms == t->max_ms)
-			set_text(row->current, "%s on all %d %s sessions", minbuf, t->sessions, in->app_role_sql);
+			set_text(row->current, "%s on all %d %s sessions%s", minbuf, t->sessions,
+					 in->app_role_sql, window);
 		else
-			set_text(row->current, "%s to %s over %d %s sessions", minbuf, maxbuf, t->sessions, in->app_role_sql);
+			set_text(row->current, "%s to %s over %d %s sessions%s", minbuf, maxbuf,
+					 t->sessions, in->app_role_sql, window);
+		/* where the values came from, as the sessions reported it */
+		for (int i = 0; i < (int) (sizeof(sources) / sizeof(sources[0])); i++)
+		{
+			if (t->sources & sources[i].bit)
+				append_text(row->current, "%s%s", nsources++ ? ", " : " (", sources[i].words);
+		}
+		if (nsources > 1)
+			append_text(row->current, ", on different sessions");
+		if (nsources > 0)
+			append_text(row->current, ")");
 		if (t->min_ms != t->default_ms || t->max_ms != t->default_ms)
-			append_text(row->current, " (set by the client, at connect or with SET; a new session's default is %s)", defbuf);
-		else
-			append_text(row->current, " (the default a new session gets)");
-		set_text(row->source, "observed on %d sessions of role %s", t->sessions, in->app_role_sql);
+			append_text(row->current, "; a new session's default is %s", defbuf);
+		set_text(row->source, "observed on %d sessions of role %s%s", t->sessions,
+				 in->app_role_sql, window);
 	}
 	else
 	{
-		set_text(row->current, "%s (default for role %s; none of its sessions observed)", defbuf, in->app_role_sql);
+		set_text(row->current, "%s (default for role %s; none of its sessions%s)", defbuf,
+				 in->app_role_sql, window[0] ? window : " observed");
 		set_text(row->source, "%s", t->default_source.where ? t->default_source.where : "");
 	}
 }
@@ -510,7 +561,19 @@ describe_app_timeout(const LgSettingsInput *in, const LgEffectiveTimeout *t, LgS
 static int64_t
 app_timeout_ms(const LgEffectiveTimeout *t)
 {
-	return t->sessions > 0 ? t->min_ms : t->default_ms;
+	if (t->sessions <= 0)
+		return t->default_ms;
+
+	/*
+	 * Every value seen came from a default (none set at connect or with SET)
+	 * and a new session now gets a different one: the default was changed
+	 * since (the fix is in place), and the sessions seen pick it up when they
+	 * reconnect.
+	 */
+	if (t->min_ms != t->default_ms && t->sources != 0 &&
+		(t->sources & (LG_TSRC_CONNECT | LG_TSRC_SET)) == 0)
+		return t->default_ms;
+	return t->min_ms;
 }
 
 /*
@@ -577,13 +640,33 @@ static void
 rule_idle_session(const LgSettingsInput *in, LgSettingRow *row)
 {
 	const LgSettingValue *v = start_row(in, LG_SET_IDLE_SESSION_TIMEOUT, row, false);
+	const LgEffectiveTimeout *t = &in->app[LG_TO_IDLE_SESSION];
+	int64_t		value = v->value;
 
-	if (v->value != 0 && v->value < LG_MIN_IDLE_SESSION_TIMEOUT_MS)
+	/* the application's sessions as they ran: the shortest one that is on */
+	if (in->app_role_sql)
+	{
+		describe_app_timeout(in, t, row);
+		value = t->sessions > 0 ? (t->min_ms != 0 ? t->min_ms : t->max_ms) : t->default_ms;
+	}
+	if (value != 0 && value < LG_MIN_IDLE_SESSION_TIMEOUT_MS)
 	{
 		set_text(row->recommended, "0");
 		row->severity = LG_SEV_WARN;
 		set_text(row->reason, "Below a minute it closes the idle connections that application pools keep on purpose, and they reconnect again and again.");
-		row_fix(row, v, "0");
+		if (in->app_role_sql && t->sessions > 0 && (t->sources & (LG_TSRC_CONNECT | LG_TSRC_SET)))
+		{
+			set_text(row->action, "The application's sessions set idle_session_timeout themselves (connection options or SET): remove it from the application's database settings.");
+			append_text(row->reason, " %s", row->action);
+		}
+		else if (in->app_role_sql && t->default_source.kind != LG_SRC_DEFAULT &&
+				 t->default_source.kind != LG_SRC_FILE && t->default_source.kind != LG_SRC_COMMAND_LINE &&
+				 t->default_source.kind != LG_SRC_ENVIRONMENT)
+		{
+			lg_setting_fix(row->setting, "0", &t->default_source, false, row->fix, row->action);
+		}
+		else
+			row_fix(row, v, "0");
 	}
 	else
 	{

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sample.h"
+
 typedef enum LgSeverity
 {
 	LG_SEV_OK = 0,
@@ -111,6 +113,7 @@ typedef struct LgEffectiveTimeout
 	int32_t		sessions;		/* app sessions observed; 0 = none seen */
 	int64_t		min_ms;			/* over those sessions (0 = off) */
 	int64_t		max_ms;
+	uint8_t		sources;		/* where their values came from: LG_TSRC_* */
 	int64_t		default_ms;		/* what a new session gets without options */
 	LgSettingSource default_source;
 } LgEffectiveTimeout;
@@ -121,6 +124,7 @@ typedef enum LgTimeoutId
 	LG_TO_STATEMENT = 0,
 	LG_TO_IDLE_IN_TRANSACTION,
 	LG_TO_LOCK,
+	LG_TO_IDLE_SESSION,
 	LG_TO_COUNT
 } LgTimeoutId;
 
@@ -132,6 +136,7 @@ typedef struct LgSettingsInput
 	/* the application role (quoted), or NULL */
 	const char *app_role_sql;
 	LgEffectiveTimeout app[LG_TO_COUNT];
+	double		app_lookback_s; /* the lookback the sessions were seen in */
 
 	/*
 	 * Without an application role: login roles (not superusers), quoted and
@@ -144,15 +149,21 @@ typedef struct LgSettingsInput
 	/* log_min_messages overrides that hide errors, as RESET statements */
 	const char *log_min_messages_resets;
 
-	/* max_connections, sized by the readiness model for target_users */
+	/*
+	 * max_connections, sized by the readiness model for target_users (the
+	 * same run readiness() makes for those users:
+	 * lg_readiness_settings_target fills these from it).
+	 */
 	int32_t		target_users;	/* 0: not set */
 	int			target_connections_status;	/* LgCheckStatus of that run */
-	int32_t		target_max_connections; /* what makes connections pass */
+	int32_t		target_max_connections; /* lg_max_connections_needed() */
 	bool		target_lower_bound;
+	/* > 0: more slots is not the fix, a pooler of this size is */
+	int64_t		target_pool_size;
 } LgSettingsInput;
 
 #define LG_RULE_NAME_LEN	64
-#define LG_RULE_TEXT_LEN	640
+#define LG_RULE_TEXT_LEN	1024
 
 typedef struct LgSettingRow
 {
@@ -192,6 +203,15 @@ extern void lg_setting_fix(const char *name, const char *value_literal,
 extern void lg_patroni_fix(const char *name, const char *value_literal,
 						   const LgServerStart *start, bool restart,
 						   char *out, int outlen);
+
+/*
+ * The max_connections that lets `demand` connections pass the connections
+ * check (80 % of the usable slots) with the reserved slots on top; when the
+ * demand was measured while connections were refused (lower_bound), at least
+ * one more than now.  readiness() and config_check() both size it here.
+ */
+extern int32_t lg_max_connections_needed(int64_t demand, int32_t max_connections,
+										 int32_t usable_connections, bool lower_bound);
 
 /* one setting's row (id < LG_SET_ROW_COUNT) */
 extern void lg_setting_rule(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row);

@@ -324,11 +324,13 @@ test_settings_checks(void **state)
 	in.settings.app[LG_TO_STATEMENT].sessions = 36;
 	in.settings.app[LG_TO_STATEMENT].min_ms = 30000;
 	in.settings.app[LG_TO_STATEMENT].max_ms = 30000;
+	in.settings.app[LG_TO_STATEMENT].sources = LG_TSRC_CONNECT;
+	in.settings.app_lookback_s = 600;
 	lg_readiness_assess(&in, &r);
 	assert_int_equal(row_of(&r, "statement_timeout")->status, LG_CHECK_PASS);
 	assert_string_equal(row_of(&r, "statement_timeout")->fix, "");
 	assert_non_null(strstr(row_of(&r, "statement_timeout")->observed,
-						   "30 s on all 36 \"App\" sessions (set by the client"));
+						   "30 s on all 36 \"App\" sessions seen in the last 10 min (set at connect)"));
 
 	/* without a role: the server's value, and the overrides' resets */
 	in.app_role_sql = NULL;
@@ -682,6 +684,8 @@ model_input(const ModelCase *c, int64_t users)
 	in.established_all_roles = true;
 	in.usable_connections = c->usable;
 	in.max_connections = c->usable + 3;
+	/* the settings input shows the same max_connections (one server) */
+	in.settings.v[LG_SET_MAX_CONNECTIONS].value = c->usable + 3;
 	in.ram_bytes = c->ram;
 	in.cpu_cores = 64;
 	if (c->app_role)
@@ -975,6 +979,94 @@ test_connections_fix_patroni(void **state)
 	assert_non_null(strstr(row->fix, "This node is a hot standby: its max_connections must stay at least the primary's"));
 }
 
+/*
+ * One rule for max_connections: config_check's row, built from a readiness
+ * run with lg_readiness_settings_target, and that run's connections check
+ * give one answer (severity, number, statement, restart) for every source
+ * and every remedy (raise, lower bound, pooler instead), over a grid of U.
+ */
+static void
+test_max_connections_one_rule(void **state)
+{
+	static const LgSourceKind kinds[] = {LG_SRC_FILE, LG_SRC_DEFAULT, LG_SRC_COMMAND_LINE, LG_SRC_COMMAND_LINE};
+	LgServerStart patroni = {0};
+
+	(void) state;
+	patroni.patroni = true;
+	patroni.patroni_config = "/etc/patroni/n1.yml";
+	patroni.patroni_cluster = "shop";
+	for (int k = 0; k < (int) (sizeof(kinds) / sizeof(kinds[0])); k++)
+	{
+		for (int variant = 0; variant < 4; variant++)
+		{
+			for (int64_t users = 10; users <= 400; users += 13)
+			{
+				LgReadinessInput in = base_input();
+				LgSettingsInput settings;
+				LgReadinessResult r;
+				LgSettingRow rule;
+				const LgCheckRow *row;
+
+				in.users = users;
+				in.peak_fixed_connections = 3;
+				in.settings.v[LG_SET_MAX_CONNECTIONS].source.kind = kinds[k];
+				if (k == 3)
+					in.settings.v[LG_SET_MAX_CONNECTIONS].source.start = &patroni;
+				if (variant >= 1)
+				{
+					/* a baseline: 20 users held 20 busy connections */
+					in.baseline_users = 20;
+					in.peak_scaling_connections = 20;
+					in.peak_scaling_busy = 20;
+					in.p95_scaling_busy = 20;
+					in.peak_scaling_active = 2;
+				}
+				if (variant == 2)
+					in.refused_connections = 4; /* lower bound */
+				if (variant == 3)
+					in.ram_bytes = 1 * GB_; /* memory cannot follow */
+
+				lg_readiness_assess(&in, &r);
+				row = row_of(&r, "connections");
+				settings = in.settings;
+				lg_readiness_settings_target(&in, &r, &settings);
+				lg_setting_rule(&settings, LG_SET_MAX_CONNECTIONS, &rule);
+
+				/* the same verdict */
+				assert_int_equal(rule.severity,
+								 row->status == LG_CHECK_FAIL ? LG_SEV_HIGH :
+								 row->status == LG_CHECK_WARN ? LG_SEV_WARN : LG_SEV_OK);
+				if (row->status == LG_CHECK_PASS)
+				{
+					assert_string_equal(rule.fix, "");
+					continue;
+				}
+				if (r.pool_instead > 0)
+				{
+					/* neither raises max_connections */
+					assert_string_equal(rule.fix, "");
+					assert_string_equal(rule.recommended, rule.current);
+					assert_non_null(strstr(row->fix, "pooler"));
+					assert_non_null(strstr(rule.reason, "pooler"));
+					continue;
+				}
+				/* the same statement, or the same words where SQL cannot */
+				if (rule.fix[0] != '\0')
+					assert_memory_equal(row->fix, rule.fix, strlen(rule.fix));
+				else
+				{
+					assert_true(rule.action[0] != '\0');
+					assert_memory_equal(row->fix, rule.action, strlen(rule.action));
+					assert_null(strstr(row->fix, "ALTER SYSTEM SET"));
+				}
+				assert_int_equal(row->restart_required, rule.restart_required);
+				if (kinds[k] == LG_SRC_COMMAND_LINE)
+					assert_non_null(strstr(row->fix, k == 3 ? "patronictl" : "command line"));
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1000,6 +1092,7 @@ main(void)
 		cmocka_unit_test(test_per_request_pattern),
 		cmocka_unit_test(test_connections_fix_command_line),
 		cmocka_unit_test(test_connections_fix_patroni),
+		cmocka_unit_test(test_max_connections_one_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

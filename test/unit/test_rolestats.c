@@ -163,6 +163,35 @@ test_busy_states(void **state)
 	assert_true(lg_session_is_busy(LG_STATE_UNKNOWN, true));
 }
 
+static void
+add_session(LgRoleTimeouts *t, int32_t statement_ms, uint8_t source, bool is_new)
+{
+	int32_t		values[LG_TIMEOUT_KINDS] = {statement_ms, 0, 0, 0};
+	uint8_t		sources[LG_TIMEOUT_KINDS] = {source, LG_TSRC_SERVER, LG_TSRC_SERVER, LG_TSRC_SERVER};
+
+	lg_role_timeouts_add(t, values, sources, is_new);
+}
+
+/* one tick: min, max, sources and new sessions of a role */
+static void
+test_role_timeouts_add(void **state)
+{
+	LgRoleTimeouts t;
+
+	(void) state;
+	memset(&t, 0, sizeof(t));
+	add_session(&t, 30000, LG_TSRC_CONNECT, true);
+	add_session(&t, 30000, LG_TSRC_CONNECT, false);
+	add_session(&t, 5000, LG_TSRC_SET, true);
+	assert_int_equal(t.sessions, 3);
+	assert_int_equal(t.new_sessions, 2);
+	assert_int_equal(t.min_ms[0], 5000);
+	assert_int_equal(t.max_ms[0], 30000);
+	assert_int_equal(t.sources[0], LG_TSRC_CONNECT | LG_TSRC_SET);
+	assert_int_equal(t.sources[1], LG_TSRC_SERVER);
+	assert_int_equal(t.min_ms[1], 0);
+}
+
 int
 main(void)
 {
@@ -173,6 +202,7 @@ main(void)
 		cmocka_unit_test(test_lookback_known_and_unknown_samples),
 		cmocka_unit_test(test_roles_in_samples),
 		cmocka_unit_test(test_busy_states),
+		cmocka_unit_test(test_role_timeouts_add),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -324,6 +324,29 @@ test_max_connections_rule(void **state)
 	row = rule(&in, LG_SET_MAX_CONNECTIONS);
 	assert_int_equal(row.severity, LG_SEV_OK);
 	assert_string_equal(row.fix, "");
+
+	/* a pooler, not more slots: no statement, the pool size named */
+	in.target_connections_status = 2;
+	in.target_pool_size = 8;
+	row = rule(&in, LG_SET_MAX_CONNECTIONS);
+	assert_int_equal(row.severity, LG_SEV_HIGH);
+	assert_string_equal(row.fix, "");
+	assert_string_equal(row.recommended, row.current);
+	assert_non_null(strstr(row.reason, "default_pool_size = 8"));
+}
+
+/* 80 % of the usable slots for D, reserved on top, +1 at least on a lower bound */
+static void
+test_max_connections_needed(void **state)
+{
+	(void) state;
+	/* 38 users on 40 slots, 3 reserved: ceil(38 / 0.8) + 3 = 51 */
+	assert_int_equal(lg_max_connections_needed(38, 40, 37, false), 51);
+	assert_int_equal(lg_max_connections_needed(40, 40, 37, false), 53);
+	assert_int_equal(lg_max_connections_needed(0, 100, 97, false), 3);
+	/* measured while refused: never the value that refused them */
+	assert_int_equal(lg_max_connections_needed(20, 40, 37, true), 41);
+	assert_int_equal(lg_max_connections_needed(60, 40, 37, true), 78);
 }
 
 /* statement_timeout: per application role, as its sessions ran it */
@@ -376,8 +399,39 @@ test_statement_timeout_rule(void **state)
 	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
 	assert_int_equal(row.severity, LG_SEV_OK);
 	assert_string_equal(row.fix, "");
-	assert_string_equal(row.current, "30 s on all 36 app sessions (set by the client, at connect or with SET; a new session's default is off)");
+	assert_string_equal(row.current, "30 s on all 36 app sessions; a new session's default is off");
 	assert_string_equal(row.source, "observed on 36 sessions of role app");
+
+	/* with where they came from, over a lookback */
+	in.app[LG_TO_STATEMENT].sources = LG_TSRC_CONNECT;
+	in.app_lookback_s = 600;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_string_equal(row.current, "30 s on all 36 app sessions seen in the last 10 min (set at connect); a new session's default is off");
+	assert_string_equal(row.source, "observed on 36 sessions of role app seen in the last 10 min");
+
+	/*
+	 * seen with off from the server's value, the role's default since fixed:
+	 * ok
+	 */
+	in.app[LG_TO_STATEMENT].sources = LG_TSRC_SERVER;
+	in.app[LG_TO_STATEMENT].min_ms = 0;
+	in.app[LG_TO_STATEMENT].max_ms = 0;
+	in.app[LG_TO_STATEMENT].default_ms = 20000;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_OK);
+	assert_non_null(strstr(row.current, "a new session's default is 20 s"));
+	in.app[LG_TO_STATEMENT].default_ms = 0;
+	in.app[LG_TO_STATEMENT].max_ms = 30000;
+
+	/* mixed sources */
+	in.app[LG_TO_STATEMENT].sources = LG_TSRC_CONNECT | LG_TSRC_SERVER;
+	in.app[LG_TO_STATEMENT].min_ms = 0;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.current, "off to 30 s over 36 app sessions seen in the last 10 min (set at connect, the server's value, on different sessions); a new session's default is off");
+	in.app[LG_TO_STATEMENT].sources = 0;
+	in.app[LG_TO_STATEMENT].min_ms = 30000;
+	in.app_lookback_s = 0;
 
 	/* some sessions run without: warn */
 	in.app[LG_TO_STATEMENT].min_ms = 0;
@@ -486,6 +540,7 @@ main(void)
 		cmocka_unit_test(test_patroni_rows),
 		cmocka_unit_test(test_memory_rules),
 		cmocka_unit_test(test_max_connections_rule),
+		cmocka_unit_test(test_max_connections_needed),
 		cmocka_unit_test(test_statement_timeout_rule),
 		cmocka_unit_test(test_idle_in_transaction_rule),
 		cmocka_unit_test(test_other_rules),
