@@ -81,7 +81,15 @@ SELECT connection_pattern, held_connections, held_connections_projected, busy_p9
   FROM loadguard.readiness_summary(38);
 SELECT status, observed FROM loadguard.readiness(38) WHERE check_name = 'connection_pattern';
 -- what connections cost is measured on every connection, baseline or not:
--- the earlier tests' connections are in the lookback
+-- the earlier tests' connections (this one's at least) are in the lookback
+-- once the worker has read them from the connection log (wait for its tick)
+DO $$
+BEGIN
+  FOR i IN 1..300 LOOP
+    EXIT WHEN (SELECT connects_measured > 0 FROM loadguard.readiness_summary(38));
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+END $$;
 SELECT connects_measured > 0 AS measured, connect_avg_ms > 0 AS avg_positive,
        connect_p95_ms > 0 AS p95_positive, connections_per_s > 0 AS rate_positive,
        peak_connections_per_s >= connections_per_s AS peak_at_least_average
