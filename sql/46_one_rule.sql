@@ -78,6 +78,19 @@ SELECT recommended::int > 51 AS counts_fixed FROM loadguard.config_check('regres
 SET loadguard.target_users = 20;
 SELECT * FROM regress_lg_compare_max('regress_lg_app');
 RESET loadguard.target_users;
+
+-- work_mem: when readiness' memory check for target_users does not pass,
+-- its fix is config_check's work_mem row for the same users (one rule,
+-- lg_work_mem_for_connections), whatever the machine's RAM
+SET work_mem = '1TB';
+SET loadguard.target_users = 38;
+SELECT r.status, c.severity, r.fix = c.fix_sql AS same_fix,
+       c.fix_sql LIKE 'ALTER SYSTEM SET work_mem = ''%kB''; SELECT pg_reload_conf();' AS sets_work_mem
+  FROM loadguard.readiness(38, NULL, '15 minutes', NULL) r, loadguard.config_check() c
+ WHERE r.check_name = 'memory' AND c.setting = 'work_mem';
+RESET work_mem;
+RESET loadguard.target_users;
+
 DROP FUNCTION regress_lg_compare_max(name);
 
 DROP FUNCTION regress_lg_compare(name);

@@ -30,8 +30,6 @@
 #define MB	(KB * 1024)
 #define GB	(MB * 1024)
 
-/* the smallest work_mem the server accepts */
-#define LG_MIN_WORK_MEM		(64 * KB)
 
 static const char *const check_names[LG_CHECK_COUNT] = {
 	"connections",
@@ -492,6 +490,11 @@ lg_readiness_settings_target(const LgReadinessInput *in, const LgReadinessResult
 	settings->target_max_connections = out->max_connections_needed;
 	settings->target_lower_bound = out->connections_per_user_lower_bound;
 	settings->target_pool_size = out->pool_instead;
+	settings->target_memory_status = out->nrows > LG_CHK_MEMORY ?
+		(int) out->rows[LG_CHK_MEMORY].status : (int) LG_CHECK_PASS;
+	settings->target_demand = out->demand;
+	settings->target_work_mem = lg_work_mem_for_connections(in->ram_bytes, in->shared_buffers,
+															autovacuum_memory(in), out->demand);
 }
 
 /* connection_pattern: which demand grows with users, and the fix for it */
@@ -643,25 +646,14 @@ check_memory(const LgReadinessInput *in, LgReadinessResult *out)
 
 	if (row->status != LG_CHECK_PASS)
 	{
-		double		room;
-		int64_t		new_work_mem;
+		LgSettingsInput settings = in->settings;
+		LgSettingRow rule;
 
-		room = 0.8 * (double) in->ram_bytes - (double) in->shared_buffers -
-			(double) autovacuum_memory(in);
-		new_work_mem = out->demand > 0 && room > 0 ?
-			(int64_t) (room / (1.5 * (double) out->demand)) : 0;
-
-		if (new_work_mem >= LG_MIN_WORK_MEM)
-		{
-			char		lit[32];
-			char		action[LG_RULE_TEXT_LEN];
-			char		stmt[LG_RULE_TEXT_LEN];
-
-			snprintf(lit, sizeof(lit), "'%lldkB'", (long long) (new_work_mem / KB));
-			lg_setting_fix("work_mem", lit, &in->settings.v[LG_SET_WORK_MEM].source, false,
-						   stmt, action);
-			set_text(row->fix, "%s", stmt[0] != '\0' ? stmt : action);
-		}
+		/* config_check's rule for work_mem, on this very run */
+		lg_readiness_settings_target(in, out, &settings);
+		lg_setting_rule(&settings, LG_SET_WORK_MEM, &rule);
+		if (settings.target_work_mem > 0)
+			set_text(row->fix, "%s", rule.fix[0] != '\0' ? rule.fix : rule.action);
 		else
 			set_text(row->fix, "Add RAM, or put a connection pooler in front (PgBouncer, pool_mode = transaction, default_pool_size = %lld) so that fewer server connections hold work_mem.",
 					 (long long) pooler_size(in));

@@ -414,6 +414,43 @@ rule_shared_buffers(const LgSettingsInput *in, LgSettingRow *row)
 		set_text(row->reason, "Within reach of pgtune's 25%% of %s RAM.", rambuf);
 }
 
+int64_t
+lg_work_mem_for_connections(int64_t ram_bytes, int64_t shared_buffers,
+							int64_t autovacuum_memory, int64_t connections)
+{
+	double		room = 0.8 * (double) ram_bytes - (double) shared_buffers -
+	(double) autovacuum_memory;
+	int64_t		work_mem;
+
+	if (connections <= 0 || room <= 0)
+		return 0;
+	/* whole kilobytes: the unit the fix states it in */
+	work_mem = (int64_t) (room / (1.5 * (double) connections)) / KB * KB;
+	return work_mem >= LG_MIN_WORK_MEM ? work_mem : 0;
+}
+
+/*
+ * work_mem for loadguard.target_users, when readiness' memory check for
+ * them does not pass: the same value readiness() proposes.
+ */
+static void
+rule_work_mem_for_target(const LgSettingsInput *in, const LgSettingValue *v, LgSettingRow *row)
+{
+	row->severity = in->target_memory_status == 2 /* fail */ ? LG_SEV_HIGH : LG_SEV_WARN;
+	if (in->target_work_mem > 0)
+	{
+		set_text(row->recommended, "%lldkB", (long long) (in->target_work_mem / KB));
+		set_text(row->reason, "Worst case with the %lld connections loadguard.target_users = %d needs (shared_buffers + connections x work_mem x 1.5 + autovacuum) is above 80%% of RAM; this work_mem brings it to 80%%, as readiness() proposes.",
+				 (long long) in->target_demand, in->target_users);
+		memory_fix(row, v, row->recommended);
+	}
+	else
+	{
+		set_text(row->reason, "Worst case with the %lld connections loadguard.target_users = %d needs is above 80%% of RAM even at the smallest work_mem. Add RAM, or put a connection pooler in front so that fewer server connections hold work_mem.",
+				 (long long) in->target_demand, in->target_users);
+	}
+}
+
 static void
 rule_work_mem(const LgSettingsInput *in, LgSettingRow *row)
 {
@@ -426,8 +463,14 @@ rule_work_mem(const LgSettingsInput *in, LgSettingRow *row)
 	char		worstbuf[32];
 	char		rambuf[32];
 
-	if (rec < 64 * KB)
-		rec = 64 * KB;
+	if (in->target_users > 0 && in->target_memory_status != 0 /* pass */ &&
+		in->target_memory_status != 3 /* skip */ )
+	{
+		rule_work_mem_for_target(in, v, row);
+		return;
+	}
+	if (rec < LG_MIN_WORK_MEM)
+		rec = LG_MIN_WORK_MEM;
 	pretty_bytes(worstbuf, sizeof(worstbuf), worst);
 	pretty_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
 	set_text(row->recommended, "%lldkB", (long long) (rec / KB));

@@ -160,6 +160,15 @@ typedef struct LgSettingsInput
 	bool		target_lower_bound;
 	/* > 0: more slots is not the fix, a pooler of this size is */
 	int64_t		target_pool_size;
+
+	/*
+	 * work_mem, judged by the same run's memory check: its status, the
+	 * connections it counted, and the work_mem that brings its worst case to
+	 * 80 % of RAM (lg_work_mem_for_connections; 0: none is large enough).
+	 */
+	int			target_memory_status;	/* LgCheckStatus */
+	int64_t		target_demand;
+	int64_t		target_work_mem;
 } LgSettingsInput;
 
 #define LG_RULE_NAME_LEN	64
@@ -212,6 +221,17 @@ extern void lg_patroni_fix(const char *name, const char *value_literal,
  */
 extern int32_t lg_max_connections_needed(int64_t demand, int32_t max_connections,
 										 int32_t usable_connections, bool lower_bound);
+
+/*
+ * The work_mem that brings the worst case (shared_buffers + connections x
+ * work_mem x 1.5 + autovacuum) to 80 % of RAM; 0 when that would be under
+ * the 64 kB the server accepts.  readiness()'s memory check and
+ * config_check()'s work_mem rule both size it here.
+ */
+#define LG_MIN_WORK_MEM		((int64_t) 64 * 1024)
+
+extern int64_t lg_work_mem_for_connections(int64_t ram_bytes, int64_t shared_buffers,
+										   int64_t autovacuum_memory, int64_t connections);
 
 /* one setting's row (id < LG_SET_ROW_COUNT) */
 extern void lg_setting_rule(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row);

@@ -1067,6 +1067,78 @@ test_max_connections_one_rule(void **state)
 	}
 }
 
+/*
+ * One answer for work_mem: when readiness' memory check does not pass, its
+ * fix is config_check's work_mem rule for the same run (target users), and
+ * the value brings the worst case to at most 80 % of RAM.
+ */
+static void
+test_work_mem_one_rule(void **state)
+{
+	static const LgSourceKind kinds[] = {LG_SRC_FILE, LG_SRC_DEFAULT, LG_SRC_COMMAND_LINE};
+	static const int64_t work_mems[] = {4 * MB_, 64 * MB_, 1024 * MB_};
+	static const int64_t rams[] = {400 * MB_, 1 * GB_, 16 * GB_};
+	int			checked = 0;
+	int			pooled = 0;
+
+	(void) state;
+	for (int k = 0; k < 3; k++)
+		for (int w = 0; w < 3; w++)
+			for (int m = 0; m < 3; m++)
+				for (int64_t users = 10; users <= 400; users += 13)
+				{
+					LgReadinessInput in = base_input();
+					LgSettingsInput settings;
+					LgReadinessResult r;
+					LgSettingRow rule;
+					const LgCheckRow *row;
+					char		want[64];
+
+					in.users = users;
+					in.ram_bytes = rams[m];
+					in.work_mem = work_mems[w];
+					set_value(&in, LG_SET_WORK_MEM, "x", work_mems[w]);
+					in.settings.v[LG_SET_WORK_MEM].source.kind = kinds[k];
+					lg_readiness_assess(&in, &r);
+					row = row_of(&r, "memory");
+					settings = in.settings;
+					lg_readiness_settings_target(&in, &r, &settings);
+					lg_setting_rule(&settings, LG_SET_WORK_MEM, &rule);
+					if (row->status == LG_CHECK_PASS)
+					{
+						assert_string_equal(row->fix, "");
+						continue;
+					}
+					assert_int_equal(rule.severity, row->status == LG_CHECK_FAIL ? LG_SEV_HIGH : LG_SEV_WARN);
+					if (settings.target_work_mem == 0)
+					{
+						/* no work_mem is small enough: neither sets one */
+						assert_string_equal(rule.fix, "");
+						assert_non_null(strstr(row->fix, "pooler"));
+						pooled++;
+						continue;
+					}
+					snprintf(want, sizeof(want), "%lldkB", (long long) (settings.target_work_mem / 1024));
+					assert_string_equal(rule.recommended, want);
+					assert_string_equal(row->fix, rule.fix[0] != '\0' ? rule.fix : rule.action);
+
+					/*
+					 * a command-line value: where to change it, not ALTER
+					 * SYSTEM
+					 */
+					if (kinds[k] == LG_SRC_COMMAND_LINE)
+						assert_true(strncmp(row->fix, "ALTER SYSTEM", 12) != 0 &&
+									strstr(row->fix, "command line") != NULL);
+					/* the proposed value is enough for the same demand */
+					in.work_mem = settings.target_work_mem;
+					assert_true(lg_readiness_memory(&in, r.demand) * 5 <= in.ram_bytes * 4);
+					checked++;
+				}
+	/* the grid reaches both kinds of answer */
+	assert_true(checked > 0);
+	assert_true(pooled > 0);
+}
+
 int
 main(void)
 {
@@ -1093,6 +1165,7 @@ main(void)
 		cmocka_unit_test(test_connections_fix_command_line),
 		cmocka_unit_test(test_connections_fix_patroni),
 		cmocka_unit_test(test_max_connections_one_rule),
+		cmocka_unit_test(test_work_mem_one_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
