@@ -1,4 +1,4 @@
-# 043_readiness_per_request.pl — readiness on clients that open a
+# 044_readiness_per_request.pl — readiness on clients that open a
 # connection per transaction (pgbench -C), with the cost of a connection
 # measured on this server:
 #   1. pgbench -C as role app over TCP loopback with SCRAM authentication,
