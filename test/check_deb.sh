@@ -99,7 +99,11 @@ psql -c "CREATE EXTENSION loadguard" || die "CREATE EXTENSION loadguard"
 ver=$(psql -c "SELECT extversion FROM pg_extension WHERE extname = 'loadguard'")
 want=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" loadguard.control)
 [ "$ver" = "$want" ] || die "extension version $ver, expected $want"
-# the worker's first tick fills status; wait for it with a deadline
+# the worker's first tick fills status; wait for it with a deadline.  A
+# session held open for the whole wait makes "a tick saw a client" certain:
+# the polling sessions alone are short and a busy machine's ticks can miss them.
+psql -c "SELECT pg_sleep(90)" >/dev/null 2>&1 &
+HOLDER=$!
 deadline=$((SECONDS + 60))
 worker=f
 while [ $SECONDS -lt $deadline ]; do
@@ -107,6 +111,8 @@ while [ $SECONDS -lt $deadline ]; do
 	[ "$worker" = t ] && [ "${mine:-}" = t ] && break
 	sleep 0.2
 done
+kill "$HOLDER" 2>/dev/null
+wait "$HOLDER" 2>/dev/null
 if [ "$worker" != t ] || [ "${mine:-}" != t ]; then
 	cat "$LG_LOG"
 	die "loadguard.status did not report its worker and this session within 60 s"
