@@ -42,20 +42,11 @@ sub sql
 	return $out;
 }
 
+# poll a one-row boolean query through the admin session (LoadGuardTest)
 sub admin_wait
 {
 	my ($q, $what, $timeout) = @_;
-	$timeout //= 60;
-	my $deadline = time() + $timeout;
-	my $last = '';
-	while (time() < $deadline)
-	{
-		$last = sql($q);
-		return 1 if $last eq 't';
-		usleep(100_000);
-	}
-	diag("timed out after ${timeout}s waiting for: $what (last: $last)");
-	return 0;
+	return lg_session_wait_for($admin, $q, $what, $timeout // 60) ? 1 : 0;
 }
 
 # one attempt as app (or $user) with application burst into shop; 'ok',
