@@ -20,6 +20,7 @@
 
 #include "storage/shmem.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "history.h"
 #include "loadguard.h"
@@ -74,14 +75,21 @@ lg_history_shmem_init(LWLock *lock)
 	}
 }
 
-/* store one sample in the next slot; caller holds the lock exclusively */
-static void
+/*
+ * Store one sample in the next slot, keeping the ring in ts order (samples
+ * stamped later than this one are dropped: the clock went back); caller
+ * holds the lock exclusively.  Returns the number dropped.
+ */
+static uint32
 history_push(const LgSample *sample)
 {
-	uint32		slot = lg_ring_push(&lg_history->ring);
+	uint32		dropped;
+	uint32		slot = lg_ring_push_ordered(&lg_history->ring, lg_history->slots,
+											sizeof(LgStoredSample), sample->ts, &dropped);
 
 	lg_sample_store(&lg_history->slots[slot], sample, &lg_history->pool,
 					lg_history_pool_bytes);
+	return dropped;
 }
 
 static inline TimestampTz
@@ -93,9 +101,16 @@ slot_ts(uint32 i)
 void
 lg_history_append(const LgSample *sample)
 {
+	uint32		dropped;
+
 	LWLockAcquire(lg_history_lock, LW_EXCLUSIVE);
-	history_push(sample);
+	dropped = history_push(sample);
 	LWLockRelease(lg_history_lock);
+	if (dropped > 0)
+		ereport(LOG,
+				(errmsg("loadguard dropped %u history samples stamped after %s",
+						dropped, timestamptz_to_str(sample->ts)),
+				 errdetail("The system clock went back, or the samples restored at startup were taken with a clock that was ahead.")));
 
 	LWLockAcquire(lg_current_lock, LW_EXCLUSIVE);
 	lg_current->sample = *sample;

@@ -17,6 +17,7 @@
 
 #include "storage/shmem.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "history_minutes.h"
 #include "loadguard.h"
@@ -60,11 +61,20 @@ lg_minutes_add(const LgSample *sample, const LgHistogram *latency)
 {
 	LgMinute	finished;
 
+	uint32		dropped;
+
 	if (!lg_rollup_add(&lg_minutes->builder, sample, latency, &finished))
 		return;
+	/* in ts order, as in the raw history (history.c) */
 	LWLockAcquire(lg_minutes_lock, LW_EXCLUSIVE);
-	lg_minutes->rows[lg_ring_push(&lg_minutes->ring)] = finished;
+	lg_minutes->rows[lg_ring_push_ordered(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute),
+										  finished.ts, &dropped)] = finished;
 	LWLockRelease(lg_minutes_lock);
+	if (dropped > 0)
+		ereport(LOG,
+				(errmsg("loadguard dropped %u minute rows stamped after %s",
+						dropped, timestamptz_to_str(finished.ts)),
+				 errdetail("The system clock went back, or the rows restored at startup were taken with a clock that was ahead.")));
 }
 
 TimestampTz

@@ -155,6 +155,7 @@ lg_history_internal(FunctionCallInfo fcinfo, LgApiVersion api)
 	{
 		int			n = lg_history_copy_chunk(buf, RANGE_CHUNK, from, DT_NOEND, NULL);
 
+		CHECK_FOR_INTERRUPTS();
 		for (int r = 0; r < n; r++)
 			lg_put_history_row(rsinfo, &buf[r], api, ncols);
 		if (n < RANGE_CHUNK)
@@ -460,6 +461,7 @@ lg_put_minutes(ReturnSetInfo *rsinfo, TimestampTz from, TimestampTz to, bool as_
 	{
 		int			n = lg_minutes_copy_chunk(buf, RANGE_CHUNK, from, to);
 
+		CHECK_FOR_INTERRUPTS();
 		for (int r = 0; r < n; r++)
 		{
 			int64		start;
@@ -499,6 +501,7 @@ lg_put_samples(ReturnSetInfo *rsinfo, TimestampTz from, TimestampTz to)
 		int			n = lg_history_copy_chunk(buf, RANGE_CHUNK, from, to,
 											  first ? &prev_ts : NULL);
 
+		CHECK_FOR_INTERRUPTS();
 		first = false;
 		for (int r = 0; r < n; r++)
 		{

@@ -311,8 +311,8 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		 * Held connections are the exact peak between this tick and the one
 		 * before (live.c), so a burst no tick saw still counts; 0 in samples
 		 * restored from 1.0, hence the Max.  The fixed overhead is taken at
-		 * the tick, from counts of one instant: peaks of different roles
-		 * need not coincide.
+		 * the tick, from counts of one instant: peaks of different roles need
+		 * not coincide.
 		 */
 		int32		scaling = Max(s->peak_connections, s->client_connections);
 		int32		scaling_at_tick = s->client_connections;

@@ -130,6 +130,10 @@ lg_worker_detach(int code, Datum arg)
  */
 extern PGDLLEXPORT void lg_worker_tick(TimestampTz now, MemoryContext tick_context);
 
+/* the sessions' timeouts are tallied at most this often (worker memory) */
+#define LG_TIMEOUTS_TALLY_US	USECS_PER_SEC
+static TimestampTz last_timeouts_tally = 0;
+
 void
 lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 {
@@ -145,8 +149,20 @@ lg_worker_tick(TimestampTz now, MemoryContext tick_context)
 	pgstat_clear_snapshot();
 
 	lg_sampler_collect(&sample, now);
-	lg_timeouts_tally(&sample, &timeouts);
-	lg_tominutes_record(&timeouts);
+
+	/*
+	 * The sessions' timeouts feed per-minute tallies: once a second is
+	 * plenty, and at a 10 ms interval the pass over every session would be a
+	 * large part of each tick (doc/benchmarks.md).  A session younger than
+	 * that may go unseen, as one between two ticks does at the default
+	 * interval.
+	 */
+	if (now - last_timeouts_tally >= LG_TIMEOUTS_TALLY_US || now < last_timeouts_tally)
+	{
+		lg_timeouts_tally(&sample, &timeouts);
+		lg_tominutes_record(&timeouts);
+		last_timeouts_tally = now;
+	}
 	/* take the peak once: Max() evaluates its arguments twice */
 	peak = lg_live_take_peak();
 	sample.peak_connections = Max(peak, sample.client_connections);
@@ -243,7 +259,15 @@ lg_worker_main(Datum main_arg)
 		}
 		else
 		{
-			long		wait_ms = (long) ceil((double) (next_due - now) / 1000.0);
+			long		wait_ms;
+
+			/*
+			 * The clock went back: the next tick would be as far off as the
+			 * step.  Tick now rather than sample nothing meanwhile.
+			 */
+			if (next_due - now > interval_us)
+				next_due = now;
+			wait_ms = (long) ceil((double) (next_due - now) / 1000.0);
 
 			(void) WaitLatch(MyLatch,
 							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

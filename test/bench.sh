@@ -342,8 +342,7 @@ bench_ranges() {
 }
 build_state_generator() {
 	LG_BENCH_GEN=$(mktemp /tmp/lg-bench-gen.XXXXXX)
-	cc -O2 -Wall -Isrc/model -DLG_LAYOUT="$(awk '/#define LG_SHMEM_VERSION/ { print $3 }' src/*.h src/*/*.h 2>/dev/null | head -n 1)" \
-		-o "$LG_BENCH_GEN" test/bench_minutes_state.c src/model/rollup.c src/model/histogram.c src/model/persist_format.c -lm
+	lg_bench_build_state_generator "$LG_BENCH_GEN"
 }
 
 for part in $PARTS; do

@@ -45,3 +45,15 @@ lg_bench_kill_tree() {
 	wait "$1" 2>/dev/null
 	return 0
 }
+
+# lg_bench_build_state_generator OUT: the program that writes a state file
+# of history minutes for the ranges part (test/bench_minutes_state.c, built
+# against src/model/ with the current layout version).  Also built by the
+# checks tier (test/check_bench_build.sh), so a link that breaks shows up
+# in `make test`, not only in the next `make bench`.
+lg_bench_build_state_generator() {
+	cc -O2 -Wall -Werror -Isrc/model \
+		-DLG_LAYOUT="$(awk '/#define LG_SHMEM_VERSION/ { print $3 }' src/*.h src/*/*.h 2>/dev/null | head -n 1)" \
+		-o "$1" test/bench_minutes_state.c src/model/rollup.c src/model/histogram.c \
+		src/model/stats.c src/model/persist_format.c -lm
+}

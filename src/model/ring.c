@@ -164,3 +164,61 @@ lg_ring_copy_out(const LgRing *ring, const void *slots, size_t stride,
 		copied += run;
 	}
 }
+
+/* Swap the entries at slots a and b, stride bytes each, byte by byte. */
+static void
+swap_entries(char *slots, size_t stride, uint32_t a, uint32_t b)
+{
+	char	   *x = slots + (size_t) a * stride;
+	char	   *y = slots + (size_t) b * stride;
+
+	for (size_t i = 0; i < stride; i++)
+	{
+		char		t = x[i];
+
+		x[i] = y[i];
+		y[i] = t;
+	}
+}
+
+static void
+reverse_entries(char *slots, size_t stride, uint32_t lo, uint32_t hi)
+{
+	while (lo + 1 < hi)
+		swap_entries(slots, stride, lo++, --hi);
+}
+
+uint32_t
+lg_ring_push_ordered(LgRing *ring, void *slots, size_t stride, int64_t ts,
+					 uint32_t *dropped)
+{
+	uint32_t	count = lg_ring_count(ring);
+	uint32_t	keep;
+
+	*dropped = 0;
+	if (count == 0 || lg_ring_ts(ring, slots, stride, count - 1) <= ts)
+		return lg_ring_push(ring);
+
+	/* the newest is later than ts, so ts + 1 does not overflow */
+	keep = lg_ring_lower_bound(ring, slots, stride, ts + 1);
+	*dropped = count - keep;
+
+	/*
+	 * Fewer entries than slots can only be told apart from a full ring when
+	 * the oldest sits at slot 0: rotate a wrapped ring there first (three
+	 * reversals, in place; the clock rarely goes back).
+	 */
+	if (ring->total > ring->capacity)
+	{
+		uint32_t	oldest = (uint32_t) (ring->total % ring->capacity);
+
+		if (oldest > 0)
+		{
+			reverse_entries(slots, stride, 0, oldest);
+			reverse_entries(slots, stride, oldest, ring->capacity);
+			reverse_entries(slots, stride, 0, ring->capacity);
+		}
+	}
+	ring->total = keep;
+	return lg_ring_push(ring);
+}

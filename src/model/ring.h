@@ -72,6 +72,16 @@ extern uint32_t lg_ring_lower_bound(const LgRing *ring, const void *slots,
 extern uint32_t lg_ring_range(const LgRing *ring, const void *slots, size_t stride,
 							  int64_t from, int64_t to, uint32_t *first);
 
+/*
+ * Claim the slot for the next entry of a ring of stride-byte entries led by
+ * their ts, one stamped ts, keeping the ring in ts order (what the binary
+ * searches above rely on): entries stamped later than ts are dropped first,
+ * as when the system clock went back, or a restart brought back entries
+ * stamped by a clock that was ahead.  *dropped: how many.
+ */
+extern uint32_t lg_ring_push_ordered(LgRing *ring, void *slots, size_t stride,
+									 int64_t ts, uint32_t *dropped);
+
 /* Copy n entries from logical index first on into out, oldest first. */
 extern void lg_ring_copy_out(const LgRing *ring, const void *slots, size_t stride,
 							 uint32_t first, uint32_t n, void *out);

@@ -73,13 +73,23 @@ lg_rollup_add(LgMinuteBuilder *b, const LgSample *s,
 	bool		done = false;
 	LgMinute   *r = &b->row;
 
-	if (r->samples > 0 && minute > r->ts)
+	/*
+	 * A clock that went back more than a minute starts a new row from this
+	 * sample, as a later minute would (the ring drops the rows stamped later,
+	 * history_minutes.c); a smaller step back is counted in the minute being
+	 * built.
+	 */
+	bool		went_back = b->last_ts != 0 && s->ts < b->last_ts - LG_ROLLUP_MINUTE_US;
+
+	if (r->samples > 0 && (minute > r->ts || went_back))
 	{
 		done = lg_rollup_peek(b, finished);
 		lg_rollup_begin(b, minute);
 	}
 	else if (r->samples == 0)
 		lg_rollup_begin(b, minute);
+	if (went_back)
+		b->last_ts = 0;
 
 	if (b->last_ts != 0 && s->ts > b->last_ts)
 		b->covered_us += s->ts - b->last_ts;

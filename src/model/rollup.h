@@ -90,7 +90,9 @@ extern void lg_rollup_init(LgMinuteBuilder *b);
  * (NULL: none).  When the sample starts a later minute, the minute built so
  * far is finished into *finished first and true is returned.  A sample older
  * than the minute being built (the clock went back) is counted in that
- * minute, so rows stay in ts order.
+ * minute, so rows stay in ts order; when the clock went back more than a
+ * minute, the minute built so far is finished as for a later one and a row
+ * begins at the sample's minute (the caller keeps its ring in order).
  */
 extern bool lg_rollup_add(LgMinuteBuilder *b, const LgSample *s,
 						  const LgHistogram *latency, LgMinute *finished);

@@ -263,6 +263,123 @@ test_restore(void **state)
 	assert_int_equal(lg_ring_count(&ring), 0);
 }
 
+/* ts of every entry held, oldest first, into out; returns how many */
+static uint32_t
+held_ts(LgRing *r, const int64_t *entries, int64_t *out)
+{
+	uint32_t	n = lg_ring_count(r);
+
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = entries[lg_ring_slot(r, i)];
+	return n;
+}
+
+static void
+push_ts(LgRing *r, int64_t *entries, int64_t ts, uint32_t expect_dropped)
+{
+	uint32_t	dropped;
+	uint32_t	slot = lg_ring_push_ordered(r, entries, sizeof(int64_t), ts, &dropped);
+
+	entries[slot] = ts;
+	assert_int_equal(dropped, expect_dropped);
+}
+
+/* the clock goes back: entries stamped later are dropped, order kept */
+static void
+test_push_ordered(void **state)
+{
+	LgRing		r;
+	int64_t		e[CAP];
+	int64_t		got[CAP];
+
+	(void) state;
+
+	/* not wrapped: 10 20 30, then 15 */
+	lg_ring_init(&r, CAP);
+	push_ts(&r, e, 10, 0);
+	push_ts(&r, e, 20, 0);
+	push_ts(&r, e, 30, 0);
+	push_ts(&r, e, 30, 0);		/* the same ts again is in order */
+	push_ts(&r, e, 15, 3);
+	assert_int_equal(held_ts(&r, e, got), 2);
+	assert_int_equal(got[0], 10);
+	assert_int_equal(got[1], 15);
+
+	/* wrapped: 10..80 hold 40..80 with the oldest mid-array; then 55 */
+	lg_ring_init(&r, CAP);
+	for (int64_t ts = 10; ts <= 80; ts += 10)
+		push_ts(&r, e, ts, 0);
+	push_ts(&r, e, 55, 3);
+	assert_int_equal(held_ts(&r, e, got), 3);
+	assert_int_equal(got[0], 40);
+	assert_int_equal(got[1], 50);
+	assert_int_equal(got[2], 55);
+	assert_int_equal(lg_ring_lower_bound(&r, e, sizeof(int64_t), 51), 2);
+
+	/* and it fills and wraps again in order */
+	for (int64_t ts = 56; ts <= 59; ts++)
+		push_ts(&r, e, ts, 0);
+	assert_int_equal(held_ts(&r, e, got), CAP);
+	for (int i = 0; i < CAP; i++)
+		assert_int_equal(got[i], 55 + i);
+
+	/* earlier than everything: only the new entry is left */
+	push_ts(&r, e, 1, CAP);
+	assert_int_equal(held_ts(&r, e, got), 1);
+	assert_int_equal(got[0], 1);
+}
+
+/*
+ * The history views read a range a chunk at a time, each chunk from the
+ * ts after the last one read (views_history.c).  A restart with entries
+ * stamped an hour ahead of the new clock used to leave the ring out of
+ * order: the chunks came back again and again (a read that never ended).
+ */
+#define BIG 2000
+#define CHUNK 128
+
+static void
+test_read_after_clock_back(void **state)
+{
+	static int64_t e[BIG];
+	LgRing		r;
+	int64_t		from = INT64_MIN;
+	int64_t		last = INT64_MIN;
+	uint32_t	rows = 0;
+	int			chunks = 0;
+	uint32_t	dropped;
+
+	(void) state;
+	lg_ring_init(&r, BIG);
+	for (int i = 0; i < 105; i++)
+		push_ts(&r, e, 100000 + i, 0);	/* restored from the state file */
+	for (int i = 0; i < 1000; i++)	/* the clock is now 50000 behind */
+		e[lg_ring_push_ordered(&r, e, sizeof(int64_t), 50000 + i, &dropped)] = 50000 + i;
+	assert_int_equal(lg_ring_count(&r), 1000);
+
+	for (chunks = 0; chunks < 100; chunks++)
+	{
+		uint32_t	first;
+		uint32_t	n = lg_ring_range(&r, e, sizeof(int64_t), from, INT64_MAX, &first);
+		int64_t		out[CHUNK];
+
+		if (n > CHUNK)
+			n = CHUNK;
+		lg_ring_copy_out(&r, e, sizeof(int64_t), first, n, out);
+		for (uint32_t i = 0; i < n; i++)
+		{
+			assert_true(out[i] > last);
+			last = out[i];
+		}
+		rows += n;
+		if (n < CHUNK)
+			break;
+		from = out[n - 1] + 1;
+	}
+	assert_true(chunks < 100);
+	assert_int_equal(rows, 1000);
+}
+
 int
 main(void)
 {
@@ -274,6 +391,8 @@ main(void)
 		cmocka_unit_test(test_reader_during_wrap),
 		cmocka_unit_test(test_range_generic),
 		cmocka_unit_test(test_restore),
+		cmocka_unit_test(test_push_ordered),
+		cmocka_unit_test(test_read_after_clock_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

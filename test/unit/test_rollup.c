@@ -214,6 +214,23 @@ test_gaps_and_clock(void **state)
 	assert_int_equal(row.samples, 2);
 	assert_int_equal(row.client_connections_max, 50);
 	assert_float_equal(row.covered_s, 300, 1e-3);	/* no negative interval */
+
+	/*
+	 * the clock goes back an hour: the row so far is finished, a new one
+	 * begins at the earlier minute and covers its own samples (it used to
+	 * swallow the hour's samples into the later minute)
+	 */
+	s = sample_at(t0 + 5 * MIN + 20 * SEC - 60 * MIN, 7);
+	assert_true(lg_rollup_add(&b, &s, NULL, &row));
+	assert_int_equal(row.ts, t0 + 5 * MIN);
+	assert_int_equal(row.samples, 2);
+	s = sample_at(t0 + 5 * MIN + 30 * SEC - 60 * MIN, 9);
+	assert_false(lg_rollup_add(&b, &s, NULL, &row));
+	assert_true(lg_rollup_peek(&b, &row));
+	assert_int_equal(row.ts, t0 + 5 * MIN - 60 * MIN);
+	assert_int_equal(row.samples, 2);
+	assert_int_equal(row.client_connections_max, 9);
+	assert_float_equal(row.covered_s, 10, 1e-3);
 }
 
 /* 6000 samples a minute (10 ms interval): the p95 from the reservoir */
