@@ -55,6 +55,10 @@ SELECT count(*) AS checks, bool_or(detail LIKE '%history%') AS says_history_is_s
   FROM loadguard.readiness(10, 5, '1000000 years');
 SELECT count(*) AS checks
   FROM loadguard.readiness(10000000, 1, '1 microsecond', 'postgres');
+-- get_roles(): a lookback far longer than the history holds reads all of
+-- it; its months used to overflow into a negative lookback
+SELECT count(*) >= 0 AS has_rows FROM loadguard.get_roles('1000000 years');
+SELECT regress_lg_try('SELECT * FROM loadguard.get_roles(''-1000000 years'')') AS result;
 -- interval input itself refuses infinity on PostgreSQL 15
 SELECT * FROM loadguard.readiness(10, NULL, 'infinity');
 

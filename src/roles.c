@@ -112,6 +112,12 @@ lg_roles_observe(TimestampTz since, const LgReader *reader, LgRoleObservation **
 	{
 		int			nages = 0;
 
+		/*
+		 * the ages are those of the role's sessions: NULL (negative) for a
+		 * reader who may not see them, like their timeouts above
+		 */
+		if (reader != NULL && !lg_reader_sees_session(reader, obs[r].roleid))
+			continue;
 		for (int i = 0; i < nsessions; i++)
 		{
 			if (sessions[i].is_client_backend && sessions[i].roleid == obs[r].roleid &&

@@ -427,6 +427,11 @@ find_patroni_config(void)
  * keeps in the data directory of every member; its configuration file found
  * among this user's processes), the command line from postmaster.opts, the
  * process that started the postmaster, and whether it is a hot standby.  Files that cannot be read leave the fields NULL.
+ *
+ * The command lines and Patroni's configuration path name the data directory
+ * and the binaries, which core shows only to pg_read_all_settings (SHOW
+ * data_directory, config_file): other callers get NULL there, and the rules
+ * print their generic text (postmaster.opts, <patroni.yml>) instead.
  */
 static LgServerStart *
 read_server_start(void)
@@ -441,6 +446,11 @@ read_server_start(void)
 
 	path = psprintf("%s/patroni.dynamic.json", DataDir);
 	start->patroni = stat(path, &st) == 0;
+	if (start->patroni && cluster && cluster[0] != '\0')
+		start->patroni_cluster = pstrdup(cluster);
+
+	if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_SETTINGS))
+		return start;
 
 	path = psprintf("%s/postmaster.opts", DataDir);
 	if ((f = AllocateFile(path, "r")) != NULL)
@@ -471,8 +481,6 @@ read_server_start(void)
 	 */
 	if (start->patroni)
 		start->patroni_config = find_patroni_config();
-	if (start->patroni && cluster && cluster[0] != '\0')
-		start->patroni_cluster = pstrdup(cluster);
 	return start;
 }
 

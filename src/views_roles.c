@@ -54,7 +54,7 @@ lg_roles_1_1(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TimestampTz now = GetCurrentTimestamp();
-	int64		lookback_us;
+	double		lookback_us;
 	LgRoleObservation *obs;
 	TimestampTz oldest_ts;
 	TimestampTz since;
@@ -63,13 +63,17 @@ lg_roles_1_1(PG_FUNCTION_ARGS)
 
 	lg_require_shmem();
 	if (PG_ARGISNULL(0))
-		lookback_us = (int64) lg_roles_lookback_s * USECS_PER_SEC;
+		lookback_us = (double) lg_roles_lookback_s * USECS_PER_SEC;
 	else
 	{
 		Interval   *iv = PG_GETARG_INTERVAL_P(0);
 
-		lookback_us = iv->time + (int64) iv->day * USECS_PER_DAY +
-			(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+		/*
+		 * in double, as readiness() does: an interval's months in
+		 * microseconds overflow int64 (1,000,000 years came out negative)
+		 */
+		lookback_us = (double) iv->time + (double) iv->day * USECS_PER_DAY +
+			(double) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
 		if (lookback_us <= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -77,7 +81,8 @@ lg_roles_1_1(PG_FUNCTION_ARGS)
 	}
 	InitMaterializedSRF(fcinfo, 0);
 
-	since = now - lookback_us;
+	/* longer than the history can hold: all of it (from 2000-01-01) */
+	since = lookback_us < (double) now ? now - (TimestampTz) lookback_us : 0;
 	lg_reader_init(&reader);
 	n = lg_roles_observe(since, &reader, &obs, &oldest_ts);
 

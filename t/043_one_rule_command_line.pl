@@ -99,6 +99,45 @@ is($node->safe_psql('postgres',
 		 SELECT fix_sql IS NULL AND restart_required FROM loadguard.config_check('app') WHERE setting = 'max_connections'"),
 	't', 'config_check has no SQL for it either, and says restart');
 
+# the command line names the data directory and the binary: shown only to
+# readers who may see data_directory (pg_read_all_settings, as SHOW), others
+# get the generic pointer to postmaster.opts
+$node->safe_psql('postgres', q{
+	CREATE ROLE regress_lg_plain LOGIN;
+	CREATE ROLE regress_lg_settings LOGIN IN ROLE pg_read_all_settings;
+});
+my $opts = PostgreSQL::Test::Utils::slurp_file($node->data_dir . '/postmaster.opts');
+my ($binary) = $opts =~ /^(\S+)/;
+$binary =~ s/^"|"$//g;
+my $datadir = $node->data_dir;
+like($opts, qr/\Q$datadir\E/, 'postmaster.opts names the data directory');
+my $shown = q{
+	SET loadguard.target_users = 30;
+	SELECT string_agg(coalesce(reason, '') || ' ' || coalesce(fix_sql, ''), E'\n')
+	  FROM loadguard.config_check('app') WHERE setting IN ('max_connections', 'log_min_messages');
+	SELECT string_agg(coalesce(fix, ''), E'\n')
+	  FROM loadguard.readiness(30, NULL, '15 minutes', 'app');
+	SELECT string_agg(r, E'\n') FROM loadguard.report(30) r;
+};
+sub shown_to
+{
+	my ($role) = @_;
+	my ($ret, $out, $err) = $node->psql('postgres', $shown, extra_params => [ '-U', $role ]);
+	is($ret, 0, "config_check, readiness and report run as $role") or diag($err);
+	return $out;
+}
+my $plain = shown_to('regress_lg_plain');
+like($plain, qr/max_connections is given on the server's command line/,
+	'a plain role is told max_connections is on the command line');
+like($plain, qr/postmaster\.opts in the data directory shows that command line/,
+	'a plain role gets the generic pointer to postmaster.opts');
+unlike($plain, qr/\Q$datadir\E/, 'a plain role does not see the data directory');
+unlike($plain, qr/\Q$binary\E/, 'a plain role does not see the postgres binary');
+my $settings = shown_to('regress_lg_settings');
+like($settings, qr/Its command line \(postmaster\.opts in the data directory\): .*\Q$datadir\E/,
+	'a pg_read_all_settings member sees the command line');
+like($settings, qr/\Q$binary\E/, 'a pg_read_all_settings member sees the postgres binary');
+
 # under Patroni (its marker file in the data directory): patronictl, one number
 my $marker = $node->data_dir . '/patroni.dynamic.json';
 open(my $fh, '>', $marker) or die "cannot write $marker: $!";

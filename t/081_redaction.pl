@@ -265,6 +265,14 @@ for my $reader (@readers)
 		 WHERE s.pid IN ($s1, $s2)}),
 		'2 rows, 0 differ', "sessions: $kind sees what pg_stat_activity shows it");
 
+	# roles: the age of bob's connections is an age of his sessions
+	is(psql_as($role,
+			"SELECT (median_connection_age IS NOT NULL)::text || ', '
+			        || (connections >= 3)::text
+			   FROM loadguard.roles WHERE role = 'regress_lg_bob'"),
+		($full ? 'true' : 'false') . ', true',
+		"roles: $kind " . ($full ? 'sees' : 'does not see') . " the median connection age of bob's sessions");
+
 	# terminations: the worker's dry-run row
 	is(failing_columns($role,
 			"SELECT * FROM loadguard.terminations WHERE pid = $s3 AND requested_by IS NULL ORDER BY at LIMIT 1",
