@@ -23,6 +23,9 @@ SELECT worker_pid = (SELECT pid FROM pg_stat_activity WHERE backend_type = 'load
 SELECT name, setting, unit, context, vartype, min_val, max_val
   FROM pg_settings WHERE name LIKE 'loadguard.%' ORDER BY name;
 
+-- the defaults the library was built with, whatever the test cluster sets
+SELECT name, boot_val FROM pg_settings WHERE name LIKE 'loadguard.%' ORDER BY name;
+
 -- the prefix is reserved: a misspelt setting is refused
 SET loadguard.no_such_setting = 1;
 

@@ -51,6 +51,12 @@ SELECT setting, current, severity, fix_sql, source
   FROM loadguard.config_check() WHERE setting = 'log_min_messages';
 ALTER ROLE "Lg App" RESET log_min_messages;
 
+-- ALTER ROLE ALL's override (every role) shows as role ALL, with its reset
+ALTER ROLE ALL SET log_min_messages = 'panic';
+SELECT setting, current, severity, fix_sql, source
+  FROM loadguard.config_check() WHERE setting = 'log_min_messages';
+ALTER ROLE ALL RESET log_min_messages;
+
 -- a session's own setting is what the row shows, with its source
 SET lock_timeout = '2s';
 SELECT current, severity, source FROM loadguard.config_check() WHERE setting = 'lock_timeout';

@@ -146,15 +146,17 @@ assign_exempt_applications(const char *newval, void *extra)
 /*
  * The integer and name-list settings, defined from these tables in
  * define_settings() (the others are one of a kind).  Short descriptions read
- * like core's ("Sets ..."); what 0 means goes in the long one.
+ * like core's ("Sets ..."); what 0 means goes in the long one.  Each default
+ * is written once, where its variable is defined above: define_settings()
+ * passes the variable's value as compiled as the boot value, before the
+ * server has set anything.
  */
 typedef struct LgIntSetting
 {
 	const char *name;
 	const char *short_desc;
 	const char *long_desc;
-	int		   *value;
-	int			boot;
+	int		   *value;			/* its initial value is the default */
 	int			min;
 	int			max;
 	GucContext	context;
@@ -165,52 +167,52 @@ static const LgIntSetting int_settings[] = {
 	{"loadguard.sample_interval",
 		"Sets the interval between the worker's samples of sessions.",
 		NULL,
-	&lg_sample_interval_ms, 1000, 10, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS},
+	&lg_sample_interval_ms, 10, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS},
 	{"loadguard.history_size",
 		"Sets the number of samples kept in shared memory.",
 		"loadguard.history reaches back this many sample intervals.",
-	&lg_history_size, 3600, 60, 1000000, PGC_POSTMASTER, 0},
+	&lg_history_size, 60, 1000000, PGC_POSTMASTER, 0},
 	{"loadguard.rollup_size",
 		"Sets the number of one-minute rows kept in shared memory (loadguard.history_minutes).",
 		"The default, 10080, is 7 days.",
-	&lg_rollup_size, 10080, 60, 527040, PGC_POSTMASTER, 0},
+	&lg_rollup_size, 60, 527040, PGC_POSTMASTER, 0},
 	{"loadguard.audit_size",
 		"Sets the number of policy actions kept in shared memory.",
 		NULL,
-	&lg_audit_size, 1000, 16, 100000, PGC_POSTMASTER, 0},
+	&lg_audit_size, 16, 100000, PGC_POSTMASTER, 0},
 	{"loadguard.log_pressure",
 		"Sets the connection usage percentage at or above which the worker logs a pressure line.",
 		"The line is logged at most once a minute; a refused connection also triggers it. "
 		"0 turns the line off.",
-	&lg_log_pressure, 90, 0, 100, PGC_SIGHUP, 0},
+	&lg_log_pressure, 0, 100, PGC_SIGHUP, 0},
 	{"loadguard.target_users",
 		"Sets the number of concurrent users the loadguard.readiness view assesses.",
 		"0 means not set: the view then says how to set it.",
-	&lg_target_users, 0, 0, 10000000, PGC_USERSET, 0},
+	&lg_target_users, 0, 10000000, PGC_USERSET, 0},
 	{"loadguard.idle_in_transaction_limit",
 		"Sets the time after which a session idle in transaction is stuck.",
 		"0 turns this rule off.",
-	&lg_idle_in_transaction_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
+	&lg_idle_in_transaction_limit_ms, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
 	{"loadguard.idle_blocker_limit",
 		"Sets a shorter idle-in-transaction limit for sessions that block others.",
 		"0 turns this rule off.",
-	&lg_idle_blocker_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
+	&lg_idle_blocker_limit_ms, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
 	{"loadguard.active_query_limit",
 		"Sets the running time after which a query is cancelled.",
 		"0 turns this rule off.",
-	&lg_active_query_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
+	&lg_active_query_limit_ms, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
 	{"loadguard.cancel_grace",
 		"Sets how long a cancelled query may keep running before its session is terminated.",
 		NULL,
-	&lg_cancel_grace_ms, 10000, 0, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS},
+	&lg_cancel_grace_ms, 0, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS},
 	{"loadguard.terminate_min_usage",
 		"Sets the connection usage percentage below which the stuck-session policy does not act.",
 		"0 lets it act at any usage.",
-	&lg_terminate_min_usage, 0, 0, 100, PGC_SIGHUP, 0},
+	&lg_terminate_min_usage, 0, 100, PGC_SIGHUP, 0},
 	{"loadguard.roles_lookback",
 		"Sets how far back loadguard.roles looks for peaks, the p95 of busy connections and churn.",
 		NULL,
-	&lg_roles_lookback_s, 900, 1, 30 * SECS_PER_DAY, PGC_USERSET, GUC_UNIT_S},
+	&lg_roles_lookback_s, 1, 30 * SECS_PER_DAY, PGC_USERSET, GUC_UNIT_S},
 };
 
 /* The policy's exemption lists: SIGHUP name lists, parsed by check_name_list. */
@@ -246,7 +248,7 @@ define_settings(void)
 		const LgIntSetting *g = &int_settings[i];
 
 		DefineCustomIntVariable(g->name, g->short_desc, g->long_desc, g->value,
-								g->boot, g->min, g->max, g->context, g->flags,
+								*g->value, g->min, g->max, g->context, g->flags,
 								NULL, NULL, NULL);
 	}
 	for (int i = 0; i < lengthof(name_list_settings); i++)
@@ -259,24 +261,24 @@ define_settings(void)
 	}
 	DefineCustomBoolVariable("loadguard.enabled",
 							 "Enables sampling, event counting and the stuck-session policy.",
-							 NULL, &lg_enabled, true,
+							 NULL, &lg_enabled, lg_enabled,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("loadguard.track_statements",
 							 "Collects the durations of top-level statements in the latency histogram.",
-							 NULL, &lg_track_statements, true,
+							 NULL, &lg_track_statements, lg_track_statements,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("loadguard.terminate_superusers",
 							 "Allows the stuck-session policy to act on superuser sessions.",
-							 NULL, &lg_terminate_superusers, false,
+							 NULL, &lg_terminate_superusers, lg_terminate_superusers,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("loadguard.connections_per_user",
 							 "Sets the connections one application user needs, for readiness without a baseline.",
-							 NULL, &lg_connections_per_user, 1.0, 0.01, 1000.0,
+							 NULL, &lg_connections_per_user, lg_connections_per_user, 0.01, 1000.0,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomEnumVariable("loadguard.terminate",
 							 "Sets what the stuck-session policy does.",
 							 "off does nothing, dry_run logs and records what it would do, on cancels queries and terminates sessions.",
-							 &lg_terminate_mode, LG_TERMINATE_OFF, terminate_options,
+							 &lg_terminate_mode, lg_terminate_mode, terminate_options,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("loadguard");

@@ -199,117 +199,246 @@ LG_VIEW_ENTRY_POINTS(lg_history, lg_history_internal);
 
 /*
  * loadguard.history_minutes and loadguard.history_range share one column
- * layout (the names differ: _max in the view, the raw history's names in the
- * range function): ts, samples, covered_s, max_connections,
- * usable_connections, 9 connection figures, 3 ages, the events, statements,
- * 3 percentiles, policy_actions, then busy connections and their p95 — after
- * policy_actions, where loadguard.history has busy_connections, so the
- * columns the two share come in the same order.
+ * layout, described once by the tables below: per column, its name in each
+ * (history_range uses the raw history's names, so one query works at both
+ * resolutions; history_minutes says _max where a minute holds a maximum),
+ * its SQL type, and where its value comes from in a minute (LgMinute) and
+ * in a raw sample (LgSample) shown as a minute of one sample: the sample's
+ * own figure stands for the minute's maximum, average and p95.  The event
+ * columns come between the two tables, named as in lg_event_names[]; busy
+ * connections come after policy_actions, where loadguard.history has them,
+ * so the columns the three views share come in the same order.
+ *
+ * A field's C type is taken from the struct (LG_FIELD_OF), so a table entry
+ * cannot misread a field; floats go out as real in history_minutes (what a
+ * minute holds) and as double precision in history_range (the raw history's
+ * type).
  */
-#define RANGE_FIRST_EVENT_COL	17
-#define RANGE_COLS				(RANGE_FIRST_EVENT_COL + LG_EVENT_COUNT + 7)
+typedef enum LgRangeField
+{
+	LG_RF_INT64,
+	LG_RF_INT32,
+	LG_RF_UINT32,
+	LG_RF_UINT64,
+	LG_RF_FLOAT,
+	LG_RF_DOUBLE,
+	LG_RF_ONE,					/* a raw sample: one sample */
+	LG_RF_SINCE_PREVIOUS		/* a raw sample: seconds since the one before,
+								 * NULL for the first one read */
+} LgRangeField;
+
+typedef enum LgRangeType
+{
+	LG_RT_TIMESTAMPTZ,
+	LG_RT_INT4,
+	LG_RT_INT8,
+	LG_RT_FLOAT					/* real or double precision, see above */
+} LgRangeType;
+
+typedef struct LgRangeSource
+{
+	LgRangeField field;
+	size_t		offset;
+} LgRangeSource;
+
+typedef struct LgRangeColumn
+{
+	const char *range_name;
+	const char *minutes_name;
+	LgRangeType type;
+	LgRangeSource minute;
+	LgRangeSource sample;
+} LgRangeColumn;
+
+#define LG_FIELD_OF(type, member) \
+	{_Generic(((type *) NULL)->member, \
+			  int64_t: LG_RF_INT64, int32_t: LG_RF_INT32, uint32_t: LG_RF_UINT32, \
+			  uint64_t: LG_RF_UINT64, float: LG_RF_FLOAT, double: LG_RF_DOUBLE), \
+	 offsetof(type, member)}
+#define MINUTE(member)	LG_FIELD_OF(LgMinute, member)
+#define SAMPLE(member)	LG_FIELD_OF(LgSample, member)
+
+/* A figure named alike in both, the same field in a minute and a sample. */
+#define SAME(name, type)	{#name, #name, type, MINUTE(name), SAMPLE(name)}
+
+/* A count whose minute holds its maximum: name in range, name_max in minutes. */
+#define MAXIMUM(name)	{#name, #name "_max", LG_RT_INT4, MINUTE(name##_max), SAMPLE(name)}
+
+static const LgRangeColumn range_head_columns[] = {
+	SAME(ts, LG_RT_TIMESTAMPTZ),
+	{"samples", "samples", LG_RT_INT4, MINUTE(samples), {LG_RF_ONE, 0}},
+	{"covered_s", "covered_s", LG_RT_FLOAT, MINUTE(covered_s), {LG_RF_SINCE_PREVIOUS, 0}},
+	SAME(max_connections, LG_RT_INT4),
+	SAME(usable_connections, LG_RT_INT4),
+	MAXIMUM(client_connections),
+	{"client_connections_avg", "client_connections_avg", LG_RT_FLOAT,
+	MINUTE(client_connections_avg), SAMPLE(client_connections)},
+	{"usage_pct", "usage_pct_max", LG_RT_FLOAT, MINUTE(usage_pct_max), SAMPLE(usage_pct)},
+	{"usage_pct_avg", "usage_pct_avg", LG_RT_FLOAT, MINUTE(usage_pct_avg), SAMPLE(usage_pct)},
+	MAXIMUM(active),
+	MAXIMUM(idle),
+	MAXIMUM(idle_in_transaction),
+	MAXIMUM(idle_in_transaction_aborted),
+	MAXIMUM(waiting_on_lock),
+	SAME(oldest_idle_in_transaction_s, LG_RT_FLOAT),
+	SAME(longest_running_query_s, LG_RT_FLOAT),
+	SAME(longest_transaction_s, LG_RT_FLOAT),
+};
+
+static const LgRangeColumn range_tail_columns[] = {
+	SAME(statements, LG_RT_INT8),
+	SAME(latency_p50_ms, LG_RT_FLOAT),
+	SAME(latency_p95_ms, LG_RT_FLOAT),
+	SAME(latency_p99_ms, LG_RT_FLOAT),
+	SAME(policy_actions, LG_RT_INT8),
+	{"busy_connections", "busy_connections_max", LG_RT_INT4,
+	MINUTE(busy_connections_max), SAMPLE(busy_connections)},
+	{"busy_connections_p95", "busy_connections_p95", LG_RT_INT4,
+	MINUTE(busy_connections_p95), SAMPLE(busy_connections)},
+};
+
+#define RANGE_COLS \
+	(lengthof(range_head_columns) + LG_EVENT_COUNT + lengthof(range_tail_columns))
+
+/* Column i's name in history_range (for_minutes false) or history_minutes. */
+static const char *
+lg_range_column_name(int i, bool for_minutes)
+{
+	const LgRangeColumn *c;
+
+	if (i < lengthof(range_head_columns))
+		c = &range_head_columns[i];
+	else if (i < lengthof(range_head_columns) + LG_EVENT_COUNT)
+		return lg_event_names[i - lengthof(range_head_columns)];
+	else
+		c = &range_tail_columns[i - lengthof(range_head_columns) - LG_EVENT_COUNT];
+	return for_minutes ? c->minutes_name : c->range_name;
+}
 
 static void
-lg_range_check_tupdesc(TupleDesc tupdesc, const char *func)
+lg_range_check_tupdesc(TupleDesc tupdesc, const char *func, bool for_minutes)
 {
 	if (tupdesc->natts != RANGE_COLS)
-		elog(ERROR, "%s returns %d columns, expected %d", func, tupdesc->natts, RANGE_COLS);
-	for (int k = 0; k < LG_EVENT_COUNT; k++)
+		elog(ERROR, "%s returns %d columns, expected %d", func, tupdesc->natts,
+			 (int) RANGE_COLS);
+	for (int i = 0; i < RANGE_COLS; i++)
 	{
-		const char *attname = NameStr(TupleDescAttr(tupdesc, RANGE_FIRST_EVENT_COL + k)->attname);
+		const char *attname = NameStr(TupleDescAttr(tupdesc, i)->attname);
+		const char *expected = lg_range_column_name(i, for_minutes);
 
-		if (strcmp(attname, lg_event_names[k]) != 0)
-			elog(ERROR, "%s column \"%s\" should be \"%s\"", func, attname, lg_event_names[k]);
+		if (strcmp(attname, expected) != 0)
+			elog(ERROR, "%s column %d is \"%s\", expected \"%s\"",
+				 func, i + 1, attname, expected);
 	}
-	if (strncmp(NameStr(TupleDescAttr(tupdesc, RANGE_COLS - 2)->attname),
-				"busy_connections", strlen("busy_connections")) != 0)
-		elog(ERROR, "%s column %d should be busy_connections", func, RANGE_COLS - 1);
 }
 
 /*
- * A minute's float fields go out as real in history_minutes (what they hold)
- * and as double precision in history_range (the raw history's type).
+ * The datum of one column of a range row, read from row (an LgMinute or an
+ * LgSample, whichever source describes); prev_ts is the previous sample's
+ * ts (0: none) for LG_RF_SINCE_PREVIOUS.
  */
-#define FLOAT_DATUM(f) (as_real ? Float4GetDatum(f) : Float8GetDatum((double) (f)))
-
-static void
-lg_put_minute(ReturnSetInfo *rsinfo, const LgMinute *m, bool as_real)
+static Datum
+lg_range_datum(const LgRangeColumn *c, const LgRangeSource *source, const char *row,
+			   TimestampTz prev_ts, bool as_real, bool *isnull)
 {
-	Datum		values[RANGE_COLS];
-	bool		nulls[RANGE_COLS];
-	int			i = 0;
+	const char *field = row + source->offset;
+	int64		whole = 0;
+	double		fraction = 0;
+	bool		is_whole = true;
 
-	memset(nulls, 0, sizeof(nulls));
-	values[i++] = TimestampTzGetDatum(m->ts);
-	values[i++] = Int32GetDatum((int32) m->samples);
-	values[i++] = FLOAT_DATUM(m->covered_s);
-	values[i++] = Int32GetDatum(m->max_connections);
-	values[i++] = Int32GetDatum(m->usable_connections);
-	values[i++] = Int32GetDatum(m->client_connections_max);
-	values[i++] = FLOAT_DATUM(m->client_connections_avg);
-	values[i++] = FLOAT_DATUM(m->usage_pct_max);
-	values[i++] = FLOAT_DATUM(m->usage_pct_avg);
-	values[i++] = Int32GetDatum(m->active_max);
-	values[i++] = Int32GetDatum(m->idle_max);
-	values[i++] = Int32GetDatum(m->idle_in_transaction_max);
-	values[i++] = Int32GetDatum(m->idle_in_transaction_aborted_max);
-	values[i++] = Int32GetDatum(m->waiting_on_lock_max);
-	values[i++] = FLOAT_DATUM(m->oldest_idle_in_transaction_s);
-	values[i++] = FLOAT_DATUM(m->longest_running_query_s);
-	values[i++] = FLOAT_DATUM(m->longest_transaction_s);
-	Assert(i == RANGE_FIRST_EVENT_COL);
-	for (int k = 0; k < LG_EVENT_COUNT; k++)
-		values[i++] = Int64GetDatum((int64) m->events[k]);
-	values[i++] = Int64GetDatum((int64) m->statements);
-	values[i++] = FLOAT_DATUM(m->latency_p50_ms);
-	values[i++] = FLOAT_DATUM(m->latency_p95_ms);
-	values[i++] = FLOAT_DATUM(m->latency_p99_ms);
-	values[i++] = Int64GetDatum((int64) m->policy_actions);
-	values[i++] = Int32GetDatum(m->busy_connections_max);
-	values[i++] = Int32GetDatum(m->busy_connections_p95);
-	Assert(i == RANGE_COLS);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	*isnull = false;
+	switch (source->field)
+	{
+		case LG_RF_INT64:
+			whole = *(const int64_t *) field;
+			break;
+		case LG_RF_INT32:
+			whole = *(const int32_t *) field;
+			break;
+		case LG_RF_UINT32:
+			whole = *(const uint32_t *) field;
+			break;
+		case LG_RF_UINT64:
+			whole = (int64) *(const uint64_t *) field;
+			break;
+		case LG_RF_FLOAT:
+			fraction = *(const float *) field;
+			is_whole = false;
+			break;
+		case LG_RF_DOUBLE:
+			fraction = *(const double *) field;
+			is_whole = false;
+			break;
+		case LG_RF_ONE:
+			whole = 1;
+			break;
+		case LG_RF_SINCE_PREVIOUS:
+			{
+				TimestampTz ts = ((const LgSample *) row)->ts;
+
+				if (prev_ts == 0 || prev_ts >= ts)
+				{
+					*isnull = true;
+					return (Datum) 0;
+				}
+				fraction = (double) (ts - prev_ts) / USECS_PER_SEC;
+				is_whole = false;
+			}
+			break;
+	}
+
+	switch (c->type)
+	{
+		case LG_RT_TIMESTAMPTZ:
+			return TimestampTzGetDatum(whole);
+		case LG_RT_INT4:
+			return Int32GetDatum((int32) whole);
+		case LG_RT_INT8:
+			return Int64GetDatum(whole);
+		case LG_RT_FLOAT:
+			if (is_whole)
+				fraction = (double) whole;
+			if (as_real)
+				return Float4GetDatum((float4) fraction);
+			return Float8GetDatum(fraction);
+	}
+	elog(ERROR, "unknown range column type %d", (int) c->type);
+	return (Datum) 0;			/* keep the compiler quiet */
 }
 
-/* A raw sample in the same layout: one sample, its own max, avg and p95. */
+/*
+ * One row of history_minutes or history_range: a minute (sample NULL) or a
+ * raw sample (minute NULL), in the tables' layout.
+ */
 static void
-lg_put_sample(ReturnSetInfo *rsinfo, const LgSample *s, TimestampTz prev_ts)
+lg_put_range_row(ReturnSetInfo *rsinfo, const LgMinute *minute, const LgSample *sample,
+				 TimestampTz prev_ts, bool as_real)
 {
+	const char *row = minute ? (const char *) minute : (const char *) sample;
+	const uint32_t *events = minute ? minute->events : sample->events;
 	Datum		values[RANGE_COLS];
 	bool		nulls[RANGE_COLS];
 	int			i = 0;
 
-	memset(nulls, 0, sizeof(nulls));
-	values[i++] = TimestampTzGetDatum(s->ts);
-	values[i++] = Int32GetDatum(1);
-	if (prev_ts != 0 && prev_ts < s->ts)
-		values[i++] = Float8GetDatum((double) (s->ts - prev_ts) / USECS_PER_SEC);
-	else
-		nulls[i++] = true;
-	values[i++] = Int32GetDatum(s->max_connections);
-	values[i++] = Int32GetDatum(s->usable_connections);
-	values[i++] = Int32GetDatum(s->client_connections);
-	values[i++] = Float8GetDatum((double) s->client_connections);
-	values[i++] = Float8GetDatum(s->usage_pct);
-	values[i++] = Float8GetDatum(s->usage_pct);
-	values[i++] = Int32GetDatum(s->active);
-	values[i++] = Int32GetDatum(s->idle);
-	values[i++] = Int32GetDatum(s->idle_in_transaction);
-	values[i++] = Int32GetDatum(s->idle_in_transaction_aborted);
-	values[i++] = Int32GetDatum(s->waiting_on_lock);
-	values[i++] = Float8GetDatum(s->oldest_idle_in_transaction_s);
-	values[i++] = Float8GetDatum(s->longest_running_query_s);
-	values[i++] = Float8GetDatum(s->longest_transaction_s);
-	Assert(i == RANGE_FIRST_EVENT_COL);
-	for (int k = 0; k < LG_EVENT_COUNT; k++)
-		values[i++] = Int64GetDatum((int64) s->events[k]);
-	values[i++] = Int64GetDatum((int64) s->statements);
-	values[i++] = Float8GetDatum(s->latency_p50_ms);
-	values[i++] = Float8GetDatum(s->latency_p95_ms);
-	values[i++] = Float8GetDatum(s->latency_p99_ms);
-	values[i++] = Int64GetDatum((int64) s->policy_actions);
-	values[i++] = Int32GetDatum(s->busy_connections);
-	values[i++] = Int32GetDatum(s->busy_connections);
+	for (int k = 0; k < lengthof(range_head_columns); k++, i++)
+	{
+		const LgRangeColumn *c = &range_head_columns[k];
+
+		values[i] = lg_range_datum(c, minute ? &c->minute : &c->sample, row, prev_ts,
+								   as_real, &nulls[i]);
+	}
+	for (int k = 0; k < LG_EVENT_COUNT; k++, i++)
+	{
+		values[i] = Int64GetDatum((int64) events[k]);
+		nulls[i] = false;
+	}
+	for (int k = 0; k < lengthof(range_tail_columns); k++, i++)
+	{
+		const LgRangeColumn *c = &range_tail_columns[k];
+
+		values[i] = lg_range_datum(c, minute ? &c->minute : &c->sample, row, prev_ts,
+								   as_real, &nulls[i]);
+	}
 	Assert(i == RANGE_COLS);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
@@ -337,13 +466,13 @@ lg_put_minutes(ReturnSetInfo *rsinfo, TimestampTz from, TimestampTz to, bool as_
 
 			if (bucket_us <= LG_ROLLUP_MINUTE_US)
 			{
-				lg_put_minute(rsinfo, &buf[r], as_real);
+				lg_put_range_row(rsinfo, &buf[r], NULL, 0, as_real);
 				continue;
 			}
 			start = lg_bucket_start(buf[r].ts, bucket_us);
 			if (bucket.samples > 0 && start != bucket.ts)
 			{
-				lg_put_minute(rsinfo, &bucket, as_real);
+				lg_put_range_row(rsinfo, &bucket, NULL, 0, as_real);
 				bucket.samples = 0;
 			}
 			bucket.ts = start;
@@ -354,7 +483,7 @@ lg_put_minutes(ReturnSetInfo *rsinfo, TimestampTz from, TimestampTz to, bool as_
 		from = buf[n - 1].ts + 1;
 	}
 	if (bucket.samples > 0)
-		lg_put_minute(rsinfo, &bucket, as_real);
+		lg_put_range_row(rsinfo, &bucket, NULL, 0, as_real);
 	pfree(buf);
 }
 
@@ -373,7 +502,7 @@ lg_put_samples(ReturnSetInfo *rsinfo, TimestampTz from, TimestampTz to)
 		first = false;
 		for (int r = 0; r < n; r++)
 		{
-			lg_put_sample(rsinfo, &buf[r], prev_ts);
+			lg_put_range_row(rsinfo, NULL, &buf[r], prev_ts, false);
 			prev_ts = buf[r].ts;
 		}
 		if (n < RANGE_CHUNK || buf[n - 1].ts >= to)
@@ -392,7 +521,7 @@ lg_history_minutes_1_1(PG_FUNCTION_ARGS)
 
 	lg_require_shmem();
 	lg_init_rows_srf(fcinfo);
-	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.get_history_minutes()");
+	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.get_history_minutes()", true);
 
 	lg_put_minutes(rsinfo, DT_NOBEGIN, DT_NOEND, true, 0);
 	return (Datum) 0;
@@ -421,7 +550,7 @@ lg_history_range_1_1(PG_FUNCTION_ARGS)
 
 	lg_require_shmem();
 	lg_init_rows_srf(fcinfo);
-	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.history_range()");
+	lg_range_check_tupdesc(rsinfo->setDesc, "loadguard.history_range()", false);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
 	from = PG_GETARG_TIMESTAMPTZ(0);

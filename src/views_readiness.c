@@ -306,7 +306,16 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 	for (int i = 0; i < n; i++)
 	{
 		const LgSample *s = &samples[i];
-		int32		scaling = s->client_connections;
+
+		/*
+		 * Held connections are the exact peak between this tick and the one
+		 * before (live.c), so a burst no tick saw still counts; 0 in samples
+		 * restored from 1.0, hence the Max.  The fixed overhead is taken at
+		 * the tick, from counts of one instant: peaks of different roles
+		 * need not coincide.
+		 */
+		int32		scaling = Max(s->peak_connections, s->client_connections);
+		int32		scaling_at_tick = s->client_connections;
 		int32		scaling_active = s->active;
 		int32		scaling_busy = s->busy_connections;
 		int32		fixed;
@@ -323,7 +332,8 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 
 			if (hidden)
 				in->scaling_role_hidden_samples++;
-			scaling = rc ? rc->connections : 0;
+			scaling = rc ? Max(rc->peak_connections, rc->connections) : 0;
+			scaling_at_tick = rc ? rc->connections : 0;
 			scaling_active = rc ? rc->active : 0;
 			scaling_busy = rc ? rc->busy : 0;
 			opened = rc ? rc->established : 0;
@@ -361,7 +371,7 @@ read_window(const ReadinessArgs *args, LgReadinessInput *in)
 		if (scaling_busy > 0)
 			busy[nbusy++] = scaling_busy;
 		in->peak_scaling_busy = Max(in->peak_scaling_busy, scaling_busy);
-		fixed = Max(s->client_connections - scaling, 0);
+		fixed = Max(s->client_connections - scaling_at_tick, 0);
 		fixed_active = Max(s->active - scaling_active, 0);
 
 		in->peak_scaling_connections = Max(in->peak_scaling_connections, scaling);

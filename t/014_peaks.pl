@@ -6,7 +6,8 @@
 # 1,000 short connections, sessions terminated by signal, logins that fail,
 # connections refused before and after authentication, and a crash
 # restart, the peak of a quiet interval equals the number of open client
-# sessions, and a role with none open has no peak.
+# sessions, and a role with none open has no peak.  Readiness takes its
+# held connections from those peaks.
 #
 # Timing: nothing sleeps a fixed time.  The test synchronises on tick
 # boundaries by polling loadguard.status.last_tick_at and loadguard.history
@@ -148,6 +149,14 @@ ok(defined $role_total, 'a burst of role burst fitted between two ticks');
 # no tick sampled 8 client connections, so none sampled 8 of burst's
 is(role_peak_after('burst', $role_tick), 8,
 	'8 connections of role burst opened and closed between two ticks: its peak_connections is 8');
+
+# readiness counts that burst as held connections (the exact peak, not the
+# ticks' counts, which saw none of it): c = 8 / 4 with burst as app role
+is($obs->query_safe(
+		"SELECT held_connections || ' ' || connections_per_user
+		   FROM loadguard.readiness_summary(10, 4,
+		     clock_timestamp() - ('$role_tick'::timestamptz + interval '1 ms'), 'burst')"),
+	'8 2', 'readiness: the burst no tick sampled is held 8, 2 connections per user');
 
 # A role with nothing open has no peak in a quiet interval: two ticks after
 # now, the second interval's rows.  A count that leaked would show there.
