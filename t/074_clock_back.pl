@@ -138,6 +138,21 @@ ok(lg_wait_for($node, 'SELECT count(*) >= 200 FROM loadguard.history', '200 samp
 	'200 samples before the step');
 my $before = $node->safe_psql('postgres', 'SELECT max(ts) FROM loadguard.history');
 
+# After a step back to before $cutoff (SQL): the history reads back in ts
+# order, holds nothing stamped at or after the cutoff, and the server logged
+# the drop (after log position $log_offset).
+sub after_the_step
+{
+	my ($what, $cutoff, $log_offset) = @_;
+	my ($n, $ordered) = split / /,
+	  $node->safe_psql('postgres', "SET statement_timeout = '60s'; $ordered_sql");
+	is($ordered, '1', "history is in ts order after $what ($n samples)");
+	is($node->safe_psql('postgres', "SELECT count(*) FROM loadguard.history WHERE ts >= $cutoff"),
+		'0', "after $what, the samples stamped later than the new clock were dropped");
+	ok($node->log_contains(qr/loadguard dropped \d+ history samples stamped after/, $log_offset),
+		"after $what, the drop is logged");
+}
+
 # ---- the clock steps back an hour while the server runs
 my $log_offset = -s $node->logfile;
 set_offset(-3600);
@@ -146,14 +161,7 @@ ok(lg_wait_for($node,
 		'200 samples after the step'),
 	'the worker keeps ticking after the clock went back an hour');
 
-my ($n, $ordered) = split / /,
-  $node->safe_psql('postgres', "SET statement_timeout = '60s'; $ordered_sql");
-is($ordered, '1', "history is in ts order after the step ($n samples)");
-is($node->safe_psql('postgres',
-		"SELECT count(*) FROM loadguard.history WHERE ts >= '$before'::timestamptz - interval '50 minutes'"),
-	'0', 'the samples stamped later than the new clock were dropped');
-ok($node->log_contains(qr/loadguard dropped \d+ history samples stamped after/, $log_offset),
-	'the drop is logged');
+after_the_step('the step', "'$before'::timestamptz - interval '50 minutes'", $log_offset);
 cmp_ok($node->safe_psql('postgres',
 		"SET statement_timeout = '60s';
 		 SELECT count(*) FROM loadguard.history_range(now() - interval '10 minutes', now())"),
@@ -169,14 +177,7 @@ ok(lg_wait_for($node,
 		"SELECT count(*) >= 150 FROM loadguard.history WHERE ts < '$restored'::timestamptz - interval '100 minutes'",
 		'150 samples after the restart'),
 	'samples after a restart with the clock behind');
-($n, $ordered) = split / /,
-  $node->safe_psql('postgres', "SET statement_timeout = '60s'; $ordered_sql");
-is($ordered, '1', "history is in ts order after the restart ($n samples)");
-is($node->safe_psql('postgres',
-		"SELECT count(*) FROM loadguard.history WHERE ts >= '$restored'::timestamptz - interval '100 minutes'"),
-	'0', 'the restored samples stamped later than the new clock were dropped');
-ok($node->log_contains(qr/loadguard dropped \d+ history samples stamped after/, $log_offset),
-	'the drop is logged');
+after_the_step('the restart', "'$restored'::timestamptz - interval '100 minutes'", $log_offset);
 is($node->safe_psql('postgres',
 		"SET statement_timeout = '60s';
 		 SELECT count(*) > 0 AND coalesce(bool_and(ts > prev), true)
