@@ -60,7 +60,6 @@ void
 lg_minutes_add(const LgSample *sample, const LgHistogram *latency)
 {
 	LgMinute	finished;
-
 	uint32		dropped;
 
 	if (!lg_rollup_add(&lg_minutes->builder, sample, latency, &finished))

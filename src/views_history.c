@@ -301,18 +301,25 @@ static const LgRangeColumn range_tail_columns[] = {
 #define RANGE_COLS \
 	(lengthof(range_head_columns) + LG_EVENT_COUNT + lengthof(range_tail_columns))
 
+/* Column i of the layout: its table entry, or NULL for an event column. */
+static const LgRangeColumn *
+lg_range_column(int i)
+{
+	if (i < lengthof(range_head_columns))
+		return &range_head_columns[i];
+	if (i < lengthof(range_head_columns) + LG_EVENT_COUNT)
+		return NULL;
+	return &range_tail_columns[i - lengthof(range_head_columns) - LG_EVENT_COUNT];
+}
+
 /* Column i's name in history_range (for_minutes false) or history_minutes. */
 static const char *
 lg_range_column_name(int i, bool for_minutes)
 {
-	const LgRangeColumn *c;
+	const LgRangeColumn *c = lg_range_column(i);
 
-	if (i < lengthof(range_head_columns))
-		c = &range_head_columns[i];
-	else if (i < lengthof(range_head_columns) + LG_EVENT_COUNT)
+	if (c == NULL)
 		return lg_event_names[i - lengthof(range_head_columns)];
-	else
-		c = &range_tail_columns[i - lengthof(range_head_columns) - LG_EVENT_COUNT];
 	return for_minutes ? c->minutes_name : c->range_name;
 }
 
@@ -419,28 +426,18 @@ lg_put_range_row(ReturnSetInfo *rsinfo, const LgMinute *minute, const LgSample *
 	const uint32_t *events = minute ? minute->events : sample->events;
 	Datum		values[RANGE_COLS];
 	bool		nulls[RANGE_COLS];
-	int			i = 0;
 
-	for (int k = 0; k < lengthof(range_head_columns); k++, i++)
+	for (int i = 0; i < RANGE_COLS; i++)
 	{
-		const LgRangeColumn *c = &range_head_columns[k];
+		const LgRangeColumn *c = lg_range_column(i);
 
-		values[i] = lg_range_datum(c, minute ? &c->minute : &c->sample, row, prev_ts,
-								   as_real, &nulls[i]);
-	}
-	for (int k = 0; k < LG_EVENT_COUNT; k++, i++)
-	{
-		values[i] = Int64GetDatum((int64) events[k]);
 		nulls[i] = false;
+		if (c == NULL)
+			values[i] = Int64GetDatum((int64) events[i - lengthof(range_head_columns)]);
+		else
+			values[i] = lg_range_datum(c, minute ? &c->minute : &c->sample, row, prev_ts,
+									   as_real, &nulls[i]);
 	}
-	for (int k = 0; k < lengthof(range_tail_columns); k++, i++)
-	{
-		const LgRangeColumn *c = &range_tail_columns[k];
-
-		values[i] = lg_range_datum(c, minute ? &c->minute : &c->sample, row, prev_ts,
-								   as_real, &nulls[i]);
-	}
-	Assert(i == RANGE_COLS);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
