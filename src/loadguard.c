@@ -30,33 +30,39 @@ void		_PG_init(void);
 
 bool		lg_preloaded = false;
 
+/*
+ * The settings' variables.  Their defaults are in define_settings() (the
+ * tables below and the calls for the one-of-a-kind settings): defining a
+ * setting sets its variable to the boot value, before anything reads it.
+ */
+
 /* sampling and what shared memory keeps */
-bool		lg_enabled = true;
-int			lg_sample_interval_ms = 1000;
-int			lg_history_size = 3600;
-int			lg_rollup_size = 10080;
-int			lg_audit_size = 1000;
+bool		lg_enabled;
+int			lg_sample_interval_ms;
+int			lg_history_size;
+int			lg_rollup_size;
+int			lg_audit_size;
 
 /* the pressure line, statements, readiness and loadguard.roles */
-int			lg_log_pressure = 90;
-bool		lg_track_statements = true;
-double		lg_connections_per_user = 1.0;
-int			lg_target_users = 0;
-int			lg_roles_lookback_s = 900;
+int			lg_log_pressure;
+bool		lg_track_statements;
+double		lg_connections_per_user;
+int			lg_target_users;
+int			lg_roles_lookback_s;
 
 /* the stuck-session policy: what it does, and when */
-int			lg_terminate_mode = LG_TERMINATE_OFF;
-int			lg_idle_in_transaction_limit_ms = 0;
-int			lg_idle_blocker_limit_ms = 0;
-int			lg_active_query_limit_ms = 0;
-int			lg_cancel_grace_ms = 10000;
+int			lg_terminate_mode;
+int			lg_idle_in_transaction_limit_ms;
+int			lg_idle_blocker_limit_ms;
+int			lg_active_query_limit_ms;
+int			lg_cancel_grace_ms;
 
 /* ... and whom it leaves alone */
-int			lg_terminate_min_usage = 0;
-bool		lg_terminate_superusers = false;
-const LgNameList *lg_exempt_roles = NULL;
-const LgNameList *lg_exempt_databases = NULL;
-const LgNameList *lg_exempt_applications = NULL;
+int			lg_terminate_min_usage;
+bool		lg_terminate_superusers;
+const LgNameList *lg_exempt_roles;
+const LgNameList *lg_exempt_databases;
+const LgNameList *lg_exempt_applications;
 
 static char *exempt_roles_string = NULL;
 static char *exempt_databases_string = NULL;
@@ -146,73 +152,63 @@ assign_exempt_applications(const char *newval, void *extra)
 /*
  * The integer and name-list settings, defined from these tables in
  * define_settings() (the others are one of a kind).  Short descriptions read
- * like core's ("Sets ..."); what 0 means goes in the long one.  Each default
- * is written once, where its variable is defined above: define_settings()
- * passes the variable's value as compiled as the boot value, before the
- * server has set anything.
+ * like core's ("Sets ..."); what 0 means goes in the long one.  A row holds
+ * everything about its setting, the default too (the boot value, which
+ * DefineCustomIntVariable stores in the variable).
  */
 typedef struct LgIntSetting
 {
 	const char *name;
-	const char *short_desc;
-	const char *long_desc;
-	int		   *value;			/* its initial value is the default */
+	int		   *value;
+	int			boot;			/* the default */
 	int			min;
 	int			max;
 	GucContext	context;
 	int			flags;
+	const char *short_desc;
+	const char *long_desc;
 } LgIntSetting;
 
 static const LgIntSetting int_settings[] = {
-	{"loadguard.sample_interval",
+	{"loadguard.sample_interval", &lg_sample_interval_ms, 1000, 10, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS,
 		"Sets the interval between the worker's samples of sessions.",
-		NULL,
-	&lg_sample_interval_ms, 10, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS},
-	{"loadguard.history_size",
+	"A shorter interval catches shorter bursts and costs the worker more CPU."},
+	{"loadguard.history_size", &lg_history_size, 3600, 60, 1000000, PGC_POSTMASTER, 0,
 		"Sets the number of samples kept in shared memory.",
-		"loadguard.history reaches back this many sample intervals.",
-	&lg_history_size, 60, 1000000, PGC_POSTMASTER, 0},
-	{"loadguard.rollup_size",
+	"loadguard.history reaches back this many sample intervals."},
+	{"loadguard.rollup_size", &lg_rollup_size, 10080, 60, 527040, PGC_POSTMASTER, 0,
 		"Sets the number of one-minute rows kept in shared memory (loadguard.history_minutes).",
-		"The default, 10080, is 7 days.",
-	&lg_rollup_size, 60, 527040, PGC_POSTMASTER, 0},
-	{"loadguard.audit_size",
+	"The default, 10080, is 7 days."},
+	{"loadguard.audit_size", &lg_audit_size, 1000, 16, 100000, PGC_POSTMASTER, 0,
 		"Sets the number of policy actions kept in shared memory.",
-		NULL,
-	&lg_audit_size, 16, 100000, PGC_POSTMASTER, 0},
-	{"loadguard.log_pressure",
+	NULL},
+	{"loadguard.log_pressure", &lg_log_pressure, 90, 0, 100, PGC_SIGHUP, 0,
 		"Sets the connection usage percentage at or above which the worker logs a pressure line.",
 		"The line is logged at most once a minute; a refused connection also triggers it. "
-		"0 turns the line off.",
-	&lg_log_pressure, 0, 100, PGC_SIGHUP, 0},
-	{"loadguard.target_users",
+	"0 turns the line off."},
+	{"loadguard.target_users", &lg_target_users, 0, 0, 10000000, PGC_USERSET, 0,
 		"Sets the number of concurrent users the loadguard.readiness view assesses.",
-		"0 means not set: the view then says how to set it.",
-	&lg_target_users, 0, 10000000, PGC_USERSET, 0},
-	{"loadguard.idle_in_transaction_limit",
+	"0 means not set: the view then says how to set it."},
+	{"loadguard.idle_in_transaction_limit", &lg_idle_in_transaction_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS,
 		"Sets the time after which a session idle in transaction is stuck.",
-		"0 turns this rule off.",
-	&lg_idle_in_transaction_limit_ms, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
-	{"loadguard.idle_blocker_limit",
+	"The policy terminates a stuck session.  0 turns this rule off."},
+	{"loadguard.idle_blocker_limit", &lg_idle_blocker_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS,
 		"Sets a shorter idle-in-transaction limit for sessions that block others.",
-		"0 turns this rule off.",
-	&lg_idle_blocker_limit_ms, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
-	{"loadguard.active_query_limit",
+		"It applies to a session idle in transaction that holds a lock another session waits for.  "
+	"0 turns this rule off."},
+	{"loadguard.active_query_limit", &lg_active_query_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS,
 		"Sets the running time after which a query is cancelled.",
-		"0 turns this rule off.",
-	&lg_active_query_limit_ms, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS},
-	{"loadguard.cancel_grace",
+		"If the query still runs loadguard.cancel_grace after the cancel, the policy terminates its session.  "
+	"0 turns this rule off."},
+	{"loadguard.cancel_grace", &lg_cancel_grace_ms, 10000, 0, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS,
 		"Sets how long a cancelled query may keep running before its session is terminated.",
-		NULL,
-	&lg_cancel_grace_ms, 0, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS},
-	{"loadguard.terminate_min_usage",
+	NULL},
+	{"loadguard.terminate_min_usage", &lg_terminate_min_usage, 0, 0, 100, PGC_SIGHUP, 0,
 		"Sets the connection usage percentage below which the stuck-session policy does not act.",
-		"0 lets it act at any usage.",
-	&lg_terminate_min_usage, 0, 100, PGC_SIGHUP, 0},
-	{"loadguard.roles_lookback",
+	"0 lets it act at any usage."},
+	{"loadguard.roles_lookback", &lg_roles_lookback_s, 900, 1, 30 * SECS_PER_DAY, PGC_USERSET, GUC_UNIT_S,
 		"Sets how far back loadguard.roles looks for peaks, the p95 of busy connections and churn.",
-		NULL,
-	&lg_roles_lookback_s, 1, 30 * SECS_PER_DAY, PGC_USERSET, GUC_UNIT_S},
+	NULL},
 };
 
 /* The policy's exemption lists: SIGHUP name lists, parsed by check_name_list. */
@@ -248,7 +244,7 @@ define_settings(void)
 		const LgIntSetting *g = &int_settings[i];
 
 		DefineCustomIntVariable(g->name, g->short_desc, g->long_desc, g->value,
-								*g->value, g->min, g->max, g->context, g->flags,
+								g->boot, g->min, g->max, g->context, g->flags,
 								NULL, NULL, NULL);
 	}
 	for (int i = 0; i < lengthof(name_list_settings); i++)
@@ -261,24 +257,24 @@ define_settings(void)
 	}
 	DefineCustomBoolVariable("loadguard.enabled",
 							 "Enables sampling, event counting and the stuck-session policy.",
-							 NULL, &lg_enabled, lg_enabled,
+							 NULL, &lg_enabled, true,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("loadguard.track_statements",
 							 "Collects the durations of top-level statements in the latency histogram.",
-							 NULL, &lg_track_statements, lg_track_statements,
+							 NULL, &lg_track_statements, true,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("loadguard.terminate_superusers",
 							 "Allows the stuck-session policy to act on superuser sessions.",
-							 NULL, &lg_terminate_superusers, lg_terminate_superusers,
+							 NULL, &lg_terminate_superusers, false,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("loadguard.connections_per_user",
 							 "Sets the connections one application user needs, for readiness without a baseline.",
-							 NULL, &lg_connections_per_user, lg_connections_per_user, 0.01, 1000.0,
+							 NULL, &lg_connections_per_user, 1.0, 0.01, 1000.0,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomEnumVariable("loadguard.terminate",
 							 "Sets what the stuck-session policy does.",
 							 "off does nothing, dry_run logs and records what it would do, on cancels queries and terminates sessions.",
-							 &lg_terminate_mode, lg_terminate_mode, terminate_options,
+							 &lg_terminate_mode, LG_TERMINATE_OFF, terminate_options,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("loadguard");

@@ -17,27 +17,14 @@ lg_sample_from_v1_0(const LgSampleV1_0 *in, LgSample *out)
 	int			nroles = in->nroles;
 
 	memset(out, 0, sizeof(*out));
-	out->ts = in->ts;
-	out->max_connections = in->max_connections;
-	out->usable_connections = in->usable_connections;
-	out->client_connections = in->client_connections;
-	out->active = in->active;
-	out->idle = in->idle;
-	out->idle_in_transaction = in->idle_in_transaction;
-	out->idle_in_transaction_aborted = in->idle_in_transaction_aborted;
-	out->waiting_on_lock = in->waiting_on_lock;
-	out->busy_connections = in->active + in->idle_in_transaction +
+#define COPY_KEPT(type, field) out->field = in->field;
+#define CONVERTED_BELOW(type, field)
+	LG_SAMPLE_V1_0_FIELDS(COPY_KEPT, CONVERTED_BELOW)
+#undef COPY_KEPT
+#undef CONVERTED_BELOW
+		out->busy_connections = in->active + in->idle_in_transaction +
 		in->idle_in_transaction_aborted;
-	out->usage_pct = in->usage_pct;
-	out->oldest_idle_in_transaction_s = in->oldest_idle_in_transaction_s;
-	out->longest_running_query_s = in->longest_running_query_s;
-	out->longest_transaction_s = in->longest_transaction_s;
 	memcpy(out->events, in->events, sizeof(in->events));
-	out->statements = in->statements;
-	out->latency_p50_ms = in->latency_p50_ms;
-	out->latency_p95_ms = in->latency_p95_ms;
-	out->latency_p99_ms = in->latency_p99_ms;
-	out->policy_actions = in->policy_actions;
 
 	if (nroles < 0)
 		nroles = 0;
@@ -53,8 +40,6 @@ lg_sample_from_v1_0(const LgSampleV1_0 *in, LgSample *out)
 		out->roles[i].active = in->roles[i].active;
 		out->roles[i].busy = in->roles[i].active;
 	}
-	out->other_roles_connections = in->other_roles_connections;
-	out->other_roles_active = in->other_roles_active;
 	out->other_roles_busy = in->other_roles_active;
 	out->roles_complete = in->other_roles_connections == 0;
 }

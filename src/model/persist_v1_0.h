@@ -7,13 +7,13 @@
  * Plain C (no server headers), unit-tested by test/unit/test_persist_format.c.
  * Never edit these structs: they describe files already written.
  *
- * LgSampleV1_0 repeats fields of LgSample (sample.h) on purpose.  They are
- * two different things that happen to start alike: LgSample is today's
- * layout and changes with every release (bumping LG_SHMEM_VERSION), this
- * one is the 1.0 file format and never changes.  Declaring the common
- * fields once (a shared macro or sub-struct) would let an edit of LgSample
- * silently change how 1.0 files are read; the sizes are pinned below and
- * in test_persist_format.c.
+ * The 1.0 sample is declared from one field list, LG_SAMPLE_V1_0_FIELDS,
+ * which also drives the converter: a field the list marks KEPT is copied to
+ * the field of the same name in today's LgSample, so the layout and the
+ * conversion cannot disagree.  LgSample itself is declared on its own, in
+ * sample.h: it changes with every release (bumping LG_SHMEM_VERSION) while
+ * this list describes files already written and never changes; the sizes
+ * are pinned below and in test_persist_format.c.
  */
 #ifndef LG_PERSIST_V1_0_H
 #define LG_PERSIST_V1_0_H
@@ -33,31 +33,43 @@ typedef struct LgRoleCountV1_0
 	int32_t		active;
 } LgRoleCountV1_0;
 
+/*
+ * The 1.0 sample in file order.  KEPT(type, field): today's LgSample has a
+ * field of that name meaning the same, copied as it is.  OWN(type, field):
+ * converted by lg_sample_from_v1_0 (the event counters, which have grown in
+ * number since, and the per-role counts, whose layout has changed).  Fields
+ * 1.0 did not have are zero or derived (busy from active, see below).
+ */
+#define LG_SAMPLE_V1_0_FIELDS(KEPT, OWN) \
+	KEPT(int64_t, ts) \
+	KEPT(int32_t, max_connections) \
+	KEPT(int32_t, usable_connections) \
+	KEPT(int32_t, client_connections) \
+	KEPT(int32_t, active) \
+	KEPT(int32_t, idle) \
+	KEPT(int32_t, idle_in_transaction) \
+	KEPT(int32_t, idle_in_transaction_aborted) \
+	KEPT(int32_t, waiting_on_lock) \
+	KEPT(double, usage_pct) \
+	KEPT(double, oldest_idle_in_transaction_s) \
+	KEPT(double, longest_running_query_s) \
+	KEPT(double, longest_transaction_s) \
+	OWN(uint32_t, events[LG_V1_0_EVENT_COUNT]) \
+	KEPT(uint64_t, statements) \
+	KEPT(double, latency_p50_ms) \
+	KEPT(double, latency_p95_ms) \
+	KEPT(double, latency_p99_ms) \
+	KEPT(uint32_t, policy_actions) \
+	OWN(int32_t, nroles) \
+	OWN(LgRoleCountV1_0, roles[LG_V1_0_SAMPLE_ROLES]) \
+	KEPT(int32_t, other_roles_connections) \
+	KEPT(int32_t, other_roles_active)
+
+#define LG_V1_0_FIELD(type, field) type field;
+
 typedef struct LgSampleV1_0
 {
-	int64_t		ts;
-	int32_t		max_connections;
-	int32_t		usable_connections;
-	int32_t		client_connections;
-	int32_t		active;
-	int32_t		idle;
-	int32_t		idle_in_transaction;
-	int32_t		idle_in_transaction_aborted;
-	int32_t		waiting_on_lock;
-	double		usage_pct;
-	double		oldest_idle_in_transaction_s;
-	double		longest_running_query_s;
-	double		longest_transaction_s;
-	uint32_t	events[LG_V1_0_EVENT_COUNT];
-	uint64_t	statements;
-	double		latency_p50_ms;
-	double		latency_p95_ms;
-	double		latency_p99_ms;
-	uint32_t	policy_actions;
-	int32_t		nroles;
-	LgRoleCountV1_0 roles[LG_V1_0_SAMPLE_ROLES];
-	int32_t		other_roles_connections;
-	int32_t		other_roles_active;
+	LG_SAMPLE_V1_0_FIELDS(LG_V1_0_FIELD, LG_V1_0_FIELD)
 } LgSampleV1_0;
 
 typedef struct LgNameEntryV1_0

@@ -181,6 +181,8 @@ test_sample_from_v1_0(void **state)
 	(void) state;
 	memset(&old, 0, sizeof(old));
 	old.ts = 123456789;
+	old.max_connections = 100;
+	old.usable_connections = 97;
 	old.client_connections = 30;
 	old.active = 3;
 	old.idle = 20;
@@ -188,10 +190,15 @@ test_sample_from_v1_0(void **state)
 	old.idle_in_transaction_aborted = 1;
 	old.waiting_on_lock = 2;
 	old.usage_pct = 81.5;
+	old.oldest_idle_in_transaction_s = 4.25;
+	old.longest_running_query_s = 3.5;
+	old.longest_transaction_s = 6.75;
 	old.events[0] = 7;
 	old.events[LG_V1_0_EVENT_COUNT - 1] = 9;
 	old.statements = 1000;
+	old.latency_p50_ms = 1.5;
 	old.latency_p95_ms = 12.5;
+	old.latency_p99_ms = 40.25;
 	old.policy_actions = 2;
 	old.nroles = 2;
 	old.roles[0].roleid = 16384;
@@ -203,27 +210,42 @@ test_sample_from_v1_0(void **state)
 
 	lg_sample_from_v1_0(&old, &s);
 	assert_int_equal(s.ts, 123456789);
+	assert_int_equal(s.max_connections, 100);
+	assert_int_equal(s.usable_connections, 97);
 	assert_int_equal(s.client_connections, 30);
+	assert_int_equal(s.active, 3);
 	assert_int_equal(s.idle, 20);
+	assert_int_equal(s.idle_in_transaction, 4);
+	assert_int_equal(s.idle_in_transaction_aborted, 1);
 	assert_int_equal(s.waiting_on_lock, 2);
 	assert_int_equal(s.busy_connections, 8);	/* active + both idle in
 												 * transaction */
 	assert_true(s.usage_pct == 81.5);
+	assert_true(s.oldest_idle_in_transaction_s == 4.25);
+	assert_true(s.longest_running_query_s == 3.5);
+	assert_true(s.longest_transaction_s == 6.75);
 	assert_int_equal(s.events[0], 7);
 	assert_int_equal(s.events[LG_V1_0_EVENT_COUNT - 1], 9);
 	assert_int_equal(s.statements, 1000);
+	assert_true(s.latency_p50_ms == 1.5);
 	assert_true(s.latency_p95_ms == 12.5);
+	assert_true(s.latency_p99_ms == 40.25);
 	assert_int_equal(s.policy_actions, 2);
 	assert_int_equal(s.nroles, 2);
 	assert_int_equal(s.roles[0].roleid, 16384);
 	assert_int_equal(s.roles[0].connections, 25);
 	assert_int_equal(s.roles[0].busy, 2);
 	assert_int_equal(s.roles[1].established, 0);
+	assert_int_equal(s.other_roles_connections, 0);
 	assert_true(s.roles_complete);
 
 	old.other_roles_connections = 4;
+	old.other_roles_active = 3;
 	old.nroles = 99;			/* corrupt: clamped */
 	lg_sample_from_v1_0(&old, &s);
+	assert_int_equal(s.other_roles_connections, 4);
+	assert_int_equal(s.other_roles_active, 3);
+	assert_int_equal(s.other_roles_busy, 3);
 	assert_false(s.roles_complete);
 	assert_int_equal(s.nroles, LG_V1_0_SAMPLE_ROLES);
 }
