@@ -8,8 +8,9 @@
  * the values its sessions ran with), the login roles without a statement_timeout and the
  * log_min_messages overrides.  The rules themselves are settings_rules.c's;
  * this file only turns catalogs into their input and rows into tuples.
- * Reads catalogs through SPI; of shared memory, only a copy of the
- * timeout minutes (timeout_minutes.h, under that module's lock).
+ * Reads catalogs through SPI; of shared memory, only copies of the timeout
+ * minutes (timeout_minutes.h, under that module's lock) and of the
+ * server-wide timeouts the worker publishes (worker.h, under its lock).
  */
 #include "postgres.h"
 
@@ -42,18 +43,14 @@
 #include "timeout_minutes.h"
 #include "views.h"
 #include "visibility.h"
+#include "worker.h"
 
 PG_FUNCTION_INFO_V1(lg_config_check_1_1);
 
-/* the timeouts judged for the application role, by LgTimeoutId */
-static const LgSettingId timeout_settings[LG_TO_COUNT] = {
-	LG_SET_STATEMENT_TIMEOUT,
-	LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
-	LG_SET_LOCK_TIMEOUT,
-	LG_SET_IDLE_SESSION_TIMEOUT,
-};
-
-/* ... and their kind in an LgRoleTimeouts (LgTimeouts' order) */
+/*
+ * The kind of each timeout judged for the application role (LgTimeoutId)
+ * in an LgRoleTimeouts (LgTimeouts' order)
+ */
 static const int timeout_kinds[LG_TO_COUNT] = {0, 1, 3, 2};
 
 /*
@@ -153,37 +150,65 @@ read_pg_settings(LgSettingsInput *in)
 }
 
 /*
+ * The server-wide value of each timeout, below every role and database
+ * default: what the worker published (worker.h), not this session's value,
+ * which the caller's own SET, connect options and role or database defaults
+ * change.  The source file is shown only to those who may see it in
+ * pg_settings.  Until the worker has published (it has just started, or
+ * cannot run yet), this session's value stands in, and the source says so.
+ */
+static void
+read_server_timeouts(LgSettingsInput *in)
+{
+	LgServerSettings server;
+	bool		see_files = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_SETTINGS);
+
+	lg_worker_read_server_settings(&server);
+	for (int t = 0; t < LG_TO_COUNT; t++)
+	{
+		const LgSettingValue *v = &in->v[lg_timeout_setting(t)];
+		const LgServerSetting *s = &server.timeout[t];
+		LgEffectiveTimeout *e = &in->app[t];
+
+		e->default_source = v->source;
+		if (server.published_at == 0)
+		{
+			e->default_ms = v->value;
+			e->default_source.where =
+				psprintf("%s in this session: the loadguard worker has not published the server-wide value yet",
+						 v->source.where ? v->source.where : "default");
+			continue;
+		}
+		e->default_ms = s->value;
+		e->default_source.kind = lg_source_kind(s->source);
+		e->default_source.where = pstrdup(see_files && s->file[0] ? s->file : s->source);
+	}
+}
+
+/*
  * What a new session of the application role gets for each timeout: the
- * role-in-database, role, then database default, over the server's value.
+ * role-in-database, role, database, then ALTER ROLE ALL default
+ * (lg_default_level), over the server-wide value.
  */
 static void
 read_app_defaults(LgSettingsInput *in, Oid app_role, const LgOverride *overrides, int n)
 {
-	int			rank[LG_TO_COUNT] = {0};
+	LgDefaultLevel level[LG_TO_COUNT] = {LG_DEF_NONE};
 
-	for (int t = 0; t < LG_TO_COUNT; t++)
-	{
-		const LgSettingValue *v = &in->v[timeout_settings[t]];
+	read_server_timeouts(in);
 
-		in->app[t].default_ms = v->value;
-		in->app[t].default_source = v->source;
-	}
-
-	/* the role's own (in any or this database) and this database's */
 	for (int r = 0; r < n; r++)
 	{
 		const char *name = overrides[r].name;
 		const char *value = overrides[r].value;
-		bool		is_role = OidIsValid(overrides[r].role);
-		bool		is_db = OidIsValid(overrides[r].database);
-		int			this_rank;
+		LgDefaultLevel this_level;
 
-		if (!((overrides[r].role == app_role &&
-			   (!is_db || overrides[r].database == MyDatabaseId)) ||
-			  (!is_role && overrides[r].database == MyDatabaseId)))
+		this_level = lg_default_level(OidIsValid(overrides[r].role),
+									  overrides[r].role == app_role,
+									  OidIsValid(overrides[r].database),
+									  overrides[r].database == MyDatabaseId);
+		if (this_level == LG_DEF_NONE)
 			continue;
-		/* precedence: role in database 3, role 2, database 1 */
-		this_rank = is_role ? (is_db ? 3 : 2) : 1;
 
 		for (int t = 0; t < LG_TO_COUNT; t++)
 		{
@@ -191,23 +216,23 @@ read_app_defaults(LgSettingsInput *in, Oid app_role, const LgOverride *overrides
 			int			parsed;
 
 			if (name == NULL || value == NULL ||
-				strcmp(name, lg_setting_name(timeout_settings[t])) != 0 ||
-				this_rank < rank[t] ||
+				strcmp(name, lg_setting_name(lg_timeout_setting(t))) != 0 ||
+				this_level < level[t] ||
 				!parse_int(value, &parsed, GUC_UNIT_MS, NULL))
 				continue;
-			rank[t] = this_rank;
+			level[t] = this_level;
 			e->default_ms = parsed;
-			e->default_source.kind = this_rank == 3 ? LG_SRC_DATABASE_ROLE :
-				this_rank == 2 ? LG_SRC_ROLE : LG_SRC_DATABASE;
-			e->default_source.role_sql = in->app_role_sql;
+			e->default_source.kind = this_level == LG_DEF_DATABASE_ROLE ? LG_SRC_DATABASE_ROLE :
+				this_level == LG_DEF_DATABASE ? LG_SRC_DATABASE : LG_SRC_ROLE;
+			e->default_source.role_sql = this_level == LG_DEF_ALL_ROLES ? "ALL" : in->app_role_sql;
 			e->default_source.database_sql = current_database_sql();
-			if (this_rank == 3)
+			if (this_level == LG_DEF_DATABASE_ROLE)
 				e->default_source.where = psprintf("ALTER ROLE %s IN DATABASE %s",
 												   in->app_role_sql, current_database_sql());
-			else if (this_rank == 2)
-				e->default_source.where = psprintf("ALTER ROLE %s", in->app_role_sql);
-			else
+			else if (this_level == LG_DEF_DATABASE)
 				e->default_source.where = psprintf("ALTER DATABASE %s", current_database_sql());
+			else
+				e->default_source.where = psprintf("ALTER ROLE %s", e->default_source.role_sql);
 		}
 	}
 }

@@ -21,16 +21,18 @@
  * Exit: SIGTERM makes the worker exit with code 1, so that the postmaster
  * restarts it after bgw_restart_time unless the server is shutting down.
  *
- * Locking: the worker's own health figures (pid, ticks, tick costs) live
- * in LgWorkerState, this module's struct, under its lock from the module
- * table.  Only the worker writes them; loadguard.status copies them out
- * under the lock held shared.
+ * Locking: the worker's own health figures (pid, ticks, tick costs) and
+ * the server-wide timeouts it publishes live in LgWorkerState, this
+ * module's struct, under its lock from the module table.  Only the worker
+ * writes them; loadguard.status and the settings input of readiness() and
+ * config_check() (views_config.c) copy them out under the lock held shared.
  */
 #include "postgres.h"
 
 #include <math.h>
 
 #include "miscadmin.h"
+#include "access/xact.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -86,6 +88,60 @@ lg_worker_read(LgWorkerState *out)
 	lg_require_shmem();
 	LWLockAcquire(lg_worker_lock, LW_SHARED);
 	memcpy(out, lg_worker, sizeof(LgWorkerState));
+	LWLockRelease(lg_worker_lock);
+}
+
+void
+lg_worker_read_server_settings(LgServerSettings *out)
+{
+	lg_require_shmem();
+	LWLockAcquire(lg_worker_lock, LW_SHARED);
+	memcpy(out, &lg_worker->server, sizeof(LgServerSettings));
+	LWLockRelease(lg_worker_lock);
+}
+
+/*
+ * Publish the server-wide values of the timeouts readiness() judges for the
+ * application role, as pg_settings shows them in this process (worker.h:
+ * no role, database or connect settings apply here).  At start and after
+ * each reload; a backend's own value is no guide to another role's.
+ */
+static void
+lg_worker_publish_server_settings(void)
+{
+	LgServerSettings server;
+	int			n = GetNumConfigOptions();
+
+	memset(&server, 0, sizeof(server));
+
+	/*
+	 * GetConfigOptionByNum checks the reader's privileges (a catalog lookup)
+	 * before it gives the source file; its strings go with the transaction.
+	 */
+	StartTransactionCommand();
+	for (int i = 0; i < n; i++)
+	{
+		const char *values[17];
+		bool		noshow;
+
+		GetConfigOptionByNum(i, values, &noshow);
+		for (int t = 0; t < LG_TO_COUNT; t++)
+		{
+			LgServerSetting *s = &server.timeout[t];
+
+			if (strcmp(values[0], lg_setting_name(lg_timeout_setting(t))) != 0)
+				continue;
+			s->value = lg_setting_base_value(strtoll(values[1], NULL, 10), values[2]);
+			strlcpy(s->source, values[8] ? values[8] : "default", sizeof(s->source));
+			if (values[14] && values[15])
+				snprintf(s->file, sizeof(s->file), "%s:%s", values[14], values[15]);
+		}
+	}
+	CommitTransactionCommand();
+
+	server.published_at = GetCurrentTimestamp();
+	LWLockAcquire(lg_worker_lock, LW_EXCLUSIVE);
+	lg_worker->server = server;
 	LWLockRelease(lg_worker_lock);
 }
 
@@ -222,6 +278,7 @@ lg_worker_main(Datum main_arg)
 			 errdetail("Sampling every %d ms into a history of %d samples.",
 					   lg_sample_interval_ms, lg_history_size)));
 	lg_events_check_log_settings();
+	lg_worker_publish_server_settings();
 
 	next_due = GetCurrentTimestamp();
 	for (;;)
@@ -240,6 +297,7 @@ lg_worker_main(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 			lg_events_check_log_settings();
+			lg_worker_publish_server_settings();
 			/* a new interval takes effect from the next tick on */
 			next_due = Min(next_due, GetCurrentTimestamp() + interval_us);
 		}

@@ -257,6 +257,34 @@ lg_setting_name(LgSettingId id)
 	return setting_names[id];
 }
 
+static const LgSettingId timeout_settings[LG_TO_COUNT] = {
+	LG_SET_STATEMENT_TIMEOUT,
+	LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+	LG_SET_LOCK_TIMEOUT,
+	LG_SET_IDLE_SESSION_TIMEOUT,
+};
+
+LgSettingId
+lg_timeout_setting(LgTimeoutId t)
+{
+	return timeout_settings[t];
+}
+
+/*
+ * process_settings() (postinit.c) applies pg_db_role_setting in this order,
+ * the first one found winning: role in this database, role, this database,
+ * ALTER ROLE ALL.  An entry for another role or database does not apply.
+ */
+LgDefaultLevel
+lg_default_level(bool for_role, bool role_is_app, bool for_database, bool database_is_this)
+{
+	if ((for_role && !role_is_app) || (for_database && !database_is_this))
+		return LG_DEF_NONE;
+	if (for_role)
+		return for_database ? LG_DEF_DATABASE_ROLE : LG_DEF_ROLE;
+	return for_database ? LG_DEF_DATABASE : LG_DEF_ALL_ROLES;
+}
+
 /* the row's common part: name, current value, where it comes from */
 static const LgSettingValue *
 start_row(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row, bool restart)

@@ -128,6 +128,28 @@ typedef enum LgTimeoutId
 	LG_TO_COUNT
 } LgTimeoutId;
 
+/* the setting each LgTimeoutId judges */
+extern LgSettingId lg_timeout_setting(LgTimeoutId t);
+
+/*
+ * Whether a role or database default (pg_db_role_setting) applies to a new
+ * session of the application role in this database, and its precedence
+ * (higher wins).  Below all of them is the server-wide value: the
+ * configuration files, the command line or the built-in default, as the
+ * background worker, which applies no role or database defaults, has it.
+ */
+typedef enum LgDefaultLevel
+{
+	LG_DEF_NONE = 0,			/* another role's or database's */
+	LG_DEF_ALL_ROLES,			/* ALTER ROLE ALL SET */
+	LG_DEF_DATABASE,			/* ALTER DATABASE d SET */
+	LG_DEF_ROLE,				/* ALTER ROLE r SET */
+	LG_DEF_DATABASE_ROLE		/* ALTER ROLE r IN DATABASE d SET */
+} LgDefaultLevel;
+
+extern LgDefaultLevel lg_default_level(bool for_role, bool role_is_app,
+									   bool for_database, bool database_is_this);
+
 typedef struct LgSettingsInput
 {
 	LgSettingValue v[LG_SET_COUNT];

@@ -527,6 +527,31 @@ test_override_rule(void **state)
 	assert_int_equal(row.severity, LG_SEV_OK);
 }
 
+/* which role or database default a new session of the app role takes */
+static void
+test_default_level(void **state)
+{
+	(void) state;
+	/* role in this database > role > this database > ALTER ROLE ALL */
+	assert_int_equal(lg_default_level(true, true, true, true), LG_DEF_DATABASE_ROLE);
+	assert_int_equal(lg_default_level(true, true, false, false), LG_DEF_ROLE);
+	assert_int_equal(lg_default_level(false, false, true, true), LG_DEF_DATABASE);
+	assert_int_equal(lg_default_level(false, false, false, false), LG_DEF_ALL_ROLES);
+	assert_true(LG_DEF_DATABASE_ROLE > LG_DEF_ROLE && LG_DEF_ROLE > LG_DEF_DATABASE &&
+				LG_DEF_DATABASE > LG_DEF_ALL_ROLES && LG_DEF_ALL_ROLES > LG_DEF_NONE);
+	/* another role's (the caller's) or another database's: never */
+	assert_int_equal(lg_default_level(true, false, false, false), LG_DEF_NONE);
+	assert_int_equal(lg_default_level(true, false, true, true), LG_DEF_NONE);
+	assert_int_equal(lg_default_level(true, true, true, false), LG_DEF_NONE);
+	assert_int_equal(lg_default_level(false, false, true, false), LG_DEF_NONE);
+	/* each timeout judged has its setting */
+	assert_string_equal(lg_setting_name(lg_timeout_setting(LG_TO_STATEMENT)), "statement_timeout");
+	assert_string_equal(lg_setting_name(lg_timeout_setting(LG_TO_IDLE_IN_TRANSACTION)),
+						"idle_in_transaction_session_timeout");
+	assert_string_equal(lg_setting_name(lg_timeout_setting(LG_TO_LOCK)), "lock_timeout");
+	assert_string_equal(lg_setting_name(lg_timeout_setting(LG_TO_IDLE_SESSION)), "idle_session_timeout");
+}
+
 int
 main(void)
 {
@@ -545,6 +570,7 @@ main(void)
 		cmocka_unit_test(test_idle_in_transaction_rule),
 		cmocka_unit_test(test_other_rules),
 		cmocka_unit_test(test_override_rule),
+		cmocka_unit_test(test_default_level),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
