@@ -168,20 +168,19 @@ read_server_timeouts(LgSettingsInput *in)
 	{
 		const LgSettingValue *v = &in->v[lg_timeout_setting(t)];
 		const LgServerSetting *s = &server.timeout[t];
-		LgEffectiveTimeout *e = &in->app[t];
+		LgSettingValue *e = &in->server[t];
 
-		e->default_source = v->source;
+		*e = *v;
 		if (server.published_at == 0)
 		{
-			e->default_ms = v->value;
-			e->default_source.where =
+			e->source.where =
 				psprintf("%s in this session: the loadguard worker has not published the server-wide value yet",
 						 v->source.where ? v->source.where : "default");
 			continue;
 		}
-		e->default_ms = s->value;
-		e->default_source.kind = lg_source_kind(s->source);
-		e->default_source.where = pstrdup(see_files && s->file[0] ? s->file : s->source);
+		e->value = s->value;
+		e->source.kind = lg_source_kind(s->source);
+		e->source.where = pstrdup(see_files && s->file[0] ? s->file : s->source);
 	}
 }
 
@@ -195,7 +194,11 @@ read_app_defaults(LgSettingsInput *in, Oid app_role, const LgOverride *overrides
 {
 	LgDefaultLevel level[LG_TO_COUNT] = {LG_DEF_NONE};
 
-	read_server_timeouts(in);
+	for (int t = 0; t < LG_TO_COUNT; t++)
+	{
+		in->app[t].default_ms = in->server[t].value;
+		in->app[t].default_source = in->server[t].source;
+	}
 
 	for (int r = 0; r < n; r++)
 	{
@@ -594,6 +597,7 @@ lg_settings_input_fill(LgSettingsInput *in, Oid app_role, const char *app_role_n
 	SPI_finish();
 	lg_unpin_search_path(nestlevel);
 
+	read_server_timeouts(in);
 	if (OidIsValid(app_role))
 		read_app_defaults(in, app_role, overrides, noverrides);
 	read_log_min_messages_resets(in, overrides, noverrides);

@@ -37,6 +37,10 @@ is(as_mon("SELECT string_agg(severity || ' | ' || source, '; ') FROM loadguard.c
 		    WHERE setting = 'statement_timeout'"),
 	'warn | default; ok | ALTER ROLE mon',
 	"config_check as mon: app's default is the server's built-in one (mon's own is its override row)");
+is(as_mon("SELECT severity || ' | ' || fix_sql FROM loadguard.config_check()
+		    WHERE setting = 'statement_timeout' AND source NOT LIKE 'ALTER ROLE%'"),
+	"warn | ALTER ROLE app SET statement_timeout = '30s';",
+	"without app_role: mon's own 1 h is not a global statement_timeout");
 
 # a server-wide value set by ALTER SYSTEM reaches the worker on reload; the
 # caller's SET of the same setting does not count

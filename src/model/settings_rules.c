@@ -796,6 +796,8 @@ static void
 rule_statement_timeout(const LgSettingsInput *in, LgSettingRow *row)
 {
 	const LgSettingValue *v = start_row(in, LG_SET_STATEMENT_TIMEOUT, row, false);
+	const LgSettingValue *server = in->server[LG_TO_STATEMENT].source.where ?
+	&in->server[LG_TO_STATEMENT] : v;
 	const char *why = "Without a timeout a slow query holds its connection until it ends, and under load they pile up until no slot is left. Set it per application role (PostgreSQL's documentation advises against a global value); pick a value above the slowest legitimate query.";
 
 	if (in->app_role_sql)
@@ -816,11 +818,23 @@ rule_statement_timeout(const LgSettingsInput *in, LgSettingRow *row)
 		return;
 	}
 
-	if (v->value != 0)
+	/*
+	 * "Global" is the server-wide value: the caller's own (its SET, its
+	 * role's default) says nothing about other sessions.
+	 */
+	if (server->value != 0)
 	{
 		set_text(row->recommended, "0 globally, a value per application role");
 		row->severity = LG_SEV_INFO;
 		set_text(row->reason, "A global statement_timeout also cancels maintenance, migrations and pg_dump; PostgreSQL's documentation advises setting it per role or session instead.");
+		if (server->value != v->value)
+		{
+			char		buf[32];
+
+			lg_format_ms(buf, sizeof(buf), server->value);
+			append_text(row->reason, " Server-wide it is %s (%s); this session's value differs.",
+						buf, server->source.where);
+		}
 		return;
 	}
 	set_text(row->recommended, "%s for the application role", LG_REC_STATEMENT_TIMEOUT);

@@ -161,6 +161,14 @@ typedef struct LgSettingsInput
 	double		app_lookback_s; /* the lookback the sessions were seen in */
 
 	/*
+	 * The timeouts' server-wide values, below every role, database and
+	 * session setting (the worker's, views_config.c): what the application
+	 * role's defaults build on, and what "global" means.  source.where NULL:
+	 * unknown, the caller's value (v) stands in.
+	 */
+	LgSettingValue server[LG_TO_COUNT];
+
+	/*
 	 * Without an application role: login roles (not superusers), quoted and
 	 * comma-separated, that have no statement_timeout of their own; NULL or
 	 * "" when there are none.  login_roles: are there any such roles at all.

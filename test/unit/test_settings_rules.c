@@ -376,6 +376,31 @@ test_statement_timeout_rule(void **state)
 	assert_int_equal(row.severity, LG_SEV_INFO);
 	assert_string_equal(row.fix, "");
 
+	/*
+	 * "Global" is the server-wide value when known: the caller's own (its
+	 * role's 1 h) is not, and a caller that SET 0 does not hide a global one
+	 */
+	in.login_roles = true;
+	in.roles_without_statement_timeout = "app";
+	in.v[LG_SET_STATEMENT_TIMEOUT].source.kind = LG_SRC_ROLE;
+	in.server[LG_TO_STATEMENT].value = 0;
+	in.server[LG_TO_STATEMENT].source.kind = LG_SRC_DEFAULT;
+	in.server[LG_TO_STATEMENT].source.where = "default";
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER ROLE app SET statement_timeout = '30s';");
+	set_value(&in, LG_SET_STATEMENT_TIMEOUT, "0", 0);
+	in.v[LG_SET_STATEMENT_TIMEOUT].source.kind = LG_SRC_SESSION;
+	in.server[LG_TO_STATEMENT].value = 30000;
+	in.server[LG_TO_STATEMENT].source.kind = LG_SRC_FILE;
+	in.server[LG_TO_STATEMENT].source.where = "/etc/postgresql.conf:12";
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_INFO);
+	assert_non_null(strstr(row.reason, "Server-wide it is 30 s (/etc/postgresql.conf:12)"));
+	memset(in.server, 0, sizeof(in.server));
+	in.login_roles = false;
+	in.roles_without_statement_timeout = NULL;
+
 	/* the app role: no session seen, role default 0 */
 	set_value(&in, LG_SET_STATEMENT_TIMEOUT, "0", 0);
 	in.app_role_sql = "app";
