@@ -945,7 +945,7 @@ test_refusals_without_baseline(void **state)
 	assert_false(r.connections_per_user_lower_bound);
 	assert_null(strstr(r.summary, "Up to"));
 	assert_non_null(strstr(r.summary, "at most 20 users fit"));
-	assert_non_null(strstr(row->detail, "20 connections"));
+	assert_non_null(strstr(row->detail, "refused while the server held 20 scaling connections"));
 	assert_non_null(strstr(row->detail, "about 21 users"));
 	assert_non_null(strstr(row->detail, "no baseline was given"));
 	assert_non_null(strstr(row->detail, "baseline_users"));
