@@ -7,7 +7,8 @@
  * Locking: the ring and its entries are protected by the module's own
  * LWLock (module table): the worker takes it exclusively to merge a tick,
  * readers take it shared to copy the minutes out, each for a copy of a few
- * hundred bytes per minute, nothing that can wait or fail.
+ * hundred bytes per minute, nothing that can wait or fail.  The postmaster
+ * dumps and loads the ring when no other process runs, without the lock.
  *
  * Saved at clean shutdown in the state file (persist.c, section 8) like the
  * minute rollup, so that after a restart (the fix for max_connections

@@ -120,6 +120,9 @@ is(check("SELECT count(*) FROM pg_stat_activity WHERE usename = 'app'"), '0',
 is(check($q_observed), $observed_before,
 	'after the restart readiness still judges from the sessions seen before it');
 is(check($q_config), $config_before, 'and so does config_check');
+# reset() zeroes counters, not what sessions ran with (as history_minutes)
+check('SELECT loadguard.reset()');
+is(check($q_observed), $observed_before, 'loadguard.reset() keeps the timeout minutes');
 
 # ---- a state file without the section, or with a bad one -------------------
 my $state = $node->data_dir . '/pg_stat/loadguard.stat';
