@@ -233,7 +233,7 @@ lg_persist_append_ring(StringInfo out, const LgRing *ring, const void *slots, si
 	uint32		n = lg_ring_count(ring);
 	Size		bytes = (Size) n * stride;
 
-	enlargeStringInfo(out, bytes);
+	enlargeStringInfo(out, (int) bytes);
 	lg_ring_copy_out(ring, slots, stride, 0, n, out->data + out->len);
 	out->len += bytes;
 	out->data[out->len] = '\0';
