@@ -393,8 +393,13 @@ BEGIN
     SELECT * INTO sm
       FROM loadguard.readiness_summary(target, baseline_users, lookback, app_role);
     RETURN NEXT format('  verdict        %s (score %s)', sm.verdict, sm.score);
-    RETURN NEXT format('  max users      %s (bottleneck: %s)',
-                       coalesce(sm.max_users::text, '-'), coalesce(sm.bottleneck, '-'));
+    RETURN NEXT CASE
+        WHEN sm.max_users IS NOT NULL AND sm.bottleneck IS NULL THEN
+          format('  max users      %s or more (neither connections nor memory limits them)',
+                 sm.max_users)
+        ELSE format('  max users      %s (bottleneck: %s)',
+                    coalesce(sm.max_users::text, '-'), coalesce(sm.bottleneck, '-'))
+      END;
     RETURN QUERY SELECT loadguard.report_wrap(sm.summary, '  summary        ',
                                               '                 ');
     -- the connection pattern, the demand split and the pooler size (1.1)
@@ -413,10 +418,11 @@ BEGIN
     END IF;
     IF sm.connects_measured > 0 AND sm.connection_pattern <> 'unknown' THEN
         RETURN QUERY SELECT loadguard.report_wrap(
-            format('%s/s opened (at most %s/s); authentication and backend start %s ms on average over %s connections, p95 %s ms (the postmaster''s fork not included)',
+            format('%s/s opened (at most %s/s); authentication and backend start %s ms on average over %s connection%s, p95 %s ms (the postmaster''s fork not included)',
                    round(sm.connections_per_s::numeric, 1),
                    round(sm.peak_connections_per_s::numeric, 1),
                    round(sm.connect_avg_ms::numeric, 1), sm.connects_measured,
+                   CASE WHEN sm.connects_measured = 1 THEN '' ELSE 's' END,
                    round(sm.connect_p95_ms::numeric, 1)),
             '  connecting     ', '                 ');
     END IF;

@@ -49,6 +49,44 @@ lg_free_port() {
 	return 1
 }
 
+# lg_pgbouncer_start DIR ROLE POOL_SIZE MAX_CLIENT_CONN
+# PgBouncer in transaction mode on a free loopback port in front of the
+# cluster's database postgres, its server connections as ROLE; DIR (owned by
+# the cluster owner) holds its ini, log and pid.  Sets LG_BOUNCER_PORT and
+# LG_BOUNCER_PID; the caller kills LG_BOUNCER_PID.
+lg_pgbouncer_start() {
+	local dir=$1 role=$2 pool=$3 max_client=$4
+	LG_BOUNCER_PORT=$(lg_free_port)
+	cat >"$dir/pgbouncer.ini" <<EOF
+[databases]
+postgres = host=$PGHOST port=$PGPORT dbname=postgres user=$role
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $LG_BOUNCER_PORT
+unix_socket_dir =
+auth_type = any
+pool_mode = transaction
+default_pool_size = $pool
+max_client_conn = $max_client
+ignore_startup_parameters = options
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+EOF
+	[ "$(id -u)" = 0 ] && chown postgres: "$dir/pgbouncer.ini"
+	lg_as_owner /usr/sbin/pgbouncer -d "$dir/pgbouncer.ini" || return 1
+	for _ in $(seq 1 200); do
+		[ -f "$dir/pgbouncer.pid" ] &&
+			"$(lg_pg_bindir)/pg_isready" -q -h 127.0.0.1 -p "$LG_BOUNCER_PORT" && break
+		sleep 0.1
+	done
+	# shellcheck disable=SC2034  # read by the caller
+	LG_BOUNCER_PID=$(cat "$dir/pgbouncer.pid" 2>/dev/null) || {
+		echo "PgBouncer did not start: $(tail -n 3 "$dir/pgbouncer.log" 2>/dev/null)" >&2
+		return 1
+	}
+}
+
 # lg_cluster_start [extra postgresql.conf lines...]
 # Sets LG_TMP, LG_PGDATA, LG_LOG and exports PGHOST, PGPORT, PGUSER, PGDATABASE.
 lg_cluster_start() {

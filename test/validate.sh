@@ -188,30 +188,9 @@ fi
 # ------------------------------------------------ d: through PgBouncer (pool 5)
 if [[ " $PARTS " == *" d "* ]]; then
 	lg_say "d: pgbench through PgBouncer, pool_mode = transaction, default_pool_size = 5"
-	BPORT=$(lg_free_port)
-	cat >"$WORK/pgbouncer.ini" <<EOF
-[databases]
-postgres = host=$PGHOST port=$PGPORT dbname=postgres user=app
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $BPORT
-unix_socket_dir =
-auth_type = any
-pool_mode = transaction
-default_pool_size = 5
-max_client_conn = 500
-ignore_startup_parameters = options
-logfile = $WORK/pgbouncer.log
-pidfile = $WORK/pgbouncer.pid
-EOF
-	[ "$(id -u)" = 0 ] && chown postgres: "$WORK/pgbouncer.ini"
-	lg_as_owner /usr/sbin/pgbouncer -d "$WORK/pgbouncer.ini"
-	for _ in $(seq 1 100); do
-		[ -f "$WORK/pgbouncer.pid" ] && "$BINDIR/pg_isready" -q -h 127.0.0.1 -p "$BPORT" && break
-		sleep 0.1
-	done
-	BOUNCER_PID=$(cat "$WORK/pgbouncer.pid")
+	lg_pgbouncer_start "$WORK" app 5 500 || exit 1
+	BOUNCER_PID=$LG_BOUNCER_PID
+	BPORT=$LG_BOUNCER_PORT
 	pgbb() { "$BINDIR/pgbench" -n -h 127.0.0.1 -p "$BPORT" -U app -j 2 "$@" -f "$WORK/sleep.sql" postgres; }
 	settle
 	T0=$(q "SELECT now()")
