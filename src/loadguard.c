@@ -121,7 +121,8 @@ check_name_list(char **newval, void **extra, GucSource source)
 	result = lg_guc_extra_alloc(sizeof(LgNameList));
 	if (result == NULL)
 	{
-		GUC_check_errdetail("Out of memory.");
+		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+		GUC_check_errmsg("out of memory");
 		pfree(parsed);
 		return false;
 	}
