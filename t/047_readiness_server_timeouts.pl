@@ -1,4 +1,4 @@
-# 046_readiness_server_timeouts.pl — what a new session of the application
+# 047_readiness_server_timeouts.pl — what a new session of the application
 # role gets for a timeout is its role and database defaults over the
 # SERVER-WIDE value, which the worker publishes (at start and after each
 # reload), never the caller's own value: neither the caller's SET nor its
