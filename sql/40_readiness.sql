@@ -32,7 +32,8 @@ SELECT check_name, status IN ('pass', 'warn', 'fail', 'skip') AS valid_status
 SELECT status, detail LIKE 'Active sessions can only be projected from a baseline%' AS says_why
   FROM loadguard.readiness(10) WHERE check_name = 'cpu';
 
--- settings checks follow the session's settings
+-- without app_role, settings checks judge the server-wide value (the
+-- worker's), not this session's: its SET 30s does not bound other sessions
 SET statement_timeout = 0;
 SELECT status, fix FROM loadguard.readiness(10) WHERE check_name = 'statement_timeout';
 SET statement_timeout = '30s';
