@@ -385,8 +385,9 @@ pooler_fix(const LgReadinessInput *in, const LgReadinessResult *out, char *fix)
 static void
 append_connect_cost(char *buf, const LgReadinessInput *in)
 {
-	append_text(buf, "authentication and backend start %.1f ms on average over %lld connections",
-				in->connect_cost_ms, (long long) in->connect_cost_count);
+	append_text(buf, "authentication and backend start %.1f ms on average over %lld connection%s",
+				in->connect_cost_ms, (long long) in->connect_cost_count,
+				in->connect_cost_count == 1 ? "" : "s");
 	if (in->connect_cost_p95_count > 0)
 	{
 		if (in->connect_cost_p95_count == in->connect_cost_count)
@@ -654,12 +655,15 @@ check_memory(const LgReadinessInput *in, LgReadinessResult *out)
 	char		sbbuf[32];
 	char		wmbuf[32];
 	char		avbuf[32];
+	char		perworkerbuf[32];
 
 	lg_format_bytes(membuf, sizeof(membuf), mem);
 	lg_format_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
 	lg_format_bytes(sbbuf, sizeof(sbbuf), in->shared_buffers);
 	lg_format_bytes(wmbuf, sizeof(wmbuf), in->work_mem);
 	lg_format_bytes(avbuf, sizeof(avbuf), autovacuum_memory(in));
+	lg_format_bytes(perworkerbuf, sizeof(perworkerbuf),
+					in->autovacuum_work_mem > 0 ? in->autovacuum_work_mem : in->maintenance_work_mem);
 
 	if (in->ram_bytes <= 0)
 	{
@@ -679,10 +683,10 @@ check_memory(const LgReadinessInput *in, LgReadinessResult *out)
 
 	set_text(row->observed, "%s worst case (%d%% of %s RAM)", membuf, pct_of_ram(in, mem), rambuf);
 	set_text(row->required, "at most 80%% of RAM to pass, 100%% to avoid failing");
-	set_text(row->detail, "shared_buffers %s + %lld connections x work_mem %s x 1.5 + %d autovacuum workers x %s (%s) = %s (postgresqltuner's worst case).",
+	set_text(row->detail, "shared_buffers %s + %lld connections x work_mem %s x 1.5 + %d autovacuum workers x %s %s (%s) = %s (postgresqltuner's worst case).",
 			 sbbuf, (long long) out->demand, wmbuf, in->autovacuum_max_workers,
 			 in->autovacuum_work_mem > 0 ? "autovacuum_work_mem" : "maintenance_work_mem",
-			 avbuf, membuf);
+			 perworkerbuf, avbuf, membuf);
 
 	if (row->status != LG_CHECK_PASS)
 	{

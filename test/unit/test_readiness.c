@@ -199,6 +199,8 @@ test_memory_fix_lowers_work_mem(void **state)
 	lg_readiness_assess(&in, &r);
 	row = row_of(&r, "memory");
 	assert_int_equal(row->status, LG_CHECK_WARN);
+	/* the setting's own value, then the workers' total */
+	assert_non_null(strstr(row->detail, "3 autovacuum workers x maintenance_work_mem 64 MB (192 MB)"));
 	/* (0.8 × 400 − 100 − 192) MB / (1.5 × 10) = 28 MB / 15 = 1911 kB */
 	assert_string_equal(row->fix, "ALTER SYSTEM SET work_mem = '1911kB'; SELECT pg_reload_conf();");
 	assert_false(row->restart_required);
@@ -1034,6 +1036,13 @@ test_per_request_pattern(void **state)
 	in.connect_cost_p95_count = 4000;
 	lg_readiness_assess(&in, &r);
 	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed, "over 4000 connections (p95 7.5 ms)"));
+	/* one connection measured: no plural */
+	in.connect_cost_count = 1;
+	in.connect_cost_p95_count = 1;
+	lg_readiness_assess(&in, &r);
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed, "on average over 1 connection (p95 7.5 ms)"));
+	in.connect_cost_count = 4000;
+	in.connect_cost_p95_count = 4000;
 
 	/*
 	 * churn without its short-lived share: mostly long-lived is not per
