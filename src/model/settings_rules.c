@@ -116,13 +116,23 @@ lg_format_ms(char *buf, int buflen, int64_t ms)
 }
 
 /* pgtune's values are written as MB, or kB below 1 MB (at least 64 kB) */
+static int64_t
+size_setting_bytes(int64_t bytes)
+{
+	if (bytes >= MB)
+		return bytes / MB * MB;
+	return (bytes / KB > 64 ? bytes / KB : 64) * KB;
+}
+
 static void
 size_setting(char *buf, int buflen, int64_t bytes)
 {
-	if (bytes >= MB)
-		snprintf(buf, buflen, "%lldMB", (long long) (bytes / MB));
+	int64_t		value = size_setting_bytes(bytes);
+
+	if (value >= MB)
+		snprintf(buf, buflen, "%lldMB", (long long) (value / MB));
 	else
-		snprintf(buf, buflen, "%lldkB", (long long) (bytes / KB > 64 ? bytes / KB : 64));
+		snprintf(buf, buflen, "%lldkB", (long long) (value / KB));
 }
 
 static void
@@ -395,16 +405,38 @@ memory_fix(LgSettingRow *row, const LgSettingValue *v, const char *rec)
 	row_fix(row, v, lit);
 }
 
+/* pgtune's shared_buffers, and whether the row's fix sets it */
+static int64_t
+shared_buffers_rec(const LgSettingsInput *in, bool *fixes)
+{
+	int64_t		rec = in->ram_bytes / 4;
+	int64_t		now = in->v[LG_SET_SHARED_BUFFERS].value;
+
+	*fixes = now < rec / 2 || now > in->ram_bytes * 2 / 5;
+	return rec;
+}
+
+/* pgtune's maintenance_work_mem, and whether the row's fix sets it */
+static int64_t
+maintenance_work_mem_rec(const LgSettingsInput *in, bool *fixes)
+{
+	int64_t		rec = in->ram_bytes / 16 < 2 * GB ? in->ram_bytes / 16 : 2 * GB;
+
+	*fixes = in->v[LG_SET_MAINTENANCE_WORK_MEM].value < rec / 2;
+	return rec;
+}
+
 static void
 rule_shared_buffers(const LgSettingsInput *in, LgSettingRow *row)
 {
 	const LgSettingValue *v = start_row(in, LG_SET_SHARED_BUFFERS, row, true);
-	int64_t		rec = in->ram_bytes / 4;
+	bool		fixes;
+	int64_t		rec = shared_buffers_rec(in, &fixes);
 	char		rambuf[32];
 
 	pretty_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
 	size_setting(row->recommended, LG_RULE_TEXT_LEN, rec);
-	if (v->value < rec / 2 || v->value > in->ram_bytes * 2 / 5)
+	if (fixes)
 	{
 		row->severity = LG_SEV_WARN;
 		set_text(row->reason, "pgtune: 25%% of %s RAM. Far below, reads go to the kernel's cache; above 40%%, the kernel and work_mem are starved.", rambuf);
@@ -430,24 +462,81 @@ lg_work_mem_for_connections(int64_t ram_bytes, int64_t shared_buffers,
 }
 
 /*
+ * A memory setting once config_check's fix for it is applied, or as it is
+ * now: the larger, so that what is sized on it holds whichever fix is
+ * applied first.
+ */
+static int64_t
+memory_after_fixes(int64_t now, bool fixes, int64_t rec)
+{
+	int64_t		after = fixes ? size_setting_bytes(rec) : now;
+
+	return after > now ? after : now;
+}
+
+/*
+ * work_mem's ceiling for loadguard.target_users: the largest work_mem
+ * readiness' memory check passes with (worst case within 80 % of RAM), at
+ * the max_connections config_check recommends (every slot, at least the
+ * demand D), and the shared_buffers and autovacuum memory it leaves once its
+ * fixes are applied.  Recommending more would make that check, or this row
+ * after the next fix, fail: applying config_check's fixes in any order ends
+ * with every memory row ok.
+ */
+typedef struct LgWorkMemTarget
+{
+	int64_t		connections;	/* max_connections after its fix, >= D */
+	int64_t		shared_buffers; /* after its fix */
+	int64_t		ceiling;		/* 0: not even 64 kB fits */
+} LgWorkMemTarget;
+
+static void
+work_mem_target(const LgSettingsInput *in, LgWorkMemTarget *t)
+{
+	int64_t		max_conn = in->v[LG_SET_MAX_CONNECTIONS].value;
+	int64_t		avwm = in->v[LG_SET_AUTOVACUUM_WORK_MEM].value;
+	bool		fixes;
+	int64_t		rec;
+
+	/* rule_max_connections raises it to the target's value */
+	if (in->target_connections_status != 0 /* pass */ && in->target_pool_size <= 0 &&
+		in->target_max_connections > max_conn)
+		max_conn = in->target_max_connections;
+	t->connections = max_conn > in->target_demand ? max_conn : in->target_demand;
+	rec = shared_buffers_rec(in, &fixes);
+	t->shared_buffers = memory_after_fixes(in->v[LG_SET_SHARED_BUFFERS].value, fixes, rec);
+	if (avwm <= 0)
+	{
+		rec = maintenance_work_mem_rec(in, &fixes);
+		avwm = memory_after_fixes(in->v[LG_SET_MAINTENANCE_WORK_MEM].value, fixes, rec);
+	}
+	t->ceiling = lg_work_mem_for_connections(in->ram_bytes, t->shared_buffers,
+											 in->v[LG_SET_AUTOVACUUM_MAX_WORKERS].value * avwm,
+											 t->connections);
+}
+
+/*
  * work_mem for loadguard.target_users, when readiness' memory check for
- * them does not pass: the same value readiness() proposes.
+ * them does not pass or no work_mem fits under the ceiling: readiness()
+ * proposes the same fix.
  */
 static void
-rule_work_mem_for_target(const LgSettingsInput *in, const LgSettingValue *v, LgSettingRow *row)
+rule_work_mem_for_target(const LgSettingsInput *in, const LgSettingValue *v,
+						 const LgWorkMemTarget *t, int64_t rec, LgSettingRow *row)
 {
 	row->severity = in->target_memory_status == 2 /* fail */ ? LG_SEV_HIGH : LG_SEV_WARN;
-	if (in->target_work_mem > 0)
+	if (t->ceiling > 0)
 	{
-		set_text(row->recommended, "%lldkB", (long long) (in->target_work_mem / KB));
-		set_text(row->reason, "Worst case with the %lld connections loadguard.target_users = %d needs (shared_buffers + connections x work_mem x 1.5 + autovacuum) is above 80%% of RAM; this work_mem brings it to 80%%, as readiness() proposes.",
-				 (long long) in->target_demand, in->target_users);
+		set_text(row->recommended, "%lldkB", (long long) (rec / KB));
+		set_text(row->reason, "Worst case with the %lld connections loadguard.target_users = %d needs (shared_buffers + connections x work_mem x 1.5 + autovacuum) is above 80%% of RAM. This work_mem keeps it within 80%% at %lld connections (max_connections as this check recommends it) with the shared_buffers and maintenance_work_mem it recommends, so that applying any of its fixes keeps the others ok; readiness() proposes the same.",
+				 (long long) in->target_demand, in->target_users, (long long) t->connections);
 		memory_fix(row, v, row->recommended);
 	}
 	else
 	{
-		set_text(row->reason, "Worst case with the %lld connections loadguard.target_users = %d needs is above 80%% of RAM even at the smallest work_mem. Add RAM, or put a connection pooler in front so that fewer server connections hold work_mem.",
-				 (long long) in->target_demand, in->target_users);
+		set_text(row->action, "Add RAM, or put a connection pooler in front so that fewer server connections hold work_mem.");
+		set_text(row->reason, "At %lld connections (max_connections as this check recommends it, for loadguard.target_users = %d) the worst case (shared_buffers + connections x work_mem x 1.5 + autovacuum) is above 80%% of RAM even at the smallest work_mem. %s",
+				 (long long) t->connections, in->target_users, row->action);
 	}
 }
 
@@ -455,22 +544,35 @@ static void
 rule_work_mem(const LgSettingsInput *in, LgSettingRow *row)
 {
 	const LgSettingValue *v = start_row(in, LG_SET_WORK_MEM, row, false);
-	int64_t		max_conn = in->v[LG_SET_MAX_CONNECTIONS].value > 0 ? in->v[LG_SET_MAX_CONNECTIONS].value : 1;
+	int64_t		max_conn = in->v[LG_SET_MAX_CONNECTIONS].value;
+	int64_t		shared_buffers = in->v[LG_SET_SHARED_BUFFERS].value;
 	int64_t		wpg = in->v[LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER].value > 1 ?
 	in->v[LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER].value : 1;
-	int64_t		rec = (in->ram_bytes - in->v[LG_SET_SHARED_BUFFERS].value) / (3 * max_conn) / wpg;
+	bool		target = in->target_users > 0 && in->ram_bytes > 0 &&
+	in->target_memory_status != 3 /* skip */ ;
+	LgWorkMemTarget t = {0};
+	int64_t		rec;
 	int64_t		worst = worst_case_memory(in);
 	char		worstbuf[32];
 	char		rambuf[32];
 
-	if (in->target_users > 0 && in->target_memory_status != 0 /* pass */ &&
-		in->target_memory_status != 3 /* skip */ )
+	/* pgtune's value for the server config_check's fixes leave */
+	if (target)
 	{
-		rule_work_mem_for_target(in, v, row);
-		return;
+		work_mem_target(in, &t);
+		max_conn = t.connections;
+		shared_buffers = t.shared_buffers;
 	}
+	rec = (in->ram_bytes - shared_buffers) / (3 * (max_conn > 0 ? max_conn : 1)) / wpg;
 	if (rec < LG_MIN_WORK_MEM)
 		rec = LG_MIN_WORK_MEM;
+	if (target && t.ceiling < rec)
+		rec = t.ceiling;
+	if (target && (in->target_memory_status != 0 /* pass */ || t.ceiling == 0))
+	{
+		rule_work_mem_for_target(in, v, &t, rec, row);
+		return;
+	}
 	pretty_bytes(worstbuf, sizeof(worstbuf), worst);
 	pretty_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
 	set_text(row->recommended, "%lldkB", (long long) (rec / KB));
@@ -495,16 +597,20 @@ rule_work_mem(const LgSettingsInput *in, LgSettingRow *row)
 	}
 	else
 		set_text(row->reason, "Close to pgtune's (RAM - shared_buffers) / (3 x max_connections) / max_parallel_workers_per_gather.");
+	if (target)
+		append_text(row->reason, " With loadguard.target_users = %d: pgtune over the %lld connections and the shared_buffers this check recommends, at most %lldkB, which keeps readiness' worst case within 80%% of RAM at those connections.",
+					in->target_users, (long long) t.connections, (long long) (t.ceiling / KB));
 }
 
 static void
 rule_maintenance_work_mem(const LgSettingsInput *in, LgSettingRow *row)
 {
 	const LgSettingValue *v = start_row(in, LG_SET_MAINTENANCE_WORK_MEM, row, false);
-	int64_t		rec = in->ram_bytes / 16 < 2 * GB ? in->ram_bytes / 16 : 2 * GB;
+	bool		fixes;
+	int64_t		rec = maintenance_work_mem_rec(in, &fixes);
 
 	size_setting(row->recommended, LG_RULE_TEXT_LEN, rec);
-	if (v->value < rec / 2)
+	if (fixes)
 	{
 		row->severity = LG_SEV_INFO;
 		set_text(row->reason, "pgtune: RAM / 16, at most 2 GB. VACUUM and CREATE INDEX run faster with more; each of %lld autovacuum workers may use it unless autovacuum_work_mem is set.",
