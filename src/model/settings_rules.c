@@ -81,6 +81,14 @@ lg_source_kind(const char *s)
 	return LG_SRC_DEFAULT;
 }
 
+/* a value the whole server has (file, command line, default), not a role's */
+static bool
+server_wide(LgSourceKind kind)
+{
+	return kind == LG_SRC_DEFAULT || kind == LG_SRC_FILE || kind == LG_SRC_COMMAND_LINE ||
+		kind == LG_SRC_ENVIRONMENT;
+}
+
 int64_t
 lg_setting_base_value(int64_t value, const char *unit)
 {
@@ -808,9 +816,7 @@ rule_idle_session(const LgSettingsInput *in, LgSettingRow *row)
 			set_text(row->action, "The application's sessions set idle_session_timeout themselves (connection options or SET): remove it from the application's database settings.");
 			append_text(row->reason, " %s", row->action);
 		}
-		else if (in->app_role_sql && t->default_source.kind != LG_SRC_DEFAULT &&
-				 t->default_source.kind != LG_SRC_FILE && t->default_source.kind != LG_SRC_COMMAND_LINE &&
-				 t->default_source.kind != LG_SRC_ENVIRONMENT)
+		else if (in->app_role_sql && !server_wide(t->default_source.kind))
 		{
 			lg_setting_fix(row->setting, "0", &t->default_source, false, row->fix, row->action);
 		}
@@ -1001,13 +1007,6 @@ lg_setting_rule(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row)
 }
 
 static bool
-is_zero_duration(const char *value)
-{
-	return strcmp(value, "0") == 0 || strcmp(value, "0ms") == 0 ||
-		strcmp(value, "0s") == 0 || strcmp(value, "0min") == 0;
-}
-
-static bool
 hides_errors(const char *value)
 {
 	return strcasecmp(value, "log") == 0 || strcasecmp(value, "fatal") == 0 ||
@@ -1026,40 +1025,128 @@ override_target(const LgSettingSource *src, char *buf, int buflen)
 		snprintf(buf, buflen, "ALTER DATABASE %s", src->database_sql);
 }
 
+/*
+ * A role or database override of a timeout (value_ms; -1 when it cannot be
+ * read): ALTER SYSTEM cannot reach the sessions it applies to, so a timeout
+ * it switches off (or, for idle_session_timeout, sets under a minute) stays
+ * off whatever the server's row says.  The fix resets it when the server's
+ * own value is right, else sets the value the timeout's rule recommends.
+ */
+static void
+override_timeout_rule(const LgSettingsInput *in, LgSettingId id, int64_t value_ms,
+					  const LgSettingSource *src, const char *target, LgSettingRow *row)
+{
+	const LgSettingValue *server = &in->v[id];
+	int64_t		server_ms = server_wide(server->source.kind) ? server->value : 0;
+	bool		server_right;
+	const char *lit;
+	char		serverbuf[32];
+
+	lg_format_ms(serverbuf, sizeof(serverbuf), server_ms);
+	switch (id)
+	{
+		case LG_SET_STATEMENT_TIMEOUT:
+			/* per role, as PostgreSQL advises: set, never reset to global */
+			set_text(row->recommended, "above 0");
+			if (value_ms != 0)
+			{
+				set_text(row->reason, "A per-role or per-database timeout, as PostgreSQL's documentation advises.");
+				return;
+			}
+			row->severity = LG_SEV_WARN;
+			set_text(row->reason, "This override switches the timeout off for these sessions.");
+			lg_setting_fix(row->setting, "'" LG_REC_STATEMENT_TIMEOUT "'", src, false, row->fix, row->action);
+			return;
+		case LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT:
+			set_text(row->recommended, "above 0");
+			if (value_ms != 0)
+			{
+				set_text(row->reason, "Abandoned transactions are ended in these sessions.");
+				return;
+			}
+			row->severity = LG_SEV_WARN;
+			set_text(row->reason, "This override switches the timeout off for these sessions, whatever the server's value (%s): a session left idle in a transaction keeps its slot and its locks and holds back vacuum.",
+					 serverbuf);
+			server_right = server_ms != 0;
+			/* a role's value, or the server's for a database or every role */
+			if (src->kind == LG_SRC_DATABASE || strcmp(src->role_sql ? src->role_sql : "", "ALL") == 0)
+				lit = "'" LG_REC_IIT_TIMEOUT_SERVER "'";
+			else
+				lit = "'" LG_REC_IIT_TIMEOUT_ROLE "'";
+			break;
+		case LG_SET_LOCK_TIMEOUT:
+			set_text(row->recommended, "%s", row->current);
+			if (value_ms != 0 || server_ms == 0)
+			{
+				set_text(row->reason, value_ms != 0 ? "Lock waits are bounded in these sessions." :
+						 "Off, as on the server.");
+				return;
+			}
+			row->severity = LG_SEV_WARN;
+			set_text(row->reason, "This override switches off the server's lock_timeout (%s) for these sessions: a statement waiting for a lock holds its slot, and every later statement queues behind it.",
+					 serverbuf);
+			server_right = true;
+			lit = "";
+			break;
+		default:				/* idle_session_timeout */
+			set_text(row->recommended, "%s", row->current);
+			if (value_ms <= 0 || value_ms >= LG_MIN_IDLE_SESSION_TIMEOUT_MS)
+			{
+				set_text(row->reason, "Keep it 0, or long, when application pools hold idle connections.");
+				return;
+			}
+			row->severity = LG_SEV_WARN;
+			set_text(row->reason, "Below a minute it closes the idle connections that application pools keep on purpose in these sessions, and they reconnect again and again.");
+			server_right = server_ms == 0 || server_ms >= LG_MIN_IDLE_SESSION_TIMEOUT_MS;
+			lit = "0";
+			break;
+	}
+	if (server_right)
+	{
+		set_text(row->recommended, "reset (the server's %s)", serverbuf);
+		set_text(row->fix, "%s RESET %s;", target, row->setting);
+	}
+	else
+	{
+		/* the literal without its quotes */
+		set_text(row->recommended, "%.*s", (int) strlen(lit) - (lit[0] == '\'' ? 2 : 0),
+				 lit + (lit[0] == '\'' ? 1 : 0));
+		lg_setting_fix(row->setting, lit, src, false, row->fix, row->action);
+	}
+}
+
+bool
+lg_setting_has_overrides(LgSettingId id)
+{
+	return id == LG_SET_STATEMENT_TIMEOUT || id == LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT ||
+		id == LG_SET_IDLE_SESSION_TIMEOUT || id == LG_SET_LOCK_TIMEOUT ||
+		id == LG_SET_LOG_MIN_MESSAGES;
+}
+
 void
-lg_setting_override_rule(const char *name, const char *value, const LgSettingSource *src,
-						 LgSettingRow *row)
+lg_setting_override_rule(const LgSettingsInput *in, LgSettingId id, const char *value,
+						 int64_t value_ms, const LgSettingSource *src, LgSettingRow *row)
 {
 	char		target[LG_RULE_TEXT_LEN];
 
 	memset(row, 0, sizeof(*row));
 	override_target(src, target, sizeof(target));
-	snprintf(row->setting, LG_RULE_NAME_LEN, "%s", name);
+	snprintf(row->setting, LG_RULE_NAME_LEN, "%s", setting_names[id]);
 	set_text(row->current, "%s", value);
 	set_text(row->source, "%s", target);
 	row->severity = LG_SEV_OK;
-	if (strcmp(name, "statement_timeout") == 0)
+	if (id != LG_SET_LOG_MIN_MESSAGES)
 	{
-		set_text(row->recommended, "above 0");
-		if (is_zero_duration(value))
-		{
-			row->severity = LG_SEV_WARN;
-			set_text(row->reason, "This override switches the timeout off for these sessions.");
-			lg_setting_fix(name, "'" LG_REC_STATEMENT_TIMEOUT "'", src, false, row->fix, row->action);
-		}
-		else
-			set_text(row->reason, "A per-role or per-database timeout, as PostgreSQL's documentation advises.");
+		override_timeout_rule(in, id, value_ms, src, target, row);
+		return;
+	}
+	set_text(row->recommended, "warning (or reset)");
+	if (hides_errors(value))
+	{
+		row->severity = LG_SEV_HIGH;
+		set_text(row->reason, "Above error, the server does not log the errors loadguard counts (timeouts, refusals, deadlocks) for these sessions.");
+		set_text(row->fix, "%s RESET %s;", target, row->setting);
 	}
 	else
-	{
-		set_text(row->recommended, "warning (or reset)");
-		if (hides_errors(value))
-		{
-			row->severity = LG_SEV_HIGH;
-			set_text(row->reason, "Above error, the server does not log the errors loadguard counts (timeouts, refusals, deadlocks) for these sessions.");
-			set_text(row->fix, "%s RESET %s;", target, name);
-		}
-		else
-			set_text(row->reason, "Errors are still logged, so loadguard counts them.");
-	}
+		set_text(row->reason, "Errors are still logged, so loadguard counts them.");
 }

@@ -236,9 +236,17 @@ extern int64_t lg_work_mem_for_connections(int64_t ram_bytes, int64_t shared_buf
 /* one setting's row (id < LG_SET_ROW_COUNT) */
 extern void lg_setting_rule(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row);
 
-/* a role or database override of statement_timeout or log_min_messages */
-extern void lg_setting_override_rule(const char *name, const char *value,
+/*
+ * A role or database override (src) of log_min_messages or of a timeout
+ * config_check judges (lg_setting_has_overrides), its value as stored and,
+ * for a timeout, in ms (-1: unreadable); in: the server's values.
+ */
+extern void lg_setting_override_rule(const LgSettingsInput *in, LgSettingId id,
+									 const char *value, int64_t value_ms,
 									 const LgSettingSource *src, LgSettingRow *row);
+
+/* does config_check list the role and database overrides of this setting? */
+extern bool lg_setting_has_overrides(LgSettingId id);
 
 /* "30 s", "5 min", "250 ms", "off" */
 extern void lg_format_ms(char *buf, int buflen, int64_t ms);

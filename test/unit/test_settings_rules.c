@@ -711,24 +711,91 @@ test_other_rules(void **state)
 static void
 test_override_rule(void **state)
 {
+	LgSettingsInput in = base_input();
 	LgSettingSource src = {LG_SRC_ROLE, "\"Lg App\"", NULL, NULL, NULL};
 	LgSettingRow row;
 
 	(void) state;
-	lg_setting_override_rule("statement_timeout", "0", &src, &row);
+	lg_setting_override_rule(&in, LG_SET_STATEMENT_TIMEOUT, "0", 0, &src, &row);
 	assert_int_equal(row.severity, LG_SEV_WARN);
 	assert_string_equal(row.source, "ALTER ROLE \"Lg App\"");
 	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" SET statement_timeout = '30s';");
-	lg_setting_override_rule("statement_timeout", "20s", &src, &row);
+	lg_setting_override_rule(&in, LG_SET_STATEMENT_TIMEOUT, "20s", 20000, &src, &row);
 	assert_int_equal(row.severity, LG_SEV_OK);
 
 	src.kind = LG_SRC_DATABASE;
 	src.database_sql = "shop";
-	lg_setting_override_rule("log_min_messages", "PANIC", &src, &row);
+	lg_setting_override_rule(&in, LG_SET_LOG_MIN_MESSAGES, "PANIC", -1, &src, &row);
 	assert_int_equal(row.severity, LG_SEV_HIGH);
 	assert_string_equal(row.fix, "ALTER DATABASE shop RESET log_min_messages;");
-	lg_setting_override_rule("log_min_messages", "notice", &src, &row);
+	lg_setting_override_rule(&in, LG_SET_LOG_MIN_MESSAGES, "notice", -1, &src, &row);
 	assert_int_equal(row.severity, LG_SEV_OK);
+}
+
+/*
+ * M1: an override that switches a timeout off defeats ALTER SYSTEM for its
+ * sessions: a warning, with a RESET where the server's value is right, else
+ * the value the timeout's rule recommends, set where the override is.
+ */
+static void
+test_timeout_overrides(void **state)
+{
+	LgSettingsInput in = base_input();
+	LgSettingSource db = {LG_SRC_DATABASE, NULL, "\"App DB\"", NULL, NULL};
+	LgSettingSource role = {LG_SRC_DATABASE_ROLE, "\"Lg App\"", "shop", NULL, NULL};
+	LgSettingRow row;
+
+	(void) state;
+	assert_true(lg_setting_has_overrides(LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT));
+	assert_true(lg_setting_has_overrides(LG_SET_IDLE_SESSION_TIMEOUT));
+	assert_true(lg_setting_has_overrides(LG_SET_LOCK_TIMEOUT));
+	assert_true(lg_setting_has_overrides(LG_SET_STATEMENT_TIMEOUT));
+	assert_false(lg_setting_has_overrides(LG_SET_WORK_MEM));
+
+	/* the server has none: set the recommended value where the override is */
+	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.source, "ALTER DATABASE \"App DB\"");
+	assert_string_equal(row.fix, "ALTER DATABASE \"App DB\" SET idle_in_transaction_session_timeout = '5min';");
+	assert_string_equal(row.recommended, "5min");
+	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0, &role, &row);
+	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" IN DATABASE shop SET idle_in_transaction_session_timeout = '60s';");
+
+	/*
+	 * the reviewer's case: the server's fix applied (5min), the override
+	 * still 0
+	 */
+	set_value(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "5min", 300000);
+	in.v[LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT].source.kind = LG_SRC_FILE;
+	assert_int_equal(rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT).severity, LG_SEV_OK);
+	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.recommended, "reset (the server's 5 min)");
+	assert_string_equal(row.fix, "ALTER DATABASE \"App DB\" RESET idle_in_transaction_session_timeout;");
+	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "1min", 60000, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_OK);
+
+	/* lock_timeout off where the server bounds lock waits */
+	lg_setting_override_rule(&in, LG_SET_LOCK_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_OK);	/* the server's is off too */
+	set_value(&in, LG_SET_LOCK_TIMEOUT, "5s", 5000);
+	lg_setting_override_rule(&in, LG_SET_LOCK_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER DATABASE \"App DB\" RESET lock_timeout;");
+	/* a session's own value says nothing about the server's */
+	in.v[LG_SET_LOCK_TIMEOUT].source.kind = LG_SRC_SESSION;
+	lg_setting_override_rule(&in, LG_SET_LOCK_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_OK);
+
+	/* idle_session_timeout: 0 is right, under a minute is not */
+	lg_setting_override_rule(&in, LG_SET_IDLE_SESSION_TIMEOUT, "0", 0, &role, &row);
+	assert_int_equal(row.severity, LG_SEV_OK);
+	lg_setting_override_rule(&in, LG_SET_IDLE_SESSION_TIMEOUT, "10s", 10000, &role, &row);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" IN DATABASE shop RESET idle_session_timeout;");
+	set_value(&in, LG_SET_IDLE_SESSION_TIMEOUT, "5s", 5000);
+	lg_setting_override_rule(&in, LG_SET_IDLE_SESSION_TIMEOUT, "10s", 10000, &role, &row);
+	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" IN DATABASE shop SET idle_session_timeout = 0;");
 }
 
 int
@@ -750,6 +817,7 @@ main(void)
 		cmocka_unit_test(test_idle_in_transaction_rule),
 		cmocka_unit_test(test_other_rules),
 		cmocka_unit_test(test_override_rule),
+		cmocka_unit_test(test_timeout_overrides),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
