@@ -492,8 +492,9 @@ read_server_start(void)
  * since count as much as those connected now.  The minutes that overlap
  * the lookback are read, so it reaches back up to a minute further.
  * Only when the caller may see that role's sessions, as pg_stat_activity
- * would show them.  None seen: the rules fall back to the default a new
- * session gets (role, database, server).
+ * would show them; otherwise only their count.  None seen (or hidden): the
+ * rules fall back to the default a new session gets (role, database,
+ * server).
  */
 static void
 read_app_sessions(LgSettingsInput *in, Oid app_role, double lookback_s)
@@ -507,8 +508,6 @@ read_app_sessions(LgSettingsInput *in, Oid app_role, double lookback_s)
 
 	in->app_lookback_s = lookback_s;
 	lg_reader_init(&reader);
-	if (!lg_reader_sees_session(&reader, app_role))
-		return;
 	if (lookback_s * USECS_PER_SEC < (double) now)
 		since = now - (TimestampTz) (lookback_s * USECS_PER_SEC);
 	n = lg_tominutes_read(since, &minutes);
@@ -517,6 +516,12 @@ read_app_sessions(LgSettingsInput *in, Oid app_role, double lookback_s)
 		pfree(minutes);
 	if (seen.sessions <= 0)
 		return;
+	/* hidden from this caller: how many, as loadguard.roles tells everyone */
+	if (!lg_reader_sees_session(&reader, app_role))
+	{
+		in->app_hidden_sessions = seen.sessions;
+		return;
+	}
 	for (int t = 0; t < LG_TO_COUNT; t++)
 	{
 		int			k = timeout_kinds[t];

@@ -706,6 +706,14 @@ describe_app_timeout(const LgSettingsInput *in, const LgEffectiveTimeout *t, LgS
 		set_text(row->source, "observed on %d sessions of role %s%s", t->sessions,
 				 in->app_role_sql, window);
 	}
+	else if (in->app_hidden_sessions > 0)
+	{
+		/* they ran, but what they ran with is not the caller's to see */
+		set_text(row->current, "%s (default for role %s; %d of its sessions%s are not visible to you: the privileges of pg_read_all_stats or of role %s show them)",
+				 defbuf, in->app_role_sql, in->app_hidden_sessions,
+				 window[0] ? window : " observed", in->app_role_sql);
+		set_text(row->source, "%s", t->default_source.where ? t->default_source.where : "");
+	}
 	else
 	{
 		set_text(row->current, "%s (default for role %s; none of its sessions%s)", defbuf,

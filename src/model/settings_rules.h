@@ -139,6 +139,13 @@ typedef struct LgSettingsInput
 	double		app_lookback_s; /* the lookback the sessions were seen in */
 
 	/*
+	 * Sessions of the application role seen in the lookback that the caller
+	 * may not see (pg_stat_activity's rule): counted, like loadguard.roles
+	 * counts every role's sessions, but their timeouts are not read.
+	 */
+	int32_t		app_hidden_sessions;
+
+	/*
 	 * Without an application role: login roles (not superusers), quoted and
 	 * comma-separated, that have no statement_timeout of their own; NULL or
 	 * "" when there are none.  login_roles: are there any such roles at all.

@@ -733,6 +733,29 @@ test_override_rule(void **state)
 }
 
 /*
+ * M2: the application role's sessions ran but the caller may not see them:
+ * said so, with their count, instead of "none of its sessions seen".
+ */
+static void
+test_hidden_app_sessions(void **state)
+{
+	LgSettingsInput in = base_input();
+	LgSettingRow row;
+
+	(void) state;
+	in.app_role_sql = "app";
+	in.app_lookback_s = 900;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_string_equal(row.current, "off (default for role app; none of its sessions seen in the last 15 min)");
+	in.app_hidden_sessions = 160;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_string_equal(row.current, "off (default for role app; 160 of its sessions seen in the last 15 min are not visible to you: the privileges of pg_read_all_stats or of role app show them)");
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	row = rule(&in, LG_SET_LOCK_TIMEOUT);
+	assert_null(strstr(row.current, "none of its sessions"));
+}
+
+/*
  * M1: an override that switches a timeout off defeats ALTER SYSTEM for its
  * sessions: a warning, with a RESET where the server's value is right, else
  * the value the timeout's rule recommends, set where the override is.
@@ -818,6 +841,7 @@ main(void)
 		cmocka_unit_test(test_other_rules),
 		cmocka_unit_test(test_override_rule),
 		cmocka_unit_test(test_timeout_overrides),
+		cmocka_unit_test(test_hidden_app_sessions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
