@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "loadguard.h"
+#include "persist.h"
 #include "ring.h"
 
 typedef struct LgAuditState
@@ -161,26 +162,24 @@ lg_audit_dump(StringInfo out)
 	head.entry_size = sizeof(LgAuditEntry);
 	memcpy(head.counts, lg_audit->counts, sizeof(head.counts));
 	appendBinaryStringInfo(out, (const char *) &head, sizeof(head));
-	for (uint32 i = 0; i < n; i++)
-		appendBinaryStringInfo(out,
-							   (const char *) &lg_audit->entries[lg_ring_slot(&lg_audit->ring, i)],
-							   sizeof(LgAuditEntry));
+	lg_persist_append_ring(out, &lg_audit->ring, lg_audit->entries, sizeof(LgAuditEntry));
 }
 
 /* Postmaster, at startup, into the fresh (empty) ring. */
-void
+bool
 lg_audit_load(const char *data, Size len)
 {
 	LgAuditPersisted head;
 
 	if (len < sizeof(head))
-		return;
+		return false;
 	memcpy(&head, data, sizeof(head));
-	if (head.entry_size != sizeof(LgAuditEntry) ||
-		len - sizeof(head) != (Size) head.nentries * sizeof(LgAuditEntry))
-		return;
+	if (!lg_persist_ring_fits(len, sizeof(head), head.nentries, head.entry_size,
+							  sizeof(LgAuditEntry)))
+		return false;
 
 	memcpy(lg_audit->counts, head.counts, sizeof(lg_audit->counts));
 	lg_ring_restore(&lg_audit->ring, lg_audit->entries, sizeof(LgAuditEntry),
 					data + sizeof(head), head.nentries);
+	return true;
 }

@@ -68,7 +68,7 @@ extern void lg_policy_copy_counts(uint64 counts[LG_RULE_COUNT][LG_OUTCOME_COUNT]
 extern Size lg_audit_shmem_size(void);
 extern void lg_audit_shmem_init(LWLock *lock);
 extern void lg_audit_dump(StringInfo out);
-extern void lg_audit_load(const char *data, Size len);
+extern bool lg_audit_load(const char *data, Size len);
 extern void lg_audit_reset(TimestampTz now);
 
 #endif							/* LG_AUDIT_H */

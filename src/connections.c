@@ -102,7 +102,7 @@ lg_names_dump(StringInfo out)
 }
 
 /* Postmaster, at startup, into fresh shared memory. */
-void
+bool
 lg_names_load(const char *data, Size len)
 {
 	if (len == sizeof(LgNameTableV1_0) * LG_DIM_COUNT && len != sizeof(LgNamesShared))
@@ -119,7 +119,7 @@ lg_names_load(const char *data, Size len)
 	else if (len == sizeof(LgNamesShared))
 		memcpy(lg_names, data, sizeof(LgNamesShared));
 	else
-		return;
+		return false;
 	for (int d = 0; d < LG_DIM_COUNT; d++)
 	{
 		LgNameTable *t = &lg_names->tables[d];
@@ -137,4 +137,5 @@ lg_names_load(const char *data, Size len)
 		t->other.current = 0;
 		t->other.idle_in_transaction = 0;
 	}
+	return true;
 }

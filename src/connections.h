@@ -36,7 +36,7 @@ extern const char *lg_name_key_display(LgDimension dim, const LgNameKey *key);
 extern Size lg_names_shmem_size(void);
 extern void lg_names_shmem_init(LWLock *lock);
 extern void lg_names_dump(StringInfo out);
-extern void lg_names_load(const char *data, Size len);
+extern bool lg_names_load(const char *data, Size len);
 extern void lg_names_reset(TimestampTz now);
 
 #endif							/* LG_CONNECTIONS_H */

@@ -685,13 +685,13 @@ lg_events_dump(StringInfo out)
 }
 
 /* Postmaster, at startup, into fresh shared memory. */
-void
+bool
 lg_events_load(const char *data, Size len)
 {
 	LgEventsPersisted saved;
 
 	if (len != sizeof(saved))
-		return;
+		return false;
 	memcpy(&saved, data, sizeof(saved));
 	for (int k = 0; k < LG_EVENT_COUNT; k++)
 	{
@@ -722,4 +722,5 @@ lg_events_load(const char *data, Size len)
 		lg_events->established_deficit = 0;
 		lg_events->accounted_at = GetCurrentTimestamp();
 	}
+	return true;
 }

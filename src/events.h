@@ -56,7 +56,7 @@ extern bool lg_log_level_hides_errors(int level);
 extern Size lg_events_shmem_size(void);
 extern void lg_events_shmem_init(LWLock *lock);
 extern void lg_events_dump(StringInfo out);
-extern void lg_events_load(const char *data, Size len);
+extern bool lg_events_load(const char *data, Size len);
 extern void lg_events_reset(TimestampTz now);
 
 #endif							/* LG_EVENTS_H */

@@ -237,7 +237,7 @@ lg_history_dump(StringInfo out)
 }
 
 /* Postmaster, at startup, into the fresh (empty) ring. */
-void
+bool
 lg_history_load(const char *data, Size len)
 {
 	LgHistoryPersisted head;
@@ -246,13 +246,13 @@ lg_history_load(const char *data, Size len)
 	const char *first;
 
 	if (len < sizeof(head))
-		return;
+		return false;
 	memcpy(&head, data, sizeof(head));
 	/* the current layout, or 1.0's (converted) */
 	v1_0 = head.sample_size == sizeof(LgSampleV1_0) && head.sample_size != sizeof(LgSample);
 	if ((head.sample_size != sizeof(LgSample) && !v1_0) ||
 		len - sizeof(head) != (Size) head.nsamples * head.sample_size)
-		return;
+		return false;
 
 	/*
 	 * the newest samples that fit, each converted from 1.0's layout if need
@@ -277,6 +277,7 @@ lg_history_load(const char *data, Size len)
 			memcpy(&sample, first + (Size) i * sizeof(LgSample), sizeof(sample));
 		history_push(&sample);
 	}
+	return true;
 }
 
 /* ---- the newest sample and the peaks (the "current" module) ---- */
@@ -346,15 +347,16 @@ lg_current_dump(StringInfo out)
 	appendBinaryStringInfo(out, (const char *) &saved, sizeof(saved));
 }
 
-void
+bool
 lg_current_load(const char *data, Size len)
 {
 	LgCurrentPersisted saved;
 
 	if (len != sizeof(saved))
-		return;
+		return false;
 	memcpy(&saved, data, sizeof(saved));
 	lg_current->peak_connections = saved.peak_connections;
 	lg_current->peak_at = saved.peak_at;
 	lg_current->stats_reset = saved.stats_reset;
+	return true;
 }

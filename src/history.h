@@ -54,11 +54,11 @@ extern void lg_history_current(LgCurrent *out);
 extern Size lg_history_shmem_size(void);
 extern void lg_history_shmem_init(LWLock *lock);
 extern void lg_history_dump(StringInfo out);
-extern void lg_history_load(const char *data, Size len);
+extern bool lg_history_load(const char *data, Size len);
 extern Size lg_current_shmem_size(void);
 extern void lg_current_shmem_init(LWLock *lock);
 extern void lg_current_dump(StringInfo out);
-extern void lg_current_load(const char *data, Size len);
+extern bool lg_current_load(const char *data, Size len);
 extern void lg_current_reset(TimestampTz now);
 
 #endif							/* LG_HISTORY_H */

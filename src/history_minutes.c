@@ -21,6 +21,7 @@
 
 #include "history_minutes.h"
 #include "loadguard.h"
+#include "persist.h"
 #include "ring.h"
 #include "rollup.h"
 
@@ -132,29 +133,27 @@ lg_minutes_dump(StringInfo out)
 	head.builder_size = sizeof(LgMinuteBuilder);
 	appendBinaryStringInfo(out, (const char *) &head, sizeof(head));
 	appendBinaryStringInfo(out, (const char *) &lg_minutes->builder, sizeof(LgMinuteBuilder));
-	for (uint32 i = 0; i < n; i++)
-		appendBinaryStringInfo(out,
-							   (const char *) &lg_minutes->rows[lg_ring_slot(&lg_minutes->ring, i)],
-							   sizeof(LgMinute));
+	lg_persist_append_ring(out, &lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute));
 }
 
 /* Postmaster, at startup, into the fresh ring. */
-void
+bool
 lg_minutes_load(const char *data, Size len)
 {
 	LgMinutesPersisted head;
 	const char *rows;
 
 	if (len < sizeof(head))
-		return;
+		return false;
 	memcpy(&head, data, sizeof(head));
-	if (head.row_size != sizeof(LgMinute) ||
-		head.builder_size != sizeof(LgMinuteBuilder) ||
-		len - sizeof(head) != sizeof(LgMinuteBuilder) + (Size) head.nrows * sizeof(LgMinute))
-		return;
+	if (head.builder_size != sizeof(LgMinuteBuilder) ||
+		!lg_persist_ring_fits(len, sizeof(head) + sizeof(LgMinuteBuilder), head.nrows,
+							  head.row_size, sizeof(LgMinute)))
+		return false;
 
 	memcpy(&lg_minutes->builder, data + sizeof(head), sizeof(LgMinuteBuilder));
 	rows = data + sizeof(head) + sizeof(LgMinuteBuilder);
 	lg_ring_restore(&lg_minutes->ring, lg_minutes->rows, sizeof(LgMinute),
 					rows, head.nrows);
+	return true;
 }

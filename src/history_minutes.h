@@ -33,6 +33,6 @@ extern int	lg_minutes_copy_chunk(LgMinute *buf, int max, TimestampTz from, Times
 extern Size lg_minutes_shmem_size(void);
 extern void lg_minutes_shmem_init(LWLock *lock);
 extern void lg_minutes_dump(StringInfo out);
-extern void lg_minutes_load(const char *data, Size len);
+extern bool lg_minutes_load(const char *data, Size len);
 
 #endif							/* LG_HISTORY_MINUTES_H */

@@ -121,7 +121,8 @@ check_name_list(char **newval, void **extra, GucSource source)
 	result = lg_guc_extra_alloc(sizeof(LgNameList));
 	if (result == NULL)
 	{
-		GUC_check_errdetail("Out of memory.");
+		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+		GUC_check_errmsg("out of memory");
 		pfree(parsed);
 		return false;
 	}
@@ -191,18 +192,19 @@ static const LgIntSetting int_settings[] = {
 	"0 means not set: the view then says how to set it."},
 	{"loadguard.idle_in_transaction_limit", &lg_idle_in_transaction_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS,
 		"Sets the time after which a session idle in transaction is stuck.",
-	"The policy terminates a stuck session.  0 turns this rule off."},
+	"The policy terminates a stuck session. 0 turns this rule off."},
 	{"loadguard.idle_blocker_limit", &lg_idle_blocker_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS,
 		"Sets a shorter idle-in-transaction limit for sessions that block others.",
-		"It applies to a session idle in transaction that holds a lock another session waits for.  "
+		"It applies to a session idle in transaction that holds a lock another session waits for. "
 	"0 turns this rule off."},
 	{"loadguard.active_query_limit", &lg_active_query_limit_ms, 0, 0, MS_PER_DAY, PGC_SIGHUP, GUC_UNIT_MS,
 		"Sets the running time after which a query is cancelled.",
-		"If the query still runs loadguard.cancel_grace after the cancel, the policy terminates its session.  "
+		"If the query still runs loadguard.cancel_grace after the cancel, the policy terminates its session. "
 	"0 turns this rule off."},
 	{"loadguard.cancel_grace", &lg_cancel_grace_ms, 10000, 0, MS_PER_HOUR, PGC_SIGHUP, GUC_UNIT_MS,
 		"Sets how long a cancelled query may keep running before its session is terminated.",
-	NULL},
+		"0 terminates the session at the policy's next tick after the cancel, "
+	"if the query still runs."},
 	{"loadguard.terminate_min_usage", &lg_terminate_min_usage, 0, 0, 100, PGC_SIGHUP, 0,
 		"Sets the connection usage percentage below which the stuck-session policy does not act.",
 	"0 lets it act at any usage."},

@@ -74,8 +74,13 @@ typedef struct LgModule
 	void		(*shmem_init) (LWLock *lock);
 	/* the postmaster at clean shutdown, every other process gone: no lock */
 	void		(*dump) (StringInfo out);
-	/* the postmaster at startup, into fresh shared memory: no lock */
-	void		(*load) (const char *data, Size len);
+
+	/*
+	 * the postmaster at startup, into fresh shared memory: no lock; false
+	 * when the section does not fit (persist.c warns, the module starts
+	 * empty)
+	 */
+	bool		(*load) (const char *data, Size len);
 	/* loadguard.reset(): zero counters and peaks since `now` */
 	void		(*reset) (TimestampTz now);
 } LgModule;

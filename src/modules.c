@@ -50,8 +50,7 @@ const LgModule lg_modules[] = {
 	{"sampler", 0, NULL, lg_sampler_shmem_init, NULL, NULL, NULL},
 	SHMEM_ONLY("connlog", connlog),
 	SHMEM_ONLY("timeouts", timeouts),
-	/* in memory only: see timeout_minutes.h */
-	SHMEM_ONLY("timeout_minutes", tominutes),
+	PERSISTED_KEPT_BY_RESET("timeout_minutes", 8, tominutes),
 };
 
 const int	lg_nmodules = lengthof(lg_modules);

@@ -12,7 +12,11 @@
  * recovery at the next start) is treated like a crash: nothing is saved.
  *
  * The sections are the modules of the module table (modules.c) that have a
- * persist tag; each module dumps and loads its own.
+ * persist tag; each module dumps and loads its own.  A section its module
+ * rejects (a different build's layout, impossible values) gives one
+ * WARNING naming it; that module starts empty, the others load.  A tag no
+ * module has is ignored, and a module whose section is missing starts
+ * empty: a new section needs no layout version bump.
  */
 #include "postgres.h"
 
@@ -210,13 +214,35 @@ lg_persist_load(void)
 	{
 		for (int m = 0; m < lg_nmodules; m++)
 		{
-			if (lg_modules[m].persist_tag == sections[s].tag && lg_modules[m].load)
-				lg_modules[m].load(sections[s].data, sections[s].len);
+			if (lg_modules[m].persist_tag == sections[s].tag && lg_modules[m].load &&
+				!lg_modules[m].load(sections[s].data, sections[s].len))
+				ereport(WARNING,
+						(errmsg("loadguard state file \"%s\": section \"%s\" ignored",
+								LG_STATE_FILE, lg_modules[m].name),
+						 errdetail("The section does not fit this build of loadguard; it starts empty, the other sections are restored.")));
 		}
 	}
 	pfree(buf);
 	ereport(LOG,
 			(errmsg("loadguard restored its state from \"%s\"", LG_STATE_FILE)));
+}
+
+void
+lg_persist_append_ring(StringInfo out, const LgRing *ring, const void *slots, size_t stride)
+{
+	uint32		n = lg_ring_count(ring);
+	Size		bytes = (Size) n * stride;
+
+	enlargeStringInfo(out, (int) bytes);
+	lg_ring_copy_out(ring, slots, stride, 0, n, out->data + out->len);
+	out->len += bytes;
+	out->data[out->len] = '\0';
+}
+
+bool
+lg_persist_ring_fits(Size len, Size before, uint32 n, uint32 entry_size, Size stride)
+{
+	return entry_size == stride && len >= before && len - before == (Size) n * stride;
 }
 
 /*

@@ -27,6 +27,12 @@
 static TimestampTz last_line_at = 0;
 static uint64 refused_since_line = 0;
 
+/*
+ * The most client connections open at once since the last line: a line
+ * written for a refusal may come when usage has already fallen back.
+ */
+static int32 peak_since_line = 0;
+
 static void
 lg_append_top_applications(StringInfo buf)
 {
@@ -99,11 +105,14 @@ lg_pressure_maybe_log(const LgSample *sample, TimestampTz now)
 	bool		over;
 
 	refused_since_line += lg_sample_refused(sample);
+	peak_since_line = Max(peak_since_line,
+						  Max(sample->peak_connections, sample->client_connections));
 
 	if (lg_log_pressure <= 0)
 	{
-		/* switched off: do not carry old refusals into a later line */
+		/* switched off: do not carry old refusals or peaks into a later line */
 		refused_since_line = 0;
+		peak_since_line = 0;
 		return;
 	}
 	over = sample->usage_pct >= (double) lg_log_pressure;
@@ -114,11 +123,12 @@ lg_pressure_maybe_log(const LgSample *sample, TimestampTz now)
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf,
-					 "%d of %d usable connections in use (%.1f%%); %d active, %d idle, "
+					 "%d of %d usable connections in use (%.1f%%), at most %d at once since the last line; "
+					 "%d active, %d idle, "
 					 "%d idle in transaction, %d idle in transaction (aborted), %d waiting on a lock; "
 					 "oldest idle in transaction %.1f s; " UINT64_FORMAT " refused since the last line; ",
 					 sample->client_connections, sample->usable_connections, sample->usage_pct,
-					 sample->active, sample->idle, sample->idle_in_transaction,
+					 peak_since_line, sample->active, sample->idle, sample->idle_in_transaction,
 					 sample->idle_in_transaction_aborted, sample->waiting_on_lock,
 					 sample->oldest_idle_in_transaction_s, refused_since_line);
 	lg_append_top_applications(&buf);
@@ -139,4 +149,5 @@ lg_pressure_maybe_log(const LgSample *sample, TimestampTz now)
 	pfree(buf.data);
 	last_line_at = now;
 	refused_since_line = 0;
+	peak_since_line = 0;
 }

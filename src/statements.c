@@ -646,13 +646,13 @@ lg_statements_dump(StringInfo out)
 }
 
 /* Postmaster, at startup, into fresh shared memory. */
-void
+bool
 lg_statements_load(const char *data, Size len)
 {
 	LgStatementsPersisted saved;
 
 	if (len != sizeof(saved))
-		return;
+		return false;
 	memcpy(&saved, data, sizeof(saved));
 	for (int i = 0; i < LG_HIST_BUCKETS; i++)
 		pg_atomic_write_u64(&lg_stmts->buckets[i], saved.buckets[i]);
@@ -660,4 +660,5 @@ lg_statements_load(const char *data, Size len)
 	pg_atomic_write_u64(&lg_stmts->near_miss_50, saved.near_miss_50);
 	pg_atomic_write_u64(&lg_stmts->near_miss_80, saved.near_miss_80);
 	lg_stmts->stats_reset = saved.stats_reset;
+	return true;
 }

@@ -45,7 +45,7 @@ extern void lg_statements_last_minute(double *statements_per_s, double *latency_
 extern Size lg_statements_shmem_size(void);
 extern void lg_statements_shmem_init(LWLock *lock);
 extern void lg_statements_dump(StringInfo out);
-extern void lg_statements_load(const char *data, Size len);
+extern bool lg_statements_load(const char *data, Size len);
 extern void lg_statements_reset(TimestampTz now);
 
 #endif							/* LG_STATEMENTS_H */

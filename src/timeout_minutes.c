@@ -14,6 +14,7 @@
 #include "storage/shmem.h"
 
 #include "loadguard.h"
+#include "persist.h"
 #include "timeout_minutes.h"
 
 typedef struct LgTimeoutMinutesShared
@@ -85,4 +86,41 @@ lg_tominutes_read(TimestampTz since, LgTimeoutMinute **minutes)
 	}
 	*minutes = buf;
 	return n;
+}
+
+typedef struct LgTimeoutMinutesPersisted
+{
+	uint32		nminutes;
+	uint32		minute_size;	/* sizeof(LgTimeoutMinute) when written */
+	uint64		reserved;
+} LgTimeoutMinutesPersisted;
+
+/* Postmaster, at clean shutdown: no other process is left, so no lock. */
+void
+lg_tominutes_dump(StringInfo out)
+{
+	LgTimeoutMinutesPersisted head;
+
+	memset(&head, 0, sizeof(head));
+	head.nminutes = lg_ring_count(&lg_tominutes->ring);
+	head.minute_size = sizeof(LgTimeoutMinute);
+	appendBinaryStringInfo(out, (const char *) &head, sizeof(head));
+	lg_persist_append_ring(out, &lg_tominutes->ring, lg_tominutes->entries,
+						   sizeof(LgTimeoutMinute));
+}
+
+/* Postmaster, at startup, into the fresh (empty) ring. */
+bool
+lg_tominutes_load(const char *data, Size len)
+{
+	LgTimeoutMinutesPersisted head;
+
+	if (len < sizeof(head))
+		return false;
+	memcpy(&head, data, sizeof(head));
+	if (!lg_persist_ring_fits(len, sizeof(head), head.nminutes, head.minute_size,
+							  sizeof(LgTimeoutMinute)))
+		return false;
+	return lg_tominutes_restore(&lg_tominutes->ring, lg_tominutes->entries,
+								data + sizeof(head), head.nminutes);
 }

@@ -25,6 +25,13 @@ extern void lg_settings_input_fill(LgSettingsInput *in, Oid app_role,
 								   const char *app_role_name, int64 ram_bytes,
 								   double lookback_s);
 
+/*
+ * views_readiness.c: a lookback interval in seconds (a month is 30 days),
+ * computed in double because a long interval's months in microseconds
+ * overflow int64; raises an error unless it is positive
+ */
+extern double lg_lookback_seconds(const Interval *lookback);
+
 /* views_readiness.c: this machine's RAM (cgroup limit applied) */
 extern int64 lg_machine_ram_bytes(void);
 

@@ -128,11 +128,26 @@ users_arg(FunctionCallInfo fcinfo, int argno, const char *name, bool nullable)
 	return value;
 }
 
+double
+lg_lookback_seconds(const Interval *lookback)
+{
+	double		seconds = (double) lookback->time / USECS_PER_SEC +
+	(double) lookback->day * SECS_PER_DAY +
+	(double) lookback->month * DAYS_PER_MONTH * SECS_PER_DAY;
+
+	if (seconds <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lookback must be a positive interval"),
+				 errdetail("The value given was %s.",
+						   DatumGetCString(DirectFunctionCall1(interval_out,
+															   IntervalPGetDatum(lookback))))));
+	return seconds;
+}
+
 static void
 parse_args(FunctionCallInfo fcinfo, ReadinessArgs *args)
 {
-	Interval   *lookback;
-
 	memset(args, 0, sizeof(*args));
 	args->users = users_arg(fcinfo, 0, "users", false);
 	args->baseline_users = users_arg(fcinfo, 1, "baseline_users", true);
@@ -142,17 +157,7 @@ parse_args(FunctionCallInfo fcinfo, ReadinessArgs *args)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("lookback must not be NULL"),
 				 errhint("Pass the interval that contains the baseline run, such as '15 minutes'.")));
-	lookback = PG_GETARG_INTERVAL_P(2);
-	args->lookback_s = (double) lookback->time / USECS_PER_SEC +
-		(double) lookback->day * SECS_PER_DAY +
-		(double) lookback->month * DAYS_PER_MONTH * SECS_PER_DAY;
-	if (args->lookback_s <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lookback must be a positive interval"),
-				 errdetail("The value given was %s.",
-						   DatumGetCString(DirectFunctionCall1(interval_out,
-															   IntervalPGetDatum(lookback))))));
+	args->lookback_s = lg_lookback_seconds(PG_GETARG_INTERVAL_P(2));
 
 	if (!PG_ARGISNULL(3))
 	{

@@ -65,20 +65,7 @@ lg_roles_1_1(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		lookback_us = (double) lg_roles_lookback_s * USECS_PER_SEC;
 	else
-	{
-		Interval   *iv = PG_GETARG_INTERVAL_P(0);
-
-		/*
-		 * in double, as readiness() does: an interval's months in
-		 * microseconds overflow int64 (1,000,000 years came out negative)
-		 */
-		lookback_us = (double) iv->time + (double) iv->day * USECS_PER_DAY +
-			(double) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
-		if (lookback_us <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("lookback must be positive")));
-	}
+		lookback_us = lg_lookback_seconds(PG_GETARG_INTERVAL_P(0)) * USECS_PER_SEC;
 	InitMaterializedSRF(fcinfo, 0);
 
 	/* longer than the history can hold: all of it (from 2000-01-01) */

@@ -91,6 +91,14 @@ my $quiet = lg_node('refused',
 $quiet->safe_psql('postgres', 'CREATE ROLE lg_limited LOGIN CONNECTION LIMIT 1');
 $offset = -s $quiet->logfile;
 my $holder = $quiet->background_psql('postgres', extra_params => [ '-U', 'lg_limited' ]);
+
+# A burst that is over before the refusal: the line must still show it.
+my @burst = map { $quiet->background_psql('postgres') } 1 .. 4;
+ok(lg_wait_for($quiet, 'SELECT client_connections >= 5 FROM loadguard.status', 'burst sampled'),
+	'the burst of 4 sessions next to the holder is sampled');
+$_->quit for @burst;
+ok(lg_wait_for($quiet, 'SELECT client_connections <= 2 FROM loadguard.status', 'burst over'),
+	'the burst is over before the refusal');
 my ($ret, $out, $err) = $quiet->psql('postgres', 'SELECT 1', extra_params => [ '-U', 'lg_limited' ]);
 like($err, qr/too many connections for role "lg_limited"/, 'the second lg_limited connection is refused');
 
@@ -102,6 +110,10 @@ ok(defined $line, 'a refused connection alone triggers the pressure line');
 $line //= '';
 note("pressure line: $line");
 like($line, qr/\b1 refused since the last line/, 'it counts the refusal');
+my ($now_used, $peak) = $line =~ /^(\d+) of \d+ usable connections in use \(\d+\.\d%\), at most (\d+) at once since the last line;/;
+ok(defined $peak && $peak >= 5 && $peak > $now_used,
+	'it gives the most connections open at once since the last line: the burst, above the count now')
+  or diag("line: $line");
 my ($pct) = $line =~ /\((\d+\.\d)%\)/;
 ok(defined $pct && $pct < 100, 'while usage is below the threshold');
 $holder->quit;

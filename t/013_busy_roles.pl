@@ -137,7 +137,7 @@ is(sql("SELECT min_lock_timeout_ms || '/' || max_lock_timeout_ms || '/' || min_i
 is(sql("SELECT lookback_covered <= interval '15 minutes' FROM loadguard.roles WHERE role = 'app'"),
 	't', 'roles covers at most loadguard.roles_lookback');
 ($ret, $out, $err) = $node->psql('postgres', "SELECT * FROM loadguard.get_roles('-1 minute')");
-like($err, qr/lookback must be positive/, 'a negative lookback is refused');
+like($err, qr/lookback must be a positive interval/, 'a negative lookback is refused');
 
 $_->quit for @held;
 $node->safe_psql('postgres', 'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE usename = \'app\'');

@@ -19,10 +19,10 @@ lg_sample_from_v1_0(const LgSampleV1_0 *in, LgSample *out)
 	memset(out, 0, sizeof(*out));
 #define COPY_KEPT(type, field) out->field = in->field;
 #define CONVERTED_BELOW(type, field)
-	LG_SAMPLE_V1_0_FIELDS(COPY_KEPT, CONVERTED_BELOW)
+	LG_SAMPLE_V1_0_FIELDS(COPY_KEPT, CONVERTED_BELOW);
 #undef COPY_KEPT
 #undef CONVERTED_BELOW
-		out->busy_connections = in->active + in->idle_in_transaction +
+	out->busy_connections = in->active + in->idle_in_transaction +
 		in->idle_in_transaction_aborted;
 	memcpy(out->events, in->events, sizeof(in->events));
 

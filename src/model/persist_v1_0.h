@@ -13,7 +13,7 @@
  * conversion cannot disagree.  LgSample itself is declared on its own, in
  * sample.h: it changes with every release (bumping LG_SHMEM_VERSION) while
  * this list describes files already written and never changes; the sizes
- * are pinned below and in test_persist_format.c.
+ * are pinned in persist_v1_0.c and test_persist_format.c.
  */
 #ifndef LG_PERSIST_V1_0_H
 #define LG_PERSIST_V1_0_H

@@ -11,9 +11,12 @@
  * failures the window observed and the settings rows, which are
  * settings_rules.c's, shared with config_check().
  *
- * No self-contradiction: refusals while the baseline ran fail the
- * connections check from B users on and keep max_users below B; max_users,
- * bottleneck and verdict come from the same functions as the rows.
+ * No self-contradiction: refusals in the lookback fail the connections
+ * check from the users at which they happened on and keep max_users below
+ * them: B with a baseline; without one an estimate, the users whose
+ * connections at loadguard.connections_per_user exceed the peak the server
+ * held while refusing.  max_users, bottleneck and verdict come from the same
+ * functions as the rows.
  * Everything is computed from the input struct alone, so every boundary and
  * every consistency rule is pinned by test/unit/test_readiness.c.
  */
@@ -207,6 +210,35 @@ refused_at_baseline(const LgReadinessInput *in)
 	return have_baseline(in) && in->refused_connections > 0;
 }
 
+/*
+ * The users at which connections were refused in the lookback, 0 when none
+ * were: B with a baseline.  Without one the user count is not known; the
+ * refused clients wanted more connections than the peak P the server held,
+ * so at c = loadguard.connections_per_user there were more than P / c users:
+ * the estimate is the first U whose ceil(U x c) exceeds P (floor(P / c) + 1),
+ * and floor(P / c) users, who fit in what was held, are the most that fit.
+ */
+static int64_t
+refused_users(const LgReadinessInput *in)
+{
+	int64_t		held = in->peak_scaling_connections;
+	int64_t		u;
+
+	if (in->refused_connections <= 0)
+		return 0;
+	if (have_baseline(in))
+		return in->baseline_users;
+	if (in->connections_per_user <= 0)
+		return 1;
+	u = (int64_t) floor((double) held / in->connections_per_user) + 1;
+	/* the demand's own rounding decides where float noise would */
+	while (u > 1 && scaled_ceil(in, u - 1, held) > held)
+		u--;
+	while (scaled_ceil(in, u, held) <= held)
+		u++;
+	return u;
+}
+
 static int64_t
 autovacuum_memory(const LgReadinessInput *in)
 {
@@ -242,9 +274,10 @@ static bool
 capacity_fails(const LgReadinessInput *in, int64_t users, bool *by_connections)
 {
 	int64_t		demand = lg_readiness_demand(in, users);
+	int64_t		refused_at = refused_users(in);
 
 	*by_connections = demand > in->usable_connections ||
-		(refused_at_baseline(in) && users >= in->baseline_users);
+		(refused_at > 0 && users >= refused_at);
 	return *by_connections || memory_fails(in, lg_readiness_memory(in, demand));
 }
 
@@ -352,8 +385,9 @@ pooler_fix(const LgReadinessInput *in, const LgReadinessResult *out, char *fix)
 static void
 append_connect_cost(char *buf, const LgReadinessInput *in)
 {
-	append_text(buf, "authentication and backend start %.1f ms on average over %lld connections",
-				in->connect_cost_ms, (long long) in->connect_cost_count);
+	append_text(buf, "authentication and backend start %.1f ms on average over %lld connection%s",
+				in->connect_cost_ms, (long long) in->connect_cost_count,
+				in->connect_cost_count == 1 ? "" : "s");
 	if (in->connect_cost_p95_count > 0)
 	{
 		if (in->connect_cost_p95_count == in->connect_cost_count)
@@ -371,7 +405,7 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 	int64_t		d = out->demand;
 	int64_t		usable = in->usable_connections;
 	int64_t		pass_limit = (usable * 4) / 5;
-	bool		refused_here = out->refused_at_baseline && in->users >= in->baseline_users;
+	bool		refused_here = out->refused_users > 0 && in->users >= out->refused_users;
 
 	if (no_scaling_seen(in))
 	{
@@ -417,6 +451,10 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 	if (out->refused_at_baseline)
 		append_text(row->detail, " Connections were refused while the %lld baseline users ran: %lld users do not fit, and connections per user is a lower bound.",
 					(long long) in->baseline_users, (long long) in->baseline_users);
+	else if (out->refused_users > 0)
+		append_text(row->detail, " Connections were refused while the server held %d scaling connections: at %.3f per user that is %lld users, and the refused clients wanted more: from about %lld users on they do not fit (estimated: no baseline was given, so the user count at the refusals is not known; pass baseline_users = the users of that run for a measured figure).",
+					in->peak_scaling_connections, out->connections_per_user,
+					(long long) out->refused_users - 1, (long long) out->refused_users);
 	if (in->scaling_role_hidden_samples > 0)
 		append_text(row->detail, " In %d samples the role was not among the %d largest and its connections were summed with others: they may be undercounted.",
 					in->scaling_role_hidden_samples, LG_SAMPLE_ROLES);
@@ -477,6 +515,9 @@ check_connections(const LgReadinessInput *in, LgReadinessResult *out)
 		if (out->connections_per_user_lower_bound)
 			append_text(row->fix, " %lld is a lower bound: connections per user was measured while connections were refused, so the real need is higher; measure again with room to spare.",
 						(long long) new_max);
+		else if (out->refused_users > 0)
+			append_text(row->fix, " Connections were refused at an estimated %lld users (no baseline): rerun readiness with baseline_users = the users of that run for a measured figure; if loadguard.events shows rejected_role_limit or rejected_database_limit, raise that CONNECTION LIMIT instead.",
+						(long long) out->refused_users);
 	}
 }
 
@@ -488,7 +529,7 @@ lg_readiness_settings_target(const LgReadinessInput *in, const LgReadinessResult
 	settings->target_connections_status = out->nrows > LG_CHK_CONNECTIONS ?
 		(int) out->rows[LG_CHK_CONNECTIONS].status : (int) LG_CHECK_PASS;
 	settings->target_max_connections = out->max_connections_needed;
-	settings->target_lower_bound = out->connections_per_user_lower_bound;
+	settings->target_lower_bound = out->refused_users > 0;
 	settings->target_pool_size = out->pool_instead;
 	settings->target_memory_status = out->nrows > LG_CHK_MEMORY ?
 		(int) out->rows[LG_CHK_MEMORY].status : (int) LG_CHECK_PASS;
@@ -614,12 +655,15 @@ check_memory(const LgReadinessInput *in, LgReadinessResult *out)
 	char		sbbuf[32];
 	char		wmbuf[32];
 	char		avbuf[32];
+	char		perworkerbuf[32];
 
 	lg_format_bytes(membuf, sizeof(membuf), mem);
 	lg_format_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
 	lg_format_bytes(sbbuf, sizeof(sbbuf), in->shared_buffers);
 	lg_format_bytes(wmbuf, sizeof(wmbuf), in->work_mem);
 	lg_format_bytes(avbuf, sizeof(avbuf), autovacuum_memory(in));
+	lg_format_bytes(perworkerbuf, sizeof(perworkerbuf),
+					in->autovacuum_work_mem > 0 ? in->autovacuum_work_mem : in->maintenance_work_mem);
 
 	if (in->ram_bytes <= 0)
 	{
@@ -639,10 +683,10 @@ check_memory(const LgReadinessInput *in, LgReadinessResult *out)
 
 	set_text(row->observed, "%s worst case (%d%% of %s RAM)", membuf, pct_of_ram(in, mem), rambuf);
 	set_text(row->required, "at most 80%% of RAM to pass, 100%% to avoid failing");
-	set_text(row->detail, "shared_buffers %s + %lld connections x work_mem %s x 1.5 + %d autovacuum workers x %s (%s) = %s (postgresqltuner's worst case).",
+	set_text(row->detail, "shared_buffers %s + %lld connections x work_mem %s x 1.5 + %d autovacuum workers x %s %s (%s) = %s (postgresqltuner's worst case).",
 			 sbbuf, (long long) out->demand, wmbuf, in->autovacuum_max_workers,
 			 in->autovacuum_work_mem > 0 ? "autovacuum_work_mem" : "maintenance_work_mem",
-			 avbuf, membuf);
+			 perworkerbuf, avbuf, membuf);
 
 	if (row->status != LG_CHECK_PASS)
 	{
@@ -878,6 +922,10 @@ summarise(const LgReadinessInput *in, LgReadinessResult *out)
 		/* c is a lower bound: max_users is an upper bound, never "up to" */
 		append_text(out->summary, ". Connections were refused at %lld users: at most %lld users fit, fewer if the real connections per user is above the lower bound measured.",
 					(long long) in->baseline_users, (long long) out->max_users);
+	else if (out->refused_users > 0)
+		append_text(out->summary, ". Connections were refused while %d were held, about %lld users at %.3f connections per user (estimated: no baseline given; pass baseline_users = the users of that run to measure it): at most %lld users fit, fewer if a user needs more connections or the refusals came below that peak.",
+					in->peak_scaling_connections, (long long) out->refused_users,
+					out->connections_per_user, (long long) out->max_users);
 	else if (out->bottleneck[0] != '\0')
 		append_text(out->summary, ". Up to %lld users before %s fails.",
 					(long long) out->max_users, out->bottleneck);
@@ -899,6 +947,7 @@ lg_readiness_assess(const LgReadinessInput *in, LgReadinessResult *out)
 	else
 		out->connections_per_user = in->connections_per_user;
 	out->refused_at_baseline = refused_at_baseline(in);
+	out->refused_users = refused_users(in);
 	out->pattern = detect_pattern(in);
 	if (have_baseline(in))
 	{
@@ -916,7 +965,7 @@ lg_readiness_assess(const LgReadinessInput *in, LgReadinessResult *out)
 	out->memory_bytes = lg_readiness_memory(in, out->demand);
 	out->max_connections_needed = lg_max_connections_needed(out->demand, in->max_connections,
 															in->usable_connections,
-															out->connections_per_user_lower_bound);
+															out->refused_users > 0);
 	if (out->pattern == LG_PATTERN_PERSISTENT_IDLE || out->pattern == LG_PATTERN_PER_REQUEST)
 		out->pool_instead = out->pool_size;
 	else if (memory_fails(in, lg_readiness_memory(in, out->max_connections_needed)) || cpu_warns(in))

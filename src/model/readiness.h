@@ -191,6 +191,8 @@ typedef struct LgReadinessResult
 	int64_t		pool_size;		/* PgBouncer default_pool_size to propose; 0
 								 * none */
 	bool		refused_at_baseline;	/* refusals while B users ran */
+	/* users at the refusals in the lookback: B, or estimated without one */
+	int64_t		refused_users;	/* 0: no refusals */
 
 	/*
 	 * The connections check's remedy: max_connections that makes D pass

@@ -121,6 +121,40 @@ lg_tominutes_copy(const LgRing *ring, const LgTimeoutMinute *entries,
 	return n;
 }
 
+static bool
+minute_valid(const LgTimeoutMinute *m)
+{
+	if (m->ts != lg_tominute_start(m->ts) || m->nroles < 0 || m->nroles > LG_SAMPLE_ROLES)
+		return false;
+	for (int r = 0; r < m->nroles; r++)
+	{
+		const LgRoleTimeoutsEntry *e = &m->roles[r];
+
+		if (e->peak_sessions < 0 || e->t.sessions < 0 || e->t.new_sessions < 0)
+			return false;
+	}
+	return true;
+}
+
+bool
+lg_tominutes_restore(LgRing *ring, LgTimeoutMinute *entries, const void *minutes, uint32_t n)
+{
+	uint32_t	kept = lg_ring_restore(ring, entries, sizeof(LgTimeoutMinute), minutes, n);
+
+	for (uint32_t i = 0; i < kept; i++)
+	{
+		const LgTimeoutMinute *m = &entries[lg_ring_slot(ring, i)];
+
+		if (!minute_valid(m) ||
+			(i > 0 && m->ts <= entries[lg_ring_slot(ring, i - 1)].ts))
+		{
+			lg_ring_init(ring, ring->capacity);
+			return false;
+		}
+	}
+	return true;
+}
+
 void
 lg_tominutes_lookback(const LgTimeoutMinute *minutes, int n, uint32_t roleid,
 					  int64_t since, LgTimeoutsSeen *out)

@@ -83,6 +83,18 @@ extern void lg_tominutes_add(LgRing *ring, LgTimeoutMinute *entries, const LgTim
 extern int	lg_tominutes_copy(const LgRing *ring, const LgTimeoutMinute *entries,
 							  int64_t since, LgTimeoutMinute *out);
 
+/*
+ * Refill the ring (entries: its capacity slots) from n minutes read back
+ * from a state file, oldest first, not necessarily aligned: as many of the
+ * newest as fit, in the order lg_tominutes_add keeps them.  Each minute kept
+ * must be one lg_tominutes_add could have made: its ts the start of a
+ * minute and later than the one before, at most LG_SAMPLE_ROLES roles, no
+ * negative count.  Otherwise the ring is left empty and false returned: a
+ * section that is wrong in one place is not trusted in the others.
+ */
+extern bool lg_tominutes_restore(LgRing *ring, LgTimeoutMinute *entries,
+								 const void *minutes, uint32_t n);
+
 /* One role's timeouts over a lookback. */
 typedef struct LgTimeoutsSeen
 {

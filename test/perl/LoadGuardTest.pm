@@ -23,7 +23,7 @@ use Time::HiRes qw(usleep time);
 use Exporter 'import';
 
 our @EXPORT = qw(lg_node lg_wait_for lg_worker_pid lg_poll_query lg_session_wait_for
-  lg_session_poll lg_wait_ticks lg_ticks);
+  lg_session_poll lg_wait_ticks lg_ticks lg_state_split lg_state_join);
 
 # A started node with loadguard preloaded and created in database postgres.
 # Extra postgresql.conf lines may be passed as a string.
@@ -128,6 +128,49 @@ sub lg_worker_pid
 	my ($node) = @_;
 	return $node->safe_psql('postgres',
 		"SELECT pid FROM pg_stat_activity WHERE backend_type = 'loadguard'");
+}
+
+# The state file (src/model/persist_format.h), for tests that rewrite one
+# section and keep the file valid: a 32-byte header (magic, format,
+# pg_major, layout_version as uint32, payload_len as uint64, checksum and
+# nsections as uint32), then per section a tag (uint32), a reserved uint32,
+# its length (uint64) and its bytes.  The checksum is CRC-32C.
+my @crc32c_table = map {
+	my $c = $_;
+	$c = ($c & 1) ? (($c >> 1) ^ 0x82F63B78) : ($c >> 1) for 1 .. 8;
+	$c;
+} 0 .. 255;
+
+sub lg_crc32c
+{
+	my ($bytes) = @_;
+	my $crc = 0xFFFFFFFF;
+	$crc = $crc32c_table[ ($crc ^ $_) & 0xFF ] ^ ($crc >> 8) for unpack('C*', $bytes);
+	return $crc ^ 0xFFFFFFFF;
+}
+
+# Split a state file into its header fields and [tag, bytes] per section.
+sub lg_state_split
+{
+	my ($bytes) = @_;
+	my @head = unpack('L4 Q L2', $bytes);
+	my ($pos, @sections) = (32);
+	for (1 .. $head[6])
+	{
+		my ($tag, undef, $len) = unpack('L2 Q', substr($bytes, $pos, 16));
+		push @sections, [ $tag, substr($bytes, $pos + 16, $len) ];
+		$pos += 16 + $len;
+	}
+	return (\@head, @sections);
+}
+
+# The inverse, with the payload length, checksum and section count redone.
+sub lg_state_join
+{
+	my ($head, @sections) = @_;
+	my $payload = join('', map { pack('L2 Q', $_->[0], 0, length($_->[1])) . $_->[1] } @sections);
+	return pack('L4 Q L2', @$head[ 0 .. 3 ], length($payload), lg_crc32c($payload),
+		scalar(@sections)) . $payload;
 }
 
 1;

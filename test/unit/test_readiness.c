@@ -217,6 +217,8 @@ test_memory_fix_lowers_work_mem(void **state)
 	lg_readiness_assess(&in, &r);
 	row = row_of(&r, "memory");
 	assert_int_equal(row->status, LG_CHECK_WARN);
+	/* the setting's own value, then the workers' total */
+	assert_non_null(strstr(row->detail, "3 autovacuum workers x maintenance_work_mem 64 MB (192 MB)"));
 
 	/*
 	 * at every one of the 100 slots, not only the 10 connections of D, so
@@ -691,7 +693,29 @@ static const ModelCase model_cases[] = {
 	/* no baseline: configured c */
 	{"no baseline", 0, 0, 0, 0, 0, 0, -1, false, 97, 8 * GB_, LG_PATTERN_UNKNOWN},
 	{"no baseline refused", 0, 0, 0, 0, 0, 5, -1, false, 97, 8 * GB_, LG_PATTERN_UNKNOWN},
+	/* refused while 20 were held of 97 usable (a role or database limit) */
+	{"no baseline refused at 20 held", 0, 20, 0, 0, 0, 5, -1, false, 97, 8 * GB_, LG_PATTERN_UNKNOWN},
+	{"no baseline refused, app role", 0, 12, 0, 0, 3, 2, -1, true, 37, 8 * GB_, LG_PATTERN_UNKNOWN},
+	/* refused with every slot held: the slots and the refusals agree */
+	{"no baseline refused when full", 0, 34, 0, 0, 3, 9, -1, true, 37, 8 * GB_, LG_PATTERN_UNKNOWN},
+	{"no baseline refused, memory bound", 0, 900, 0, 0, 0, 4, -1, false, 1000, 1 * GB_, LG_PATTERN_UNKNOWN},
 };
+
+/*
+ * Without a baseline the users at the refusals are estimated: the first U
+ * whose ceil(U x c) scaling connections exceed the peak held while refused
+ * (the refused clients wanted more than that).  Computed here on its own,
+ * not with the model's function.
+ */
+static int64_t
+estimated_refusal_users(const LgReadinessInput *in)
+{
+	int64_t		u = 1;
+
+	while ((double) u * in->connections_per_user <= (double) in->peak_scaling_connections + 1e-9)
+		u++;
+	return u;
+}
 
 static LgReadinessInput
 model_input(const ModelCase *c, int64_t users)
@@ -780,6 +804,35 @@ assert_consistent(const ModelCase *c, const LgReadinessInput *in, const LgReadin
 					 (long long) in->users, conn->fix);
 	}
 
+	/*
+	 * refusals without a baseline: the connections check fails from the
+	 * estimated user count on, max_users stays below it, the texts say it is
+	 * an estimate and how to measure it, and nothing says "up to"
+	 */
+	if (c->refused > 0 && c->baseline == 0)
+	{
+		int64_t		at = estimated_refusal_users(in);
+
+		assert_false(r->connections_per_user_lower_bound);
+		if (r->max_users < 0 || r->max_users >= at)
+			fail_msg("%s U=%lld: max_users %lld not below the %lld users estimated at the refusals",
+					 c->name, (long long) in->users, (long long) r->max_users, (long long) at);
+		if (in->users >= at && conn->status != LG_CHECK_FAIL)
+			fail_msg("%s U=%lld: connections %s at or above the %lld users estimated at the refusals",
+					 c->name, (long long) in->users, lg_check_status_name(conn->status), (long long) at);
+		if (strstr(r->summary, "Up to") != NULL || strstr(r->summary, "hold up to") != NULL)
+			fail_msg("%s U=%lld: refusals, yet %s", c->name, (long long) in->users, r->summary);
+		if (!strstr(r->summary, "estimated") || !strstr(r->summary, "baseline_users"))
+			fail_msg("%s U=%lld: summary does not say the figure is estimated: %s", c->name,
+					 (long long) in->users, r->summary);
+		if (!strstr(conn->detail, "estimated") || !strstr(conn->detail, "baseline_users"))
+			fail_msg("%s U=%lld: detail does not say the figure is estimated: %s", c->name,
+					 (long long) in->users, conn->detail);
+		if (conn->status != LG_CHECK_PASS && !strstr(conn->fix, "baseline_users"))
+			fail_msg("%s U=%lld: fix does not say how to measure: %s", c->name,
+					 (long long) in->users, conn->fix);
+	}
+
 	/* the pattern row never fails where the connections row passes */
 	if (pattern->status == LG_CHECK_FAIL)
 		assert_int_equal(conn->status, LG_CHECK_FAIL);
@@ -809,12 +862,21 @@ test_model_consistency(void **state)
 		LgReadinessInput in = model_input(c, 1);
 		LgReadinessResult r;
 		int64_t		max_users;
-		int64_t		grid[12];
+		int64_t		grid[16];
 		int			n = 0;
 
 		lg_readiness_assess(&in, &r);
 		max_users = r.max_users;
 		grid[n++] = 1;
+		if (c->refused > 0 && c->baseline == 0)
+		{
+			int64_t		at = estimated_refusal_users(&in);
+
+			grid[n++] = at;
+			grid[n++] = at + 1;
+			if (at > 1)
+				grid[n++] = at - 1;
+		}
 		if (c->baseline > 1)
 		{
 			grid[n++] = c->baseline - 1;
@@ -887,6 +949,61 @@ test_refusals_at_baseline(void **state)
 	assert_non_null(strstr(row_of(&r, "connections")->observed, "at least"));
 }
 
+/*
+ * Refusals without a baseline (the view, config_check): the user count at
+ * the refusals is estimated from the connections held, at the configured c.
+ */
+static void
+test_refusals_without_baseline(void **state)
+{
+	LgReadinessInput in = base_input();
+	LgReadinessResult r;
+	const LgCheckRow *row;
+
+	(void) state;
+	/* 97 usable, but refused while 20 were held: 20 users at c = 1 */
+	in.users = 50;
+	in.peak_scaling_connections = 20;
+	in.refused_connections = 3;
+	lg_readiness_assess(&in, &r);
+	row = row_of(&r, "connections");
+	assert_int_equal(row->status, LG_CHECK_FAIL);
+	assert_int_equal(r.max_users, 20);
+	assert_string_equal(r.bottleneck, "connections");
+	assert_false(r.connections_per_user_lower_bound);
+	assert_null(strstr(r.summary, "Up to"));
+	assert_non_null(strstr(r.summary, "at most 20 users fit"));
+	assert_non_null(strstr(row->detail, "refused while the server held 20 scaling connections"));
+	assert_non_null(strstr(row->detail, "about 21 users"));
+	assert_non_null(strstr(row->detail, "no baseline was given"));
+	assert_non_null(strstr(row->detail, "baseline_users"));
+	/* a fix that raises: more than now, and said to be estimated */
+	assert_non_null(strstr(row->fix, "max_connections = 101;"));
+	assert_non_null(strstr(row->fix, "baseline_users"));
+	in.users = 20;
+	assert_int_equal(status_of(&in, "connections"), LG_CHECK_PASS);
+	in.users = 21;
+	assert_int_equal(status_of(&in, "connections"), LG_CHECK_FAIL);
+
+	/* c = 0.4: 20 held are 50 users; 51 need 21 */
+	in.connections_per_user = 0.4;
+	in.users = 50;
+	assert_int_equal(status_of(&in, "connections"), LG_CHECK_PASS);
+	in.users = 51;
+	lg_readiness_assess(&in, &r);
+	assert_int_equal(row_of(&r, "connections")->status, LG_CHECK_FAIL);
+	assert_int_equal(r.max_users, 50);
+	assert_non_null(strstr(r.summary, "at most 50 users fit"));
+
+	/* with a baseline the measured figure rules, as before */
+	in.connections_per_user = 1.0;
+	in.baseline_users = 40;
+	in.users = 39;
+	lg_readiness_assess(&in, &r);
+	assert_int_equal(r.max_users, 39);
+	assert_null(strstr(row_of(&r, "connections")->detail, "estimated"));
+}
+
 static void
 test_pooled_pattern(void **state)
 {
@@ -945,6 +1062,13 @@ test_per_request_pattern(void **state)
 	in.connect_cost_p95_count = 4000;
 	lg_readiness_assess(&in, &r);
 	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed, "over 4000 connections (p95 7.5 ms)"));
+	/* one connection measured: no plural */
+	in.connect_cost_count = 1;
+	in.connect_cost_p95_count = 1;
+	lg_readiness_assess(&in, &r);
+	assert_non_null(strstr(row_of(&r, "connection_pattern")->observed, "on average over 1 connection (p95 7.5 ms)"));
+	in.connect_cost_count = 4000;
+	in.connect_cost_p95_count = 4000;
 
 	/*
 	 * churn without its short-lived share: mostly long-lived is not per
@@ -1023,7 +1147,7 @@ test_max_connections_one_rule(void **state)
 	patroni.patroni_cluster = "shop";
 	for (int k = 0; k < (int) (sizeof(kinds) / sizeof(kinds[0])); k++)
 	{
-		for (int variant = 0; variant < 4; variant++)
+		for (int variant = 0; variant < 5; variant++)
 		{
 			for (int64_t users = 10; users <= 400; users += 13)
 			{
@@ -1051,6 +1175,12 @@ test_max_connections_one_rule(void **state)
 					in.refused_connections = 4; /* lower bound */
 				if (variant == 3)
 					in.ram_bytes = 1 * GB_; /* memory cannot follow */
+				if (variant == 4)
+				{
+					/* no baseline: refused while 40 were held */
+					in.peak_scaling_connections = 40;
+					in.refused_connections = 2;
+				}
 
 				lg_readiness_assess(&in, &r);
 				row = row_of(&r, "connections");
@@ -1190,6 +1320,7 @@ main(void)
 		cmocka_unit_test(test_model_consistency),
 		cmocka_unit_test(test_idle_threads_need_a_pooler),
 		cmocka_unit_test(test_refusals_at_baseline),
+		cmocka_unit_test(test_refusals_without_baseline),
 		cmocka_unit_test(test_pooled_pattern),
 		cmocka_unit_test(test_per_request_pattern),
 		cmocka_unit_test(test_connections_fix_command_line),

@@ -2,7 +2,8 @@
  * test_tominutes.c — cmocka tests for the per-role timeouts by minute
  * (src/model/tominutes.c): a tick's merge into its minute, the ring of
  * minutes, and the figures over a lookback (adapted from the per-sample
- * cases that test_rolestats.c had before the tallies left the samples).
+ * cases that test_rolestats.c had before the tallies left the samples),
+ * and the ring refilled from a state file's section.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -271,6 +272,151 @@ test_lookback(void **state)
 	assert_int_equal(seen.sessions, 0);
 }
 
+/*
+ * A state file's minutes (as the dump writes them: the ring's, oldest
+ * first) come back in order, the newest that fit the ring's capacity now,
+ * from an unaligned buffer; the lookback over them is the one before.
+ */
+#define FILE_MINUTES 5
+
+static int
+saved_minutes(LgTimeoutMinute *file)
+{
+	LgRing		ring;
+	LgTimeoutMinute entries[FILE_MINUTES];
+
+	/* seven minutes through a ring of five: wrapped, as in a long run */
+	lg_ring_init(&ring, FILE_MINUTES);
+	for (int m = 0; m < 7; m++)
+	{
+		LgTimeoutMinute tick = new_tick(m * MIN_US + 10 * SEC_US);
+
+		add_session(&tick, 42, 1000 * (m + 1), LG_TSRC_SET, true);
+		lg_tominutes_add(&ring, entries, &tick);
+	}
+	return lg_tominutes_copy(&ring, entries, 0, file);
+}
+
+static void
+restore_unaligned(LgRing *ring, LgTimeoutMinute *entries, const LgTimeoutMinute *file,
+				  uint32_t n, bool expect)
+{
+	static char buf[1 + FILE_MINUTES * sizeof(LgTimeoutMinute)];
+
+	memcpy(buf + 1, file, n * sizeof(LgTimeoutMinute));
+	assert_int_equal(lg_tominutes_restore(ring, entries, buf + 1, n), expect);
+}
+
+static void
+test_restore(void **state)
+{
+	LgTimeoutMinute file[FILE_MINUTES];
+	LgTimeoutMinute entries[10];
+	LgTimeoutMinute out[10];
+	LgTimeoutMinute tick;
+	LgTimeoutsSeen before;
+	LgTimeoutsSeen after;
+	LgRing		ring;
+	int			n = saved_minutes(file);
+
+	(void) state;
+	assert_int_equal(n, FILE_MINUTES);
+	assert_true(file[0].ts == 2 * MIN_US);
+
+	/* the same capacity: everything, the same lookback */
+	lg_ring_init(&ring, FILE_MINUTES);
+	restore_unaligned(&ring, entries, file, n, true);
+	assert_int_equal(lg_tominutes_copy(&ring, entries, 0, out), FILE_MINUTES);
+	assert_memory_equal(out, file, sizeof(file));
+	lg_tominutes_lookback(file, n, 42, 0, &before);
+	lg_tominutes_lookback(out, FILE_MINUTES, 42, 0, &after);
+	assert_memory_equal(&before, &after, sizeof(before));
+	assert_int_equal(after.sessions, 5);
+
+	/* a smaller ring (history_size lowered): the newest three */
+	lg_ring_init(&ring, 3);
+	restore_unaligned(&ring, entries, file, n, true);
+	assert_int_equal(lg_tominutes_copy(&ring, entries, 0, out), 3);
+	assert_memory_equal(out, &file[2], 3 * sizeof(LgTimeoutMinute));
+
+	/* a larger one: all five, and the next tick goes after them, in order */
+	lg_ring_init(&ring, 10);
+	restore_unaligned(&ring, entries, file, n, true);
+	tick = new_tick(7 * MIN_US);
+	add_session(&tick, 42, 500, LG_TSRC_SET, true);
+	lg_tominutes_add(&ring, entries, &tick);
+	assert_int_equal(lg_tominutes_copy(&ring, entries, 0, out), 6);
+	assert_true(out[4].ts == 6 * MIN_US && out[5].ts == 7 * MIN_US);
+	/* one in the newest restored minute is merged into it */
+	lg_ring_init(&ring, 10);
+	restore_unaligned(&ring, entries, file, n, true);
+	tick = new_tick(6 * MIN_US + 30 * SEC_US);
+	add_session(&tick, 42, 500, LG_TSRC_SET, true);
+	lg_tominutes_add(&ring, entries, &tick);
+	assert_int_equal(lg_tominutes_copy(&ring, entries, 0, out), 5);
+	assert_int_equal(out[4].roles[0].t.min_ms[0], 500);
+	assert_int_equal(out[4].roles[0].t.sessions, 2);
+
+	/* no minutes (a server that never saw a session) */
+	lg_ring_init(&ring, 10);
+	restore_unaligned(&ring, entries, file, 0, true);
+	assert_int_equal(lg_ring_count(&ring), 0);
+}
+
+/* A section wrong in one kept minute is rejected whole: the ring is empty. */
+static void
+test_restore_rejects(void **state)
+{
+	LgTimeoutMinute file[FILE_MINUTES];
+	LgTimeoutMinute bad[FILE_MINUTES];
+	LgTimeoutMinute entries[10];
+	LgRing		ring;
+	int			n = saved_minutes(file);
+
+	(void) state;
+	for (int c = 0; c < 7; c++)
+	{
+		memcpy(bad, file, sizeof(file));
+		switch (c)
+		{
+			case 0:				/* out of order */
+				bad[1] = file[3];
+				bad[3] = file[1];
+				break;
+			case 1:				/* the same minute twice */
+				bad[4].ts = bad[3].ts;
+				break;
+			case 2:				/* not the start of a minute */
+				bad[2].ts += SEC_US;
+				break;
+			case 3:
+				bad[0].nroles = LG_SAMPLE_ROLES + 1;
+				break;
+			case 4:
+				bad[0].nroles = -1;
+				break;
+			case 5:
+				bad[4].roles[0].t.sessions = -3;
+				break;
+			case 6:
+				bad[4].roles[0].peak_sessions = -1;
+				break;
+		}
+		/* a ring that held minutes before is emptied too */
+		lg_ring_init(&ring, 10);
+		restore_unaligned(&ring, entries, file, n, true);
+		restore_unaligned(&ring, entries, bad, n, false);
+		assert_int_equal(lg_ring_count(&ring), 0);
+	}
+
+	/* a bad minute older than what fits is dropped, not judged */
+	memcpy(bad, file, sizeof(file));
+	bad[0].nroles = -1;
+	lg_ring_init(&ring, 4);
+	restore_unaligned(&ring, entries, bad, n, true);
+	assert_int_equal(lg_ring_count(&ring), 4);
+}
+
 int
 main(void)
 {
@@ -281,6 +427,8 @@ main(void)
 		cmocka_unit_test(test_merge_roles_full),
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_lookback),
+		cmocka_unit_test(test_restore),
+		cmocka_unit_test(test_restore_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
