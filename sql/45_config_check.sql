@@ -57,6 +57,22 @@ SELECT setting, current, severity, fix_sql, source
   FROM loadguard.config_check() WHERE setting = 'log_min_messages';
 ALTER ROLE ALL RESET log_min_messages;
 
+-- a database or role override of a timeout defeats ALTER SYSTEM for its
+-- sessions: each timeout lists its overrides, and one that switches the
+-- timeout off is a warning with the statement that fixes it where it is
+-- (before, only statement_timeout's were listed, and after applying the
+-- server row's fix config_check said ok while those sessions ran with 0)
+CREATE DATABASE "regress_lg App DB";
+ALTER DATABASE "regress_lg App DB" SET idle_in_transaction_session_timeout = 0;
+ALTER ROLE "Lg App" IN DATABASE "regress_lg App DB" SET lock_timeout = 0;
+ALTER ROLE "Lg App" SET idle_session_timeout = '10s';
+SELECT setting, current, recommended, severity, fix_sql, source
+  FROM loadguard.config_check()
+ WHERE setting IN ('idle_in_transaction_session_timeout', 'idle_session_timeout', 'lock_timeout');
+ALTER ROLE "Lg App" RESET idle_session_timeout;
+ALTER ROLE "Lg App" IN DATABASE "regress_lg App DB" RESET lock_timeout;
+DROP DATABASE "regress_lg App DB";
+
 -- a session's own setting is what the row shows, with its source
 SET lock_timeout = '2s';
 SELECT current, severity, source FROM loadguard.config_check() WHERE setting = 'lock_timeout';

@@ -520,8 +520,9 @@ read_server_start(void)
  * since count as much as those connected now.  The minutes that overlap
  * the lookback are read, so it reaches back up to a minute further.
  * Only when the caller may see that role's sessions, as pg_stat_activity
- * would show them.  None seen: the rules fall back to the default a new
- * session gets (role, database, server).
+ * would show them; otherwise only their count.  None seen (or hidden): the
+ * rules fall back to the default a new session gets (role, database,
+ * server).
  */
 static void
 read_app_sessions(LgSettingsInput *in, Oid app_role, double lookback_s)
@@ -535,8 +536,6 @@ read_app_sessions(LgSettingsInput *in, Oid app_role, double lookback_s)
 
 	in->app_lookback_s = lookback_s;
 	lg_reader_init(&reader);
-	if (!lg_reader_sees_session(&reader, app_role))
-		return;
 	if (lookback_s * USECS_PER_SEC < (double) now)
 		since = now - (TimestampTz) (lookback_s * USECS_PER_SEC);
 	n = lg_tominutes_read(since, &minutes);
@@ -545,6 +544,12 @@ read_app_sessions(LgSettingsInput *in, Oid app_role, double lookback_s)
 		pfree(minutes);
 	if (seen.sessions <= 0)
 		return;
+	/* hidden from this caller: how many, as loadguard.roles tells everyone */
+	if (!lg_reader_sees_session(&reader, app_role))
+	{
+		in->app_hidden_sessions = seen.sessions;
+		return;
+	}
 	for (int t = 0; t < LG_TO_COUNT; t++)
 	{
 		int			k = timeout_kinds[t];
@@ -641,14 +646,15 @@ row_source_cmp(const void *a, const void *b)
 }
 
 /*
- * The role and database overrides of one setting, one row each.  ALTER ROLE
- * ALL's shows as role ALL; one whose role or database was dropped meanwhile
- * is left out.
+ * The role and database overrides of one setting, one row each, judged
+ * against the server's value (in).  ALTER ROLE ALL's shows as role ALL; one
+ * whose role or database was dropped meanwhile is left out.
  */
 static void
-put_overrides(ReturnSetInfo *rsinfo, const char *name,
+put_overrides(ReturnSetInfo *rsinfo, const LgSettingsInput *in, LgSettingId id,
 			  const LgOverride *overrides, int n)
 {
+	const char *name = lg_setting_name(id);
 	LgSettingRow *rows = palloc(sizeof(LgSettingRow) * Max(n, 1));
 	int			nrows = 0;
 
@@ -659,17 +665,20 @@ put_overrides(ReturnSetInfo *rsinfo, const char *name,
 		char	   *db;
 		char	   *reset;
 		LgSettingSource src;
+		int			ms = -1;
 
 		if (strcmp(overrides[i].name, name) != 0 ||
 			!lg_override_describe(&overrides[i], &scope, &role, &db, &reset))
 			continue;
+		if (id != LG_SET_LOG_MIN_MESSAGES && !parse_int(overrides[i].value, &ms, GUC_UNIT_MS, NULL))
+			ms = -1;
 		memset(&src, 0, sizeof(src));
 		src.kind = scope == LG_OVERRIDE_ROLE_IN_DATABASE ? LG_SRC_DATABASE_ROLE :
 			scope == LG_OVERRIDE_DATABASE ? LG_SRC_DATABASE : LG_SRC_ROLE;
 		src.role_sql = scope == LG_OVERRIDE_ALL_ROLES ? "ALL" :
 			role ? quote_identifier(role) : NULL;
 		src.database_sql = db ? quote_identifier(db) : NULL;
-		lg_setting_override_rule(name, overrides[i].value, &src, &rows[nrows++]);
+		lg_setting_override_rule(in, id, overrides[i].value, ms, &src, &rows[nrows++]);
 	}
 	qsort(rows, nrows, sizeof(LgSettingRow), row_source_cmp);
 	for (int i = 0; i < nrows; i++)
@@ -723,8 +732,8 @@ lg_config_check_1_1(PG_FUNCTION_ARGS)
 	{
 		lg_setting_rule(&in, (LgSettingId) id, &row);
 		put_row(rsinfo, &row);
-		if (id == LG_SET_STATEMENT_TIMEOUT || id == LG_SET_LOG_MIN_MESSAGES)
-			put_overrides(rsinfo, lg_setting_name(id), overrides, noverrides);
+		if (lg_setting_has_overrides((LgSettingId) id))
+			put_overrides(rsinfo, &in, (LgSettingId) id, overrides, noverrides);
 	}
 	return (Datum) 0;
 }

@@ -74,6 +74,12 @@ ok(lg_wait_for($node,
 		'the dry run recorded S3'),
 	'the policy\'s dry run recorded S3');
 
+ok(lg_wait_for($node,
+		"SELECT current NOT LIKE '%none of its sessions%' FROM loadguard.config_check('regress_lg_bob')
+		  WHERE setting = 'statement_timeout'",
+		'the timeouts of bob\'s sessions recorded'),
+	'config_check saw bob\'s sessions');
+
 # ---------------------------------------------------------------------
 # Expectations, column by column: [ seen by everyone | hidden | in full ].
 # 'both' applies to every reader.  Every column of the view must be here.
@@ -272,6 +278,22 @@ for my $reader (@readers)
 			   FROM loadguard.roles WHERE role = 'regress_lg_bob'"),
 		($full ? 'true' : 'false') . ', true',
 		"roles: $kind " . ($full ? 'sees' : 'does not see') . " the median connection age of bob's sessions");
+
+	# config_check('regress_lg_bob'): what bob's sessions ran with, or (to a
+	# reader who may not see them) that they ran and are hidden, with their
+	# count as loadguard.roles gives it; never "none of its sessions seen"
+	# (before 2026-12-02 a hidden reader got that after they ran)
+	is(psql_as($role,
+			"SELECT string_agg(setting || ': ' || CASE
+			          WHEN current LIKE '%none of its sessions%' THEN 'none seen'
+			          WHEN current LIKE 'off (default for role regress_lg_bob; % of its sessions seen in the last 15 min are not visible to you: the privileges of pg_read_all_stats or of role regress_lg_bob show them)'
+			            THEN 'hidden'
+			          WHEN current LIKE '% regress_lg_bob sessions seen in the last 15 min%' THEN 'seen'
+			          ELSE current END, ', ' ORDER BY setting)
+			   FROM loadguard.config_check('regress_lg_bob')
+			  WHERE setting IN ('statement_timeout', 'lock_timeout') AND source NOT LIKE 'ALTER %'"),
+		join(', ', map { "$_: " . ($full ? 'seen' : 'hidden') } qw(lock_timeout statement_timeout)),
+		"config_check: $kind " . ($full ? 'sees what bob\'s sessions ran with' : 'is told bob\'s sessions are hidden'));
 
 	# terminations: the worker's dry-run row
 	is(failing_columns($role,

@@ -81,6 +81,14 @@ lg_source_kind(const char *s)
 	return LG_SRC_DEFAULT;
 }
 
+/* a value the whole server has (file, command line, default), not a role's */
+static bool
+server_wide(LgSourceKind kind)
+{
+	return kind == LG_SRC_DEFAULT || kind == LG_SRC_FILE || kind == LG_SRC_COMMAND_LINE ||
+		kind == LG_SRC_ENVIRONMENT;
+}
+
 int64_t
 lg_setting_base_value(int64_t value, const char *unit)
 {
@@ -116,13 +124,23 @@ lg_format_ms(char *buf, int buflen, int64_t ms)
 }
 
 /* pgtune's values are written as MB, or kB below 1 MB (at least 64 kB) */
+static int64_t
+size_setting_bytes(int64_t bytes)
+{
+	if (bytes >= MB)
+		return bytes / MB * MB;
+	return (bytes / KB > 64 ? bytes / KB : 64) * KB;
+}
+
 static void
 size_setting(char *buf, int buflen, int64_t bytes)
 {
-	if (bytes >= MB)
-		snprintf(buf, buflen, "%lldMB", (long long) (bytes / MB));
+	int64_t		value = size_setting_bytes(bytes);
+
+	if (value >= MB)
+		snprintf(buf, buflen, "%lldMB", (long long) (value / MB));
 	else
-		snprintf(buf, buflen, "%lldkB", (long long) (bytes / KB > 64 ? bytes / KB : 64));
+		snprintf(buf, buflen, "%lldkB", (long long) (value / KB));
 }
 
 static void
@@ -268,6 +286,22 @@ LgSettingId
 lg_timeout_setting(LgTimeoutId t)
 {
 	return timeout_settings[t];
+}
+
+/*
+ * A timeout's server-wide value: what the worker published (in->server),
+ * else, before it has, the caller's own value when that comes from the
+ * server itself (file, command line, default), else 0.
+ */
+static int64_t
+server_timeout_ms(const LgSettingsInput *in, LgSettingId id)
+{
+	for (int t = 0; t < LG_TO_COUNT; t++)
+	{
+		if (timeout_settings[t] == id && in->server[t].source.where != NULL)
+			return in->server[t].value;
+	}
+	return server_wide(in->v[id].source.kind) ? in->v[id].value : 0;
 }
 
 /*
@@ -423,16 +457,38 @@ memory_fix(LgSettingRow *row, const LgSettingValue *v, const char *rec)
 	row_fix(row, v, lit);
 }
 
+/* pgtune's shared_buffers, and whether the row's fix sets it */
+static int64_t
+shared_buffers_rec(const LgSettingsInput *in, bool *fixes)
+{
+	int64_t		rec = in->ram_bytes / 4;
+	int64_t		now = in->v[LG_SET_SHARED_BUFFERS].value;
+
+	*fixes = now < rec / 2 || now > in->ram_bytes * 2 / 5;
+	return rec;
+}
+
+/* pgtune's maintenance_work_mem, and whether the row's fix sets it */
+static int64_t
+maintenance_work_mem_rec(const LgSettingsInput *in, bool *fixes)
+{
+	int64_t		rec = in->ram_bytes / 16 < 2 * GB ? in->ram_bytes / 16 : 2 * GB;
+
+	*fixes = in->v[LG_SET_MAINTENANCE_WORK_MEM].value < rec / 2;
+	return rec;
+}
+
 static void
 rule_shared_buffers(const LgSettingsInput *in, LgSettingRow *row)
 {
 	const LgSettingValue *v = start_row(in, LG_SET_SHARED_BUFFERS, row, true);
-	int64_t		rec = in->ram_bytes / 4;
+	bool		fixes;
+	int64_t		rec = shared_buffers_rec(in, &fixes);
 	char		rambuf[32];
 
 	pretty_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
 	size_setting(row->recommended, LG_RULE_TEXT_LEN, rec);
-	if (v->value < rec / 2 || v->value > in->ram_bytes * 2 / 5)
+	if (fixes)
 	{
 		row->severity = LG_SEV_WARN;
 		set_text(row->reason, "pgtune: 25%% of %s RAM. Far below, reads go to the kernel's cache; above 40%%, the kernel and work_mem are starved.", rambuf);
@@ -458,24 +514,81 @@ lg_work_mem_for_connections(int64_t ram_bytes, int64_t shared_buffers,
 }
 
 /*
+ * A memory setting once config_check's fix for it is applied, or as it is
+ * now: the larger, so that what is sized on it holds whichever fix is
+ * applied first.
+ */
+static int64_t
+memory_after_fixes(int64_t now, bool fixes, int64_t rec)
+{
+	int64_t		after = fixes ? size_setting_bytes(rec) : now;
+
+	return after > now ? after : now;
+}
+
+/*
+ * work_mem's ceiling for loadguard.target_users: the largest work_mem
+ * readiness' memory check passes with (worst case within 80 % of RAM), at
+ * the max_connections config_check recommends (every slot, at least the
+ * demand D), and the shared_buffers and autovacuum memory it leaves once its
+ * fixes are applied.  Recommending more would make that check, or this row
+ * after the next fix, fail: applying config_check's fixes in any order ends
+ * with every memory row ok.
+ */
+typedef struct LgWorkMemTarget
+{
+	int64_t		connections;	/* max_connections after its fix, >= D */
+	int64_t		shared_buffers; /* after its fix */
+	int64_t		ceiling;		/* 0: not even 64 kB fits */
+} LgWorkMemTarget;
+
+static void
+work_mem_target(const LgSettingsInput *in, LgWorkMemTarget *t)
+{
+	int64_t		max_conn = in->v[LG_SET_MAX_CONNECTIONS].value;
+	int64_t		avwm = in->v[LG_SET_AUTOVACUUM_WORK_MEM].value;
+	bool		fixes;
+	int64_t		rec;
+
+	/* rule_max_connections raises it to the target's value */
+	if (in->target_connections_status != 0 /* pass */ && in->target_pool_size <= 0 &&
+		in->target_max_connections > max_conn)
+		max_conn = in->target_max_connections;
+	t->connections = max_conn > in->target_demand ? max_conn : in->target_demand;
+	rec = shared_buffers_rec(in, &fixes);
+	t->shared_buffers = memory_after_fixes(in->v[LG_SET_SHARED_BUFFERS].value, fixes, rec);
+	if (avwm <= 0)
+	{
+		rec = maintenance_work_mem_rec(in, &fixes);
+		avwm = memory_after_fixes(in->v[LG_SET_MAINTENANCE_WORK_MEM].value, fixes, rec);
+	}
+	t->ceiling = lg_work_mem_for_connections(in->ram_bytes, t->shared_buffers,
+											 in->v[LG_SET_AUTOVACUUM_MAX_WORKERS].value * avwm,
+											 t->connections);
+}
+
+/*
  * work_mem for loadguard.target_users, when readiness' memory check for
- * them does not pass: the same value readiness() proposes.
+ * them does not pass or no work_mem fits under the ceiling: readiness()
+ * proposes the same fix.
  */
 static void
-rule_work_mem_for_target(const LgSettingsInput *in, const LgSettingValue *v, LgSettingRow *row)
+rule_work_mem_for_target(const LgSettingsInput *in, const LgSettingValue *v,
+						 const LgWorkMemTarget *t, int64_t rec, LgSettingRow *row)
 {
 	row->severity = in->target_memory_status == 2 /* fail */ ? LG_SEV_HIGH : LG_SEV_WARN;
-	if (in->target_work_mem > 0)
+	if (t->ceiling > 0)
 	{
-		set_text(row->recommended, "%lldkB", (long long) (in->target_work_mem / KB));
-		set_text(row->reason, "Worst case with the %lld connections loadguard.target_users = %d needs (shared_buffers + connections x work_mem x 1.5 + autovacuum) is above 80%% of RAM; this work_mem brings it to 80%%, as readiness() proposes.",
-				 (long long) in->target_demand, in->target_users);
+		set_text(row->recommended, "%lldkB", (long long) (rec / KB));
+		set_text(row->reason, "Worst case with the %lld connections loadguard.target_users = %d needs (shared_buffers + connections x work_mem x 1.5 + autovacuum) is above 80%% of RAM. This work_mem keeps it within 80%% at %lld connections (max_connections as this check recommends it) with the shared_buffers and maintenance_work_mem it recommends, so that applying any of its fixes keeps the others ok; readiness() proposes the same.",
+				 (long long) in->target_demand, in->target_users, (long long) t->connections);
 		memory_fix(row, v, row->recommended);
 	}
 	else
 	{
-		set_text(row->reason, "Worst case with the %lld connections loadguard.target_users = %d needs is above 80%% of RAM even at the smallest work_mem. Add RAM, or put a connection pooler in front so that fewer server connections hold work_mem.",
-				 (long long) in->target_demand, in->target_users);
+		set_text(row->action, "Add RAM, or put a connection pooler in front so that fewer server connections hold work_mem.");
+		set_text(row->reason, "At %lld connections (max_connections as this check recommends it, for loadguard.target_users = %d) the worst case (shared_buffers + connections x work_mem x 1.5 + autovacuum) is above 80%% of RAM even at the smallest work_mem. %s",
+				 (long long) t->connections, in->target_users, row->action);
 	}
 }
 
@@ -483,22 +596,35 @@ static void
 rule_work_mem(const LgSettingsInput *in, LgSettingRow *row)
 {
 	const LgSettingValue *v = start_row(in, LG_SET_WORK_MEM, row, false);
-	int64_t		max_conn = in->v[LG_SET_MAX_CONNECTIONS].value > 0 ? in->v[LG_SET_MAX_CONNECTIONS].value : 1;
+	int64_t		max_conn = in->v[LG_SET_MAX_CONNECTIONS].value;
+	int64_t		shared_buffers = in->v[LG_SET_SHARED_BUFFERS].value;
 	int64_t		wpg = in->v[LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER].value > 1 ?
 	in->v[LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER].value : 1;
-	int64_t		rec = (in->ram_bytes - in->v[LG_SET_SHARED_BUFFERS].value) / (3 * max_conn) / wpg;
+	bool		target = in->target_users > 0 && in->ram_bytes > 0 &&
+	in->target_memory_status != 3 /* skip */ ;
+	LgWorkMemTarget t = {0};
+	int64_t		rec;
 	int64_t		worst = worst_case_memory(in);
 	char		worstbuf[32];
 	char		rambuf[32];
 
-	if (in->target_users > 0 && in->target_memory_status != 0 /* pass */ &&
-		in->target_memory_status != 3 /* skip */ )
+	/* pgtune's value for the server config_check's fixes leave */
+	if (target)
 	{
-		rule_work_mem_for_target(in, v, row);
-		return;
+		work_mem_target(in, &t);
+		max_conn = t.connections;
+		shared_buffers = t.shared_buffers;
 	}
+	rec = (in->ram_bytes - shared_buffers) / (3 * (max_conn > 0 ? max_conn : 1)) / wpg;
 	if (rec < LG_MIN_WORK_MEM)
 		rec = LG_MIN_WORK_MEM;
+	if (target && t.ceiling < rec)
+		rec = t.ceiling;
+	if (target && (in->target_memory_status != 0 /* pass */ || t.ceiling == 0))
+	{
+		rule_work_mem_for_target(in, v, &t, rec, row);
+		return;
+	}
 	pretty_bytes(worstbuf, sizeof(worstbuf), worst);
 	pretty_bytes(rambuf, sizeof(rambuf), in->ram_bytes);
 	set_text(row->recommended, "%lldkB", (long long) (rec / KB));
@@ -523,16 +649,20 @@ rule_work_mem(const LgSettingsInput *in, LgSettingRow *row)
 	}
 	else
 		set_text(row->reason, "Close to pgtune's (RAM - shared_buffers) / (3 x max_connections) / max_parallel_workers_per_gather.");
+	if (target)
+		append_text(row->reason, " With loadguard.target_users = %d: pgtune over the %lld connections and the shared_buffers this check recommends, at most %lldkB, which keeps readiness' worst case within 80%% of RAM at those connections.",
+					in->target_users, (long long) t.connections, (long long) (t.ceiling / KB));
 }
 
 static void
 rule_maintenance_work_mem(const LgSettingsInput *in, LgSettingRow *row)
 {
 	const LgSettingValue *v = start_row(in, LG_SET_MAINTENANCE_WORK_MEM, row, false);
-	int64_t		rec = in->ram_bytes / 16 < 2 * GB ? in->ram_bytes / 16 : 2 * GB;
+	bool		fixes;
+	int64_t		rec = maintenance_work_mem_rec(in, &fixes);
 
 	size_setting(row->recommended, LG_RULE_TEXT_LEN, rec);
-	if (v->value < rec / 2)
+	if (fixes)
 	{
 		row->severity = LG_SEV_INFO;
 		set_text(row->reason, "pgtune: RAM / 16, at most 2 GB. VACUUM and CREATE INDEX run faster with more; each of %lld autovacuum workers may use it unless autovacuum_work_mem is set.",
@@ -619,6 +749,14 @@ describe_app_timeout(const LgSettingsInput *in, const LgEffectiveTimeout *t, LgS
 			append_text(row->current, "; a new session's default is %s", defbuf);
 		set_text(row->source, "observed on %d sessions of role %s%s", t->sessions,
 				 in->app_role_sql, window);
+	}
+	else if (in->app_hidden_sessions > 0)
+	{
+		/* they ran, but what they ran with is not the caller's to see */
+		set_text(row->current, "%s (default for role %s; %d of its sessions%s are not visible to you: the privileges of pg_read_all_stats or of role %s show them)",
+				 defbuf, in->app_role_sql, in->app_hidden_sessions,
+				 window[0] ? window : " observed", in->app_role_sql);
+		set_text(row->source, "%s", t->default_source.where ? t->default_source.where : "");
 	}
 	else
 	{
@@ -730,9 +868,7 @@ rule_idle_session(const LgSettingsInput *in, LgSettingRow *row)
 			set_text(row->action, "The application's sessions set idle_session_timeout themselves (connection options or SET): remove it from the application's database settings.");
 			append_text(row->reason, " %s", row->action);
 		}
-		else if (in->app_role_sql && t->default_source.kind != LG_SRC_DEFAULT &&
-				 t->default_source.kind != LG_SRC_FILE && t->default_source.kind != LG_SRC_COMMAND_LINE &&
-				 t->default_source.kind != LG_SRC_ENVIRONMENT)
+		else if (in->app_role_sql && !server_wide(t->default_source.kind))
 		{
 			lg_setting_fix(row->setting, "0", &t->default_source, false, row->fix, row->action);
 		}
@@ -937,13 +1073,6 @@ lg_setting_rule(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row)
 }
 
 static bool
-is_zero_duration(const char *value)
-{
-	return strcmp(value, "0") == 0 || strcmp(value, "0ms") == 0 ||
-		strcmp(value, "0s") == 0 || strcmp(value, "0min") == 0;
-}
-
-static bool
 hides_errors(const char *value)
 {
 	return strcasecmp(value, "log") == 0 || strcasecmp(value, "fatal") == 0 ||
@@ -962,40 +1091,127 @@ override_target(const LgSettingSource *src, char *buf, int buflen)
 		snprintf(buf, buflen, "ALTER DATABASE %s", src->database_sql);
 }
 
+/*
+ * A role or database override of a timeout (value_ms; -1 when it cannot be
+ * read): ALTER SYSTEM cannot reach the sessions it applies to, so a timeout
+ * it switches off (or, for idle_session_timeout, sets under a minute) stays
+ * off whatever the server's row says.  The fix resets it when the server's
+ * own value is right, else sets the value the timeout's rule recommends.
+ */
+static void
+override_timeout_rule(const LgSettingsInput *in, LgSettingId id, int64_t value_ms,
+					  const LgSettingSource *src, const char *target, LgSettingRow *row)
+{
+	int64_t		server_ms = server_timeout_ms(in, id);
+	bool		server_right;
+	const char *lit;
+	char		serverbuf[32];
+
+	lg_format_ms(serverbuf, sizeof(serverbuf), server_ms);
+	switch (id)
+	{
+		case LG_SET_STATEMENT_TIMEOUT:
+			/* per role, as PostgreSQL advises: set, never reset to global */
+			set_text(row->recommended, "above 0");
+			if (value_ms != 0)
+			{
+				set_text(row->reason, "A per-role or per-database timeout, as PostgreSQL's documentation advises.");
+				return;
+			}
+			row->severity = LG_SEV_WARN;
+			set_text(row->reason, "This override switches the timeout off for these sessions.");
+			lg_setting_fix(row->setting, "'" LG_REC_STATEMENT_TIMEOUT "'", src, false, row->fix, row->action);
+			return;
+		case LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT:
+			set_text(row->recommended, "above 0");
+			if (value_ms != 0)
+			{
+				set_text(row->reason, "Abandoned transactions are ended in these sessions.");
+				return;
+			}
+			row->severity = LG_SEV_WARN;
+			set_text(row->reason, "This override switches the timeout off for these sessions, whatever the server's value (%s): a session left idle in a transaction keeps its slot and its locks and holds back vacuum.",
+					 serverbuf);
+			server_right = server_ms != 0;
+			/* a role's value, or the server's for a database or every role */
+			if (src->kind == LG_SRC_DATABASE || strcmp(src->role_sql ? src->role_sql : "", "ALL") == 0)
+				lit = "'" LG_REC_IIT_TIMEOUT_SERVER "'";
+			else
+				lit = "'" LG_REC_IIT_TIMEOUT_ROLE "'";
+			break;
+		case LG_SET_LOCK_TIMEOUT:
+			set_text(row->recommended, "%s", row->current);
+			if (value_ms != 0 || server_ms == 0)
+			{
+				set_text(row->reason, value_ms != 0 ? "Lock waits are bounded in these sessions." :
+						 "Off, as on the server.");
+				return;
+			}
+			row->severity = LG_SEV_WARN;
+			set_text(row->reason, "This override switches off the server's lock_timeout (%s) for these sessions: a statement waiting for a lock holds its slot, and every later statement queues behind it.",
+					 serverbuf);
+			server_right = true;
+			lit = "";
+			break;
+		default:				/* idle_session_timeout */
+			set_text(row->recommended, "%s", row->current);
+			if (value_ms <= 0 || value_ms >= LG_MIN_IDLE_SESSION_TIMEOUT_MS)
+			{
+				set_text(row->reason, "Keep it 0, or long, when application pools hold idle connections.");
+				return;
+			}
+			row->severity = LG_SEV_WARN;
+			set_text(row->reason, "Below a minute it closes the idle connections that application pools keep on purpose in these sessions, and they reconnect again and again.");
+			server_right = server_ms == 0 || server_ms >= LG_MIN_IDLE_SESSION_TIMEOUT_MS;
+			lit = "0";
+			break;
+	}
+	if (server_right)
+	{
+		set_text(row->recommended, "reset (the server's %s)", serverbuf);
+		set_text(row->fix, "%s RESET %s;", target, row->setting);
+	}
+	else
+	{
+		/* the literal without its quotes */
+		set_text(row->recommended, "%.*s", (int) strlen(lit) - (lit[0] == '\'' ? 2 : 0),
+				 lit + (lit[0] == '\'' ? 1 : 0));
+		lg_setting_fix(row->setting, lit, src, false, row->fix, row->action);
+	}
+}
+
+bool
+lg_setting_has_overrides(LgSettingId id)
+{
+	return id == LG_SET_STATEMENT_TIMEOUT || id == LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT ||
+		id == LG_SET_IDLE_SESSION_TIMEOUT || id == LG_SET_LOCK_TIMEOUT ||
+		id == LG_SET_LOG_MIN_MESSAGES;
+}
+
 void
-lg_setting_override_rule(const char *name, const char *value, const LgSettingSource *src,
-						 LgSettingRow *row)
+lg_setting_override_rule(const LgSettingsInput *in, LgSettingId id, const char *value,
+						 int64_t value_ms, const LgSettingSource *src, LgSettingRow *row)
 {
 	char		target[LG_RULE_TEXT_LEN];
 
 	memset(row, 0, sizeof(*row));
 	override_target(src, target, sizeof(target));
-	snprintf(row->setting, LG_RULE_NAME_LEN, "%s", name);
+	snprintf(row->setting, LG_RULE_NAME_LEN, "%s", setting_names[id]);
 	set_text(row->current, "%s", value);
 	set_text(row->source, "%s", target);
 	row->severity = LG_SEV_OK;
-	if (strcmp(name, "statement_timeout") == 0)
+	if (id != LG_SET_LOG_MIN_MESSAGES)
 	{
-		set_text(row->recommended, "above 0");
-		if (is_zero_duration(value))
-		{
-			row->severity = LG_SEV_WARN;
-			set_text(row->reason, "This override switches the timeout off for these sessions.");
-			lg_setting_fix(name, "'" LG_REC_STATEMENT_TIMEOUT "'", src, false, row->fix, row->action);
-		}
-		else
-			set_text(row->reason, "A per-role or per-database timeout, as PostgreSQL's documentation advises.");
+		override_timeout_rule(in, id, value_ms, src, target, row);
+		return;
+	}
+	set_text(row->recommended, "warning (or reset)");
+	if (hides_errors(value))
+	{
+		row->severity = LG_SEV_HIGH;
+		set_text(row->reason, "Above error, the server does not log the errors loadguard counts (timeouts, refusals, deadlocks) for these sessions.");
+		set_text(row->fix, "%s RESET %s;", target, row->setting);
 	}
 	else
-	{
-		set_text(row->recommended, "warning (or reset)");
-		if (hides_errors(value))
-		{
-			row->severity = LG_SEV_HIGH;
-			set_text(row->reason, "Above error, the server does not log the errors loadguard counts (timeouts, refusals, deadlocks) for these sessions.");
-			set_text(row->fix, "%s RESET %s;", target, name);
-		}
-		else
-			set_text(row->reason, "Errors are still logged, so loadguard counts them.");
-	}
+		set_text(row->reason, "Errors are still logged, so loadguard counts them.");
 }

@@ -169,6 +169,13 @@ typedef struct LgSettingsInput
 	LgSettingValue server[LG_TO_COUNT];
 
 	/*
+	 * Sessions of the application role seen in the lookback that the caller
+	 * may not see (pg_stat_activity's rule): counted, like loadguard.roles
+	 * counts every role's sessions, but their timeouts are not read.
+	 */
+	int32_t		app_hidden_sessions;
+
+	/*
 	 * Without an application role: login roles (not superusers), quoted and
 	 * comma-separated, that have no statement_timeout of their own; NULL or
 	 * "" when there are none.  login_roles: are there any such roles at all.
@@ -266,9 +273,17 @@ extern int64_t lg_work_mem_for_connections(int64_t ram_bytes, int64_t shared_buf
 /* one setting's row (id < LG_SET_ROW_COUNT) */
 extern void lg_setting_rule(const LgSettingsInput *in, LgSettingId id, LgSettingRow *row);
 
-/* a role or database override of statement_timeout or log_min_messages */
-extern void lg_setting_override_rule(const char *name, const char *value,
+/*
+ * A role or database override (src) of log_min_messages or of a timeout
+ * config_check judges (lg_setting_has_overrides), its value as stored and,
+ * for a timeout, in ms (-1: unreadable); in: the server's values.
+ */
+extern void lg_setting_override_rule(const LgSettingsInput *in, LgSettingId id,
+									 const char *value, int64_t value_ms,
 									 const LgSettingSource *src, LgSettingRow *row);
+
+/* does config_check list the role and database overrides of this setting? */
+extern bool lg_setting_has_overrides(LgSettingId id);
 
 /* "30 s", "5 min", "250 ms", "off" */
 extern void lg_format_ms(char *buf, int buflen, int64_t ms);

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -56,6 +57,22 @@ base_input(void)
 	in.samples = 100;
 	in.window_s = 900;
 	return in;
+}
+
+/*
+ * config_check's input as the glue fills it for the same server: the
+ * memory settings and RAM the work_mem rule sizes with.
+ */
+static void
+sync_settings(LgReadinessInput *in)
+{
+	in->settings.ram_bytes = in->ram_bytes;
+	set_value(in, LG_SET_MAX_CONNECTIONS, "n", in->max_connections);
+	set_value(in, LG_SET_SHARED_BUFFERS, "n", in->shared_buffers);
+	set_value(in, LG_SET_WORK_MEM, "n", in->work_mem);
+	set_value(in, LG_SET_MAINTENANCE_WORK_MEM, "n", in->maintenance_work_mem);
+	set_value(in, LG_SET_AUTOVACUUM_WORK_MEM, "n", in->autovacuum_work_mem);
+	set_value(in, LG_SET_AUTOVACUUM_MAX_WORKERS, "n", in->autovacuum_max_workers);
 }
 
 static const LgCheckRow *
@@ -196,17 +213,26 @@ test_memory_fix_lowers_work_mem(void **state)
 	in.users = 10;
 	in.shared_buffers = 100 * MB_;
 	in.ram_bytes = 400 * MB_;	/* 352 MB is 88 %: warn */
+	sync_settings(&in);
 	lg_readiness_assess(&in, &r);
 	row = row_of(&r, "memory");
 	assert_int_equal(row->status, LG_CHECK_WARN);
 	/* the setting's own value, then the workers' total */
 	assert_non_null(strstr(row->detail, "3 autovacuum workers x maintenance_work_mem 64 MB (192 MB)"));
-	/* (0.8 × 400 − 100 − 192) MB / (1.5 × 10) = 28 MB / 15 = 1911 kB */
-	assert_string_equal(row->fix, "ALTER SYSTEM SET work_mem = '1911kB'; SELECT pg_reload_conf();");
+
+	/*
+	 * at every one of the 100 slots, not only the 10 connections of D, so
+	 * that config_check's work_mem row stays ok once it is applied: (0.8 ×
+	 * 400 − 100 − 192) MB / (1.5 × 100) = 28 MB / 150 = 191 kB (before:
+	 * 1911 kB for D, which the row then called high: 100 slots × 1911 kB ×
+	 * 1.5 + 292 MB is above 400 MB)
+	 */
+	assert_string_equal(row->fix, "ALTER SYSTEM SET work_mem = '191kB'; SELECT pg_reload_conf();");
 	assert_false(row->restart_required);
 
 	/* no room for even 64 kB per connection: pooler or RAM */
 	in.ram_bytes = 300 * MB_;
+	sync_settings(&in);
 	lg_readiness_assess(&in, &r);
 	row = row_of(&r, "memory");
 	assert_int_equal(row->status, LG_CHECK_FAIL);
@@ -1222,12 +1248,11 @@ test_work_mem_one_rule(void **state)
 					LgReadinessResult r;
 					LgSettingRow rule;
 					const LgCheckRow *row;
-					char		want[64];
 
 					in.users = users;
 					in.ram_bytes = rams[m];
 					in.work_mem = work_mems[w];
-					set_value(&in, LG_SET_WORK_MEM, "x", work_mems[w]);
+					sync_settings(&in);
 					in.settings.v[LG_SET_WORK_MEM].source.kind = kinds[k];
 					lg_readiness_assess(&in, &r);
 					row = row_of(&r, "memory");
@@ -1240,7 +1265,7 @@ test_work_mem_one_rule(void **state)
 						continue;
 					}
 					assert_int_equal(rule.severity, row->status == LG_CHECK_FAIL ? LG_SEV_HIGH : LG_SEV_WARN);
-					if (settings.target_work_mem == 0)
+					if (rule.recommended[0] == '\0')
 					{
 						/* no work_mem is small enough: neither sets one */
 						assert_string_equal(rule.fix, "");
@@ -1248,9 +1273,14 @@ test_work_mem_one_rule(void **state)
 						pooled++;
 						continue;
 					}
-					snprintf(want, sizeof(want), "%lldkB", (long long) (settings.target_work_mem / 1024));
-					assert_string_equal(rule.recommended, want);
 					assert_string_equal(row->fix, rule.fix[0] != '\0' ? rule.fix : rule.action);
+
+					/*
+					 * at most what brings D to 80 %: the rule sizes it for
+					 * every slot (config_check's own worst case)
+					 */
+					assert_true(atoll(rule.recommended) * 1024 <= settings.target_work_mem);
+					settings.target_work_mem = atoll(rule.recommended) * 1024;
 
 					/*
 					 * a command-line value: where to change it, not ALTER

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "readiness.h"
 #include "settings_rules.h"
 
 #define MB_ ((int64_t) 1024 * 1024)
@@ -335,6 +336,209 @@ test_max_connections_rule(void **state)
 	assert_non_null(strstr(row.reason, "default_pool_size = 8"));
 }
 
+/*
+ * A server as readiness() and config_check() see it, for the fixed point of
+ * config_check's memory and max_connections fixes.
+ */
+typedef struct FixServer
+{
+	int64_t		ram;
+	int64_t		users;
+	int64_t		max_connections;
+	int64_t		shared_buffers;
+	int64_t		work_mem;
+	int64_t		maintenance_work_mem;
+	int64_t		workers_per_gather;
+} FixServer;
+
+/* the rows that size memory and slots, by the value each sets */
+static const LgSettingId fix_rows[] = {
+	LG_SET_MAX_CONNECTIONS, LG_SET_SHARED_BUFFERS, LG_SET_WORK_MEM, LG_SET_MAINTENANCE_WORK_MEM,
+};
+
+static int64_t *
+fix_value(FixServer *s, LgSettingId id)
+{
+	switch (id)
+	{
+		case LG_SET_MAX_CONNECTIONS:
+			return &s->max_connections;
+		case LG_SET_SHARED_BUFFERS:
+			return &s->shared_buffers;
+		case LG_SET_WORK_MEM:
+			return &s->work_mem;
+		default:
+			return &s->maintenance_work_mem;
+	}
+}
+
+/* readiness(users) on that server, and config_check's input for the same run */
+static void
+assess_server(const FixServer *s, LgReadinessInput *rin, LgReadinessResult *r, LgSettingsInput *in)
+{
+	memset(rin, 0, sizeof(*rin));
+	rin->settings = base_input();
+	rin->settings.ram_bytes = s->ram;
+	set_value(&rin->settings, LG_SET_MAX_CONNECTIONS, "n", s->max_connections);
+	set_value(&rin->settings, LG_SET_SHARED_BUFFERS, "n", s->shared_buffers);
+	set_value(&rin->settings, LG_SET_WORK_MEM, "n", s->work_mem);
+	set_value(&rin->settings, LG_SET_MAINTENANCE_WORK_MEM, "n", s->maintenance_work_mem);
+	set_value(&rin->settings, LG_SET_MAX_PARALLEL_WORKERS_PER_GATHER, "n", s->workers_per_gather);
+	rin->users = s->users;
+	rin->max_connections = (int32_t) s->max_connections;
+	rin->usable_connections = (int32_t) s->max_connections - 3;
+	rin->shared_buffers = s->shared_buffers;
+	rin->work_mem = s->work_mem;
+	rin->maintenance_work_mem = s->maintenance_work_mem;
+	rin->autovacuum_max_workers = 3;
+	rin->autovacuum_work_mem = -1;
+	rin->connections_per_user = 1.0;
+	rin->ram_bytes = s->ram;
+	rin->cpu_cores = 2;
+	rin->samples = 100;
+	rin->window_s = 900;
+	rin->scaling_established = -1;
+	rin->scaling_short_lived = -1;
+	rin->median_connection_age_s = -1;
+	lg_readiness_assess(rin, r);
+	*in = rin->settings;
+	lg_readiness_settings_target(rin, r, in);
+}
+
+/* "253", "at least 253", "2048MB", "129461kB" in base units */
+static int64_t
+recommended_value(const char *text)
+{
+	long long	n = 0;
+	char		unit[8] = "";
+
+	if (strncmp(text, "at least ", 9) == 0)
+		text += 9;
+	assert_true(sscanf(text, "%lld%7s", &n, unit) >= 1);
+	if (strcmp(unit, "MB") == 0)
+		return n * MB_;
+	if (strcmp(unit, "kB") == 0)
+		return n * 1024;
+	return n;
+}
+
+/*
+ * B2: applying any subset of config_check's fixes for max_connections,
+ * shared_buffers, work_mem and maintenance_work_mem (target_users set) never
+ * makes readiness' memory check or one of those rows fail, work_mem's row
+ * is ok once its fix is in, and with all of them applied every row is ok
+ * and proposes nothing more: a fixed point.  (Before: on 23.5 GB with 40
+ * slots, work_mem at pgtune's 204603kB made the memory check for 100 users
+ * fail at 126 % of RAM, and the row then proposed 129461kB.)
+ */
+static void
+test_memory_fixed_point(void **state)
+{
+	static const FixServer servers[] = {
+		/* the reviewer's: 23.5 GB, 100 users, 40 slots (the regress cluster) */
+		{(int64_t) (23.5 * GB_), 100, 40, 128 * MB_, 4 * MB_, 64 * MB_, 0},
+		{(int64_t) (23.5 * GB_), 100, 100, 128 * MB_, 4 * MB_, 64 * MB_, 2},
+		{8 * GB_, 200, 100, 2 * GB_, 64 * MB_, 512 * MB_, 2},
+		{64 * GB_, 1000, 500, 16 * GB_, 4 * MB_, 1 * GB_, 2},
+		{4 * GB_, 50, 200, 1 * GB_, 16 * MB_, 64 * MB_, 1},
+		{16 * GB_, 30, 100, 128 * MB_, 1 * GB_, 64 * MB_, 2},
+	};
+	int			fixed_points = 0;
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(servers) / sizeof(servers[0]); i++)
+	{
+		LgReadinessInput rin;
+		LgReadinessResult r;
+		LgSettingsInput in;
+		int64_t		rec[4];
+		bool		has_fix[4];
+		LgSeverity	severity[4];
+
+		assess_server(&servers[i], &rin, &r, &in);
+		for (int k = 0; k < 4; k++)
+		{
+			LgSettingRow row = rule(&in, fix_rows[k]);
+
+			has_fix[k] = row.fix[0] != '\0';
+			severity[k] = row.severity;
+			rec[k] = has_fix[k] ? recommended_value(row.recommended) : 0;
+		}
+		/* every subset of the fixes, applied */
+		for (int subset = 1; subset < 16; subset++)
+		{
+			FixServer	s = servers[i];
+			LgSettingsInput after;
+
+			for (int k = 0; k < 4; k++)
+				if ((subset & (1 << k)) && has_fix[k])
+					*fix_value(&s, fix_rows[k]) = rec[k];
+			assess_server(&s, &rin, &r, &after);
+			if ((subset & 4 /* work_mem */ ) && has_fix[2])
+			{
+				if (r.rows[LG_CHK_MEMORY].status != LG_CHECK_PASS)
+					fail_msg("server %zu subset %d: memory %s: %s", i, subset,
+							 lg_check_status_name(r.rows[LG_CHK_MEMORY].status),
+							 r.rows[LG_CHK_MEMORY].observed);
+			}
+			for (int k = 0; k < 4; k++)
+			{
+				LgSettingRow row = rule(&after, fix_rows[k]);
+
+				if (row.severity > severity[k])
+					fail_msg("server %zu subset %d: %s now %s: %s", i, subset, row.setting,
+							 lg_severity_name(row.severity), row.reason);
+				/* a row whose fix is in is ok and proposes nothing more */
+				if ((subset & (1 << k)) && has_fix[k] &&
+					(row.fix[0] != '\0' || row.severity != LG_SEV_OK))
+					fail_msg("server %zu subset %d: %s applied, still %s: %s", i, subset,
+							 row.setting, lg_severity_name(row.severity), row.fix);
+			}
+		}
+
+		/*
+		 * all of them, again while there are any (a pooler proposed for
+		 * max_connections may become a raise once work_mem is lower): every
+		 * row ok, nothing more to do, readiness' memory check passes
+		 */
+		{
+			FixServer	s = servers[i];
+			int			round;
+
+			for (round = 0; round < 3; round++)
+			{
+				int			applied = 0;
+
+				assess_server(&s, &rin, &r, &in);
+				for (int k = 0; k < 4; k++)
+				{
+					LgSettingRow row = rule(&in, fix_rows[k]);
+
+					if (row.fix[0] != '\0')
+					{
+						*fix_value(&s, fix_rows[k]) = recommended_value(row.recommended);
+						applied++;
+					}
+				}
+				if (applied == 0)
+					break;
+			}
+			assert_true(round < 3);
+			assert_int_equal(r.rows[LG_CHK_MEMORY].status, LG_CHECK_PASS);
+			for (int k = 0; k < 4; k++)
+			{
+				LgSettingRow row = rule(&in, fix_rows[k]);
+
+				if (row.severity != LG_SEV_OK)
+					fail_msg("server %zu, every fix applied: %s %s: %s", i, row.setting,
+							 lg_severity_name(row.severity), row.reason);
+			}
+			fixed_points++;
+		}
+	}
+	assert_int_equal(fixed_points, 6);
+}
+
 /* 80 % of the usable slots for D, reserved on top, +1 at least on a lower bound */
 static void
 test_max_connections_needed(void **state)
@@ -532,23 +736,24 @@ test_other_rules(void **state)
 static void
 test_override_rule(void **state)
 {
+	LgSettingsInput in = base_input();
 	LgSettingSource src = {LG_SRC_ROLE, "\"Lg App\"", NULL, NULL, NULL};
 	LgSettingRow row;
 
 	(void) state;
-	lg_setting_override_rule("statement_timeout", "0", &src, &row);
+	lg_setting_override_rule(&in, LG_SET_STATEMENT_TIMEOUT, "0", 0, &src, &row);
 	assert_int_equal(row.severity, LG_SEV_WARN);
 	assert_string_equal(row.source, "ALTER ROLE \"Lg App\"");
 	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" SET statement_timeout = '30s';");
-	lg_setting_override_rule("statement_timeout", "20s", &src, &row);
+	lg_setting_override_rule(&in, LG_SET_STATEMENT_TIMEOUT, "20s", 20000, &src, &row);
 	assert_int_equal(row.severity, LG_SEV_OK);
 
 	src.kind = LG_SRC_DATABASE;
 	src.database_sql = "shop";
-	lg_setting_override_rule("log_min_messages", "PANIC", &src, &row);
+	lg_setting_override_rule(&in, LG_SET_LOG_MIN_MESSAGES, "PANIC", -1, &src, &row);
 	assert_int_equal(row.severity, LG_SEV_HIGH);
 	assert_string_equal(row.fix, "ALTER DATABASE shop RESET log_min_messages;");
-	lg_setting_override_rule("log_min_messages", "notice", &src, &row);
+	lg_setting_override_rule(&in, LG_SET_LOG_MIN_MESSAGES, "notice", -1, &src, &row);
 	assert_int_equal(row.severity, LG_SEV_OK);
 }
 
@@ -577,6 +782,111 @@ test_default_level(void **state)
 	assert_string_equal(lg_setting_name(lg_timeout_setting(LG_TO_IDLE_SESSION)), "idle_session_timeout");
 }
 
+/*
+ * M2: the application role's sessions ran but the caller may not see them:
+ * said so, with their count, instead of "none of its sessions seen".
+ */
+static void
+test_hidden_app_sessions(void **state)
+{
+	LgSettingsInput in = base_input();
+	LgSettingRow row;
+
+	(void) state;
+	in.app_role_sql = "app";
+	in.app_lookback_s = 900;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_string_equal(row.current, "off (default for role app; none of its sessions seen in the last 15 min)");
+	in.app_hidden_sessions = 160;
+	row = rule(&in, LG_SET_STATEMENT_TIMEOUT);
+	assert_string_equal(row.current, "off (default for role app; 160 of its sessions seen in the last 15 min are not visible to you: the privileges of pg_read_all_stats or of role app show them)");
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	row = rule(&in, LG_SET_LOCK_TIMEOUT);
+	assert_null(strstr(row.current, "none of its sessions"));
+}
+
+/*
+ * M1: an override that switches a timeout off defeats ALTER SYSTEM for its
+ * sessions: a warning, with a RESET where the server's value is right, else
+ * the value the timeout's rule recommends, set where the override is.
+ */
+static void
+test_timeout_overrides(void **state)
+{
+	LgSettingsInput in = base_input();
+	LgSettingSource db = {LG_SRC_DATABASE, NULL, "\"App DB\"", NULL, NULL};
+	LgSettingSource role = {LG_SRC_DATABASE_ROLE, "\"Lg App\"", "shop", NULL, NULL};
+	LgSettingRow row;
+
+	(void) state;
+	assert_true(lg_setting_has_overrides(LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT));
+	assert_true(lg_setting_has_overrides(LG_SET_IDLE_SESSION_TIMEOUT));
+	assert_true(lg_setting_has_overrides(LG_SET_LOCK_TIMEOUT));
+	assert_true(lg_setting_has_overrides(LG_SET_STATEMENT_TIMEOUT));
+	assert_false(lg_setting_has_overrides(LG_SET_WORK_MEM));
+
+	/* the server has none: set the recommended value where the override is */
+	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.source, "ALTER DATABASE \"App DB\"");
+	assert_string_equal(row.fix, "ALTER DATABASE \"App DB\" SET idle_in_transaction_session_timeout = '5min';");
+	assert_string_equal(row.recommended, "5min");
+	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0, &role, &row);
+	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" IN DATABASE shop SET idle_in_transaction_session_timeout = '60s';");
+
+	/*
+	 * the reviewer's case: the server's fix applied (5min), the override
+	 * still 0
+	 */
+	set_value(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "5min", 300000);
+	in.v[LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT].source.kind = LG_SRC_FILE;
+	assert_int_equal(rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT).severity, LG_SEV_OK);
+	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.recommended, "reset (the server's 5 min)");
+	assert_string_equal(row.fix, "ALTER DATABASE \"App DB\" RESET idle_in_transaction_session_timeout;");
+	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "1min", 60000, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_OK);
+
+	/*
+	 * the caller SET its own 0: the server-wide value the worker published
+	 * still decides (a reset brings back the server's 5 min)
+	 */
+	set_value(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0);
+	in.v[LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT].source.kind = LG_SRC_SESSION;
+	in.server[LG_TO_IDLE_IN_TRANSACTION].value = 300000;
+	in.server[LG_TO_IDLE_IN_TRANSACTION].source.kind = LG_SRC_FILE;
+	in.server[LG_TO_IDLE_IN_TRANSACTION].source.where = "postgresql.conf:12";
+	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER DATABASE \"App DB\" RESET idle_in_transaction_session_timeout;");
+	memset(&in.server, 0, sizeof(in.server));
+	set_value(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "5min", 300000);
+	in.v[LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT].source.kind = LG_SRC_FILE;
+
+	/* lock_timeout off where the server bounds lock waits */
+	lg_setting_override_rule(&in, LG_SET_LOCK_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_OK);	/* the server's is off too */
+	set_value(&in, LG_SET_LOCK_TIMEOUT, "5s", 5000);
+	lg_setting_override_rule(&in, LG_SET_LOCK_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER DATABASE \"App DB\" RESET lock_timeout;");
+	/* a session's own value says nothing about the server's */
+	in.v[LG_SET_LOCK_TIMEOUT].source.kind = LG_SRC_SESSION;
+	lg_setting_override_rule(&in, LG_SET_LOCK_TIMEOUT, "0", 0, &db, &row);
+	assert_int_equal(row.severity, LG_SEV_OK);
+
+	/* idle_session_timeout: 0 is right, under a minute is not */
+	lg_setting_override_rule(&in, LG_SET_IDLE_SESSION_TIMEOUT, "0", 0, &role, &row);
+	assert_int_equal(row.severity, LG_SEV_OK);
+	lg_setting_override_rule(&in, LG_SET_IDLE_SESSION_TIMEOUT, "10s", 10000, &role, &row);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" IN DATABASE shop RESET idle_session_timeout;");
+	set_value(&in, LG_SET_IDLE_SESSION_TIMEOUT, "5s", 5000);
+	lg_setting_override_rule(&in, LG_SET_IDLE_SESSION_TIMEOUT, "10s", 10000, &role, &row);
+	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" IN DATABASE shop SET idle_session_timeout = 0;");
+}
+
 int
 main(void)
 {
@@ -591,11 +901,14 @@ main(void)
 		cmocka_unit_test(test_memory_rules),
 		cmocka_unit_test(test_max_connections_rule),
 		cmocka_unit_test(test_max_connections_needed),
+		cmocka_unit_test(test_memory_fixed_point),
 		cmocka_unit_test(test_statement_timeout_rule),
 		cmocka_unit_test(test_idle_in_transaction_rule),
 		cmocka_unit_test(test_other_rules),
 		cmocka_unit_test(test_override_rule),
 		cmocka_unit_test(test_default_level),
+		cmocka_unit_test(test_timeout_overrides),
+		cmocka_unit_test(test_hidden_app_sessions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
