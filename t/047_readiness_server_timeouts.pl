@@ -58,14 +58,17 @@ like($node->safe_psql('postgres', "SET lock_timeout = '1min';
 	'the source is the file the server-wide value comes from');
 
 # ALTER ROLE ALL is a default below app's own and the database's
+# (the main row: config_check also lists each override as a row of its own)
 $node->safe_psql('postgres',
 	"ALTER ROLE ALL SET idle_in_transaction_session_timeout = '45s'");
 like($node->safe_psql('postgres', "SELECT current || ' | ' || source FROM loadguard.config_check('app')
-		WHERE setting = 'idle_in_transaction_session_timeout'"),
+		WHERE setting = 'idle_in_transaction_session_timeout'
+		  AND current LIKE '% (default for role app;%'"),
 	qr/^45 s \(default for role app; .* \| ALTER ROLE ALL$/, 'ALTER ROLE ALL counts for app');
 $node->safe_psql('postgres', "ALTER ROLE app SET idle_in_transaction_session_timeout = '20s'");
 like($node->safe_psql('postgres', "SELECT current || ' | ' || source FROM loadguard.config_check('app')
-		WHERE setting = 'idle_in_transaction_session_timeout'"),
+		WHERE setting = 'idle_in_transaction_session_timeout'
+		  AND current LIKE '% (default for role app;%'"),
 	qr/^20 s \(default for role app; .* \| ALTER ROLE app$/, "app's own default wins over ALL");
 $node->safe_psql('postgres', 'ALTER ROLE ALL RESET ALL; ALTER ROLE app RESET ALL');
 
