@@ -696,7 +696,12 @@ check_memory(const LgReadinessInput *in, LgReadinessResult *out)
 		/* config_check's rule for work_mem, on this very run */
 		lg_readiness_settings_target(in, out, &settings);
 		lg_setting_rule(&settings, LG_SET_WORK_MEM, &rule);
-		if (settings.target_work_mem > 0)
+
+		/*
+		 * a work_mem fits (as SQL, or where the server's command line sets
+		 * it)
+		 */
+		if (rule.recommended[0] != '\0' && (rule.fix[0] != '\0' || rule.action[0] != '\0'))
 			set_text(row->fix, "%s", rule.fix[0] != '\0' ? rule.fix : rule.action);
 		else
 			set_text(row->fix, "Add RAM, or put a connection pooler in front (PgBouncer, pool_mode = transaction, default_pool_size = %lld) so that fewer server connections hold work_mem.",

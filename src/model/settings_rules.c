@@ -290,15 +290,17 @@ lg_timeout_setting(LgTimeoutId t)
 
 /*
  * A timeout's server-wide value: what the worker published (in->server),
- * else, before it has, the caller's own value when that comes from the
- * server itself (file, command line, default), else 0.
+ * else, before it has (the glue then copies the caller's value and source
+ * there), the caller's own value when that comes from the server itself
+ * (file, command line, default), else 0.
  */
 static int64_t
 server_timeout_ms(const LgSettingsInput *in, LgSettingId id)
 {
 	for (int t = 0; t < LG_TO_COUNT; t++)
 	{
-		if (timeout_settings[t] == id && in->server[t].source.where != NULL)
+		if (timeout_settings[t] == id && in->server[t].source.where != NULL &&
+			server_wide(in->server[t].source.kind))
 			return in->server[t].value;
 	}
 	return server_wide(in->v[id].source.kind) ? in->v[id].value : 0;
@@ -873,7 +875,12 @@ rule_idle_session(const LgSettingsInput *in, LgSettingRow *row)
 			lg_setting_fix(row->setting, "0", &t->default_source, false, row->fix, row->action);
 		}
 		else
-			row_fix(row, v, "0");
+
+			/*
+			 * with app_role: where the server-wide value comes from, not the
+			 * caller's
+			 */
+			row_fix(row, in->app_role_sql ? &in->server[LG_TO_IDLE_SESSION] : v, "0");
 	}
 	else
 	{

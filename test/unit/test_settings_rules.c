@@ -259,6 +259,20 @@ test_command_line_row(void **state)
 	row = rule(&in, LG_SET_IDLE_SESSION_TIMEOUT);
 	assert_string_equal(row.fix, "ALTER ROLE \"Lg App\" SET idle_session_timeout = 0;");
 	assert_false(row.restart_required);
+
+	/*
+	 * with an application role whose new sessions take the server-wide 10 s:
+	 * the fix goes where that comes from, not to the caller's own role
+	 */
+	in.app_role_sql = "app";
+	in.app[LG_TO_IDLE_SESSION].default_ms = 10000;
+	in.app[LG_TO_IDLE_SESSION].default_source.kind = LG_SRC_FILE;
+	in.app[LG_TO_IDLE_SESSION].default_source.where = "postgresql.conf:7";
+	in.server[LG_TO_IDLE_SESSION] = in.v[LG_SET_IDLE_SESSION_TIMEOUT];
+	in.server[LG_TO_IDLE_SESSION].source = in.app[LG_TO_IDLE_SESSION].default_source;
+	row = rule(&in, LG_SET_IDLE_SESSION_TIMEOUT);
+	assert_int_equal(row.severity, LG_SEV_WARN);
+	assert_string_equal(row.fix, "ALTER SYSTEM SET idle_session_timeout = 0; SELECT pg_reload_conf();");
 }
 
 static void
@@ -860,6 +874,16 @@ test_timeout_overrides(void **state)
 	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0, &db, &row);
 	assert_int_equal(row.severity, LG_SEV_WARN);
 	assert_string_equal(row.fix, "ALTER DATABASE \"App DB\" RESET idle_in_transaction_session_timeout;");
+
+	/*
+	 * not published yet: the glue copies the caller's value, here its own SET
+	 * 5min, which says nothing of the server: set, not reset
+	 */
+	set_value(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "5min", 300000);
+	in.v[LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT].source.kind = LG_SRC_SESSION;
+	in.server[LG_TO_IDLE_IN_TRANSACTION] = in.v[LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT];
+	lg_setting_override_rule(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "0", 0, &db, &row);
+	assert_string_equal(row.fix, "ALTER DATABASE \"App DB\" SET idle_in_transaction_session_timeout = '5min';");
 	memset(&in.server, 0, sizeof(in.server));
 	set_value(&in, LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "5min", 300000);
 	in.v[LG_SET_IDLE_IN_TRANSACTION_SESSION_TIMEOUT].source.kind = LG_SRC_FILE;
