@@ -105,8 +105,8 @@ lg_pressure_maybe_log(const LgSample *sample, TimestampTz now)
 	bool		over;
 
 	refused_since_line += lg_sample_refused(sample);
-	peak_since_line = Max(peak_since_line,
-						  Max(sample->peak_connections, sample->client_connections));
+	/* a sample's peak is never below its client connections (sample.h) */
+	peak_since_line = Max(peak_since_line, sample->peak_connections);
 
 	if (lg_log_pressure <= 0)
 	{

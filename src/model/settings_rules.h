@@ -163,8 +163,9 @@ typedef struct LgSettingsInput
 	/*
 	 * The timeouts' server-wide values, below every role, database and
 	 * session setting (the worker's, views_config.c): what the application
-	 * role's defaults build on, and what "global" means.  source.where NULL:
-	 * unknown, the caller's value (v) stands in.
+	 * role's defaults build on, and what "global" means.  Until the worker
+	 * has published, the glue copies the caller's value and source here (its
+	 * where says so); source.where NULL (unit tests): v stands in.
 	 */
 	LgSettingValue server[LG_TO_COUNT];
 
